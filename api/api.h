@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* api.h — the Confluent Schema Registry REST API as a pure function of a request.
+ * server/ turns libevent requests into struct api_request and sends struct api_response;
+ * nothing here knows about sockets or libevent. */
+#ifndef API_H
+#define API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct store;
+
+struct api_config {
+    size_t max_schema_bytes;    /* a schema text above this gets 42209 */
+    const char *server_version; /* GET /v1/metadata/version */
+    const char *commit_id;
+    const char *cluster_id;     /* GET /v1/metadata/id: kafka-cluster */
+    bool mode_mutability;       /* false: every mode change gets 42205 */
+};
+
+/* Everything a handler may use; shared by all worker threads, read-only. */
+struct api_ctx {
+    struct store *st;
+    const struct api_config *cfg;
+};
+
+enum api_method { API_GET, API_POST, API_PUT, API_DELETE, API_HEAD, API_OTHER };
+
+struct api_request {
+    enum api_method method;
+    const char *uri;          /* raw request target: path plus optional "?query", not decoded */
+    const char *content_type; /* Content-Type header, or NULL */
+    const char *accept;       /* Accept header, or NULL */
+    const char *body;         /* body bytes, not NUL-terminated; NULL or body_len 0: no body */
+    size_t body_len;
+};
+
+struct api_response {
+    int status;
+    const char *content_type; /* static string */
+    char *body;               /* owned; free with api_response_free() */
+    size_t body_len;
+};
+
+/* Handles one request; always fills resp (errors become Confluent error bodies). */
+void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp);
+/* Fills resp with a Confluent error body {"error_code": code, "message": message}. */
+void api_error_response(struct api_response *resp, int code, const char *message);
+void api_response_free(struct api_response *resp);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder until compat lands */
+#include "compat_internal.h"

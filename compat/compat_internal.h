@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* compat_internal.h — what each schema type implements, and the shared schema object.
+ * compat.c dispatches on compat_schema.type through type_ops; a type whose entry is NULL
+ * is not supported by this build. */
+#ifndef COMPAT_INTERNAL_H
+#define COMPAT_INTERNAL_H
+
+#include "compat.h"
+#include "sr_buf.h"
+
+struct compat_type_ops {
+    /* Parses text; appends the canonical (or, with COMPAT_PARSE_NORMALIZE, normalized) text
+     * to *canonical and returns the type's own parsed representation (freed with free_impl),
+     * or NULL with err set. */
+    void *(*parse)(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs, unsigned flags,
+                   struct sr_buf *canonical, struct sr_error *err);
+    void (*free_impl)(void *impl);
+    /* Same contract as compat_can_read(), both schemas of this type. */
+    int (*can_read)(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err);
+    /* Same contract as compat_schema_format(); may be NULL (no formats). */
+    char *(*format)(const void *impl, const char *format, size_t *len, struct sr_error *err);
+};
+
+extern const struct compat_type_ops compat_avro_ops;
+
+struct compat_schema {
+    enum sr_schema_type type;
+    char *canonical;
+    size_t canonical_len;
+    void *impl;
+};
+
+#endif

@@ -1,0 +1,6 @@
+/* placeholder until the server lands */
+#include "api.h"
+int main(void)
+{
+    return 0;
+}
