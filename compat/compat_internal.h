@@ -22,6 +22,10 @@ struct compat_type_ops {
 };
 
 extern const struct compat_type_ops compat_avro_ops;
+/* Weak until their modules land: an undefined weak symbol's address is NULL, which
+ * compat.c reads as "type not supported by this build". */
+extern const struct compat_type_ops compat_proto_ops __attribute__((weak));
+extern const struct compat_type_ops compat_json_ops __attribute__((weak));
 
 struct compat_schema {
     enum sr_schema_type type;
