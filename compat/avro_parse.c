@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* avro_parse.c — our own Avro schema parser on jansson. avro-c's parser drops field
+ * defaults, aliases, docs and custom properties, which the registry must store and compare,
+ * so it cannot be the basis. Validation follows the Avro specification and, where the
+ * specification is silent, Apache Avro Java's Schema.Parser (what Confluent runs). Every
+ * recursion is bounded by COMPAT_MAX_DEPTH; jansson caps JSON nesting at 2048 before us. */
+#include "avro_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sr_buf.h"
+
+/* Default values are JSON, nested at most as deep as jansson accepts (2048); this bound
+ * only makes the recursion's limit explicit. */
+#define AVRO_MAX_JSON_DEPTH 4096
+
+struct parse_ctx {
+    struct avro_schema *schema;
+    bool validate_defaults;
+    bool in_reference;
+    struct sr_error *err;
+};
+
+static const char *const primitive_names[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+
+const char *avro_type_name(enum avro_type type)
+{
+    static const char *const names[] = {"null",   "boolean", "int",   "long",  "float", "double", "bytes",
+                                        "string", "record",  "enum",  "fixed", "array", "map",    "union"};
+    return names[type];
+}
+
+bool avro_is_named(enum avro_type type)
+{
+    return type == AVRO_RECORD || type == AVRO_ENUM || type == AVRO_FIXED;
+}
+
+static int primitive_type(const char *name)
+{
+    for (size_t i = 0; i < sizeof primitive_names / sizeof primitive_names[0]; i++)
+        if (strcmp(name, primitive_names[i]) == 0)
+            return (int)i; /* enum avro_type lists the primitives first, in this order */
+    return -1;
+}
+
+static int fail(struct parse_ctx *ctx, const char *fmt, ...) SR_PRINTF(2, 3);
+static int fail(struct parse_ctx *ctx, const char *fmt, ...)
+{
+    char detail[224];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return sr_error_set(ctx->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s%s", ctx->in_reference ? "in a reference: " : "",
+                        detail);
+}
+
+static struct avro_node *new_node(struct parse_ctx *ctx, enum avro_type type)
+{
+    struct avro_schema *s = ctx->schema;
+    if (s->nnodes == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->nodes = sr_xrealloc(s->nodes, s->cap * sizeof *s->nodes);
+    }
+    struct avro_node *n = sr_xcalloc(1, sizeof *n);
+    n->type = type;
+    n->id = s->nnodes;
+    s->nodes[s->nnodes++] = n;
+    return n;
+}
+
+static void props_free(struct avro_props *props)
+{
+    for (size_t i = 0; i < props->count; i++) {
+        free(props->items[i].key);
+        json_decref(props->items[i].value);
+    }
+    free(props->items);
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void node_free(struct avro_node *n)
+{
+    props_free(&n->props);
+    free(n->name);
+    free(n->space);
+    free(n->fullname);
+    free(n->doc);
+    strv_free(n->aliases, n->naliases);
+    for (size_t i = 0; i < n->nfields; i++) {
+        struct avro_field *f = &n->fields[i];
+        free(f->name);
+        free(f->doc);
+        json_decref(f->def);
+        strv_free(f->aliases, f->naliases);
+        props_free(&f->props);
+    }
+    free(n->fields);
+    strv_free(n->symbols, n->nsymbols);
+    free(n->enum_default);
+    free(n->branches);
+    free(n);
+}
+
+void avro_schema_free(struct avro_schema *schema)
+{
+    if (!schema)
+        return;
+    for (size_t i = 0; i < schema->nnodes; i++)
+        node_free(schema->nodes[i]);
+    free(schema->nodes);
+    free(schema->named);
+    free(schema);
+}
+
+/* Avro names: [A-Za-z_][A-Za-z0-9_]* (ASCII only, per the specification). */
+static bool valid_name(const char *s, size_t len)
+{
+    if (len == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* A namespace is a dot-separated sequence of names; "" is the null namespace. */
+static bool valid_space(const char *s)
+{
+    const char *p = s;
+    if (!*s)
+        return true;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (!valid_name(p, len))
+            return false;
+        if (!dot)
+            return true;
+        p = dot + 1;
+    }
+}
+
+static struct avro_node *find_named(const struct avro_schema *s, const char *fullname)
+{
+    for (size_t i = 0; i < s->nnamed; i++)
+        if (strcmp(s->named[i]->fullname, fullname) == 0)
+            return s->named[i];
+    return NULL;
+}
+
+static char *join_name(const char *space, const char *name)
+{
+    if (!space || !*space)
+        return sr_xstrdup(name);
+    size_t ls = strlen(space), ln = strlen(name);
+    char *full = sr_xmalloc(ls + 1 + ln + 1);
+    memcpy(full, space, ls);
+    full[ls] = '.';
+    memcpy(full + ls + 1, name, ln + 1);
+    return full;
+}
+
+/* Resolves a type written as a string: a primitive, or a name looked up in the enclosing
+ * namespace first and then as written (Java's Names.get does the same). Returns a borrowed
+ * node, a new primitive node, or NULL with err set. */
+static struct avro_node *resolve_name(struct parse_ctx *ctx, const char *name, const char *space)
+{
+    int prim = primitive_type(name);
+    if (prim >= 0)
+        return new_node(ctx, (enum avro_type)prim);
+    struct avro_node *n = NULL;
+    if (!strchr(name, '.') && space) {
+        char *full = join_name(space, name);
+        n = find_named(ctx->schema, full);
+        free(full);
+    }
+    if (!n)
+        n = find_named(ctx->schema, name);
+    if (!n) {
+        fail(ctx, "Undefined name: \"%s\"", name);
+        return NULL;
+    }
+    return n;
+}
+
+static bool is_reserved(const char *key, const char *const *reserved)
+{
+    for (; *reserved; reserved++)
+        if (strcmp(key, *reserved) == 0)
+            return true;
+    return false;
+}
+
+/* Copies every member not in `reserved` into props, in input order. */
+static void collect_props(const json_t *obj, const char *const *reserved, struct avro_props *props)
+{
+    const char *key;
+    json_t *value;
+    size_t n = 0;
+    json_object_foreach((json_t *)obj, key, value) {
+        if (!is_reserved(key, reserved))
+            n++;
+    }
+    if (!n)
+        return;
+    props->items = sr_xcalloc(n, sizeof *props->items);
+    json_object_foreach((json_t *)obj, key, value) {
+        if (is_reserved(key, reserved))
+            continue;
+        props->items[props->count].key = sr_xstrdup(key);
+        props->items[props->count].value = json_incref(value);
+        props->count++;
+    }
+}
+
+/* Java's getOptionalText: a non-string value counts as absent. */
+static const char *optional_text(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static bool strv_contains(char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Parses "aliases" (absent, or an array of strings; duplicates collapse as in Java's
+ * LinkedHashSet). With space_of_type set, each alias is resolved to a full name. */
+static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, const char *space, char ***out,
+                         size_t *nout)
+{
+    const json_t *arr = json_object_get(obj, "aliases");
+    size_t i;
+    const json_t *a;
+    if (!arr)
+        return 0;
+    if (!json_is_array(arr))
+        return fail(ctx, "aliases not an array");
+    *out = sr_xcalloc(json_array_size(arr), sizeof **out);
+    json_array_foreach(arr, i, a) {
+        const char *alias = json_string_value(a);
+        if (!alias)
+            return fail(ctx, "alias not a string");
+        char *full;
+        if (named) {
+            const char *dot = strrchr(alias, '.');
+            const char *simple = dot ? dot + 1 : alias;
+            if (!valid_name(simple, strlen(simple)))
+                return fail(ctx, "Illegal alias name: \"%s\"", alias);
+            full = dot ? sr_xstrdup(alias) : join_name(space, alias);
+        } else {
+            full = sr_xstrdup(alias);
+        }
+        if (strv_contains(*out, *nout, full)) {
+            free(full);
+            continue;
+        }
+        (*out)[(*nout)++] = full;
+    }
+    return 0;
+}
+
+static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth, struct avro_node **out);
+
+/* Is `value` a valid default for `type`? Union defaults match the first branch (Avro
+ * specification); bytes and fixed defaults are strings; float/double accept integers. */
+static bool valid_default(const struct avro_node *type, const json_t *value, int depth)
+{
+    if (depth > AVRO_MAX_JSON_DEPTH)
+        return false;
+    switch (type->type) {
+    case AVRO_NULL:
+        return json_is_null(value);
+    case AVRO_BOOLEAN:
+        return json_is_boolean(value);
+    case AVRO_INT:
+        return json_is_integer(value) && json_integer_value(value) >= INT32_MIN &&
+               json_integer_value(value) <= INT32_MAX;
+    case AVRO_LONG:
+        return json_is_integer(value);
+    case AVRO_FLOAT:
+    case AVRO_DOUBLE:
+        return json_is_number(value);
+    case AVRO_BYTES:
+    case AVRO_STRING:
+    case AVRO_FIXED:
+        return json_is_string(value);
+    case AVRO_ENUM:
+        return json_is_string(value) && strv_contains(type->symbols, type->nsymbols, json_string_value(value));
+    case AVRO_ARRAY: {
+        size_t i;
+        const json_t *v;
+        if (!json_is_array(value))
+            return false;
+        json_array_foreach(value, i, v) {
+            if (!valid_default(type->items, v, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case AVRO_MAP: {
+        const char *k;
+        const json_t *v;
+        if (!json_is_object(value))
+            return false;
+        json_object_foreach((json_t *)value, k, v) {
+            if (!valid_default(type->items, v, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case AVRO_UNION:
+        return type->nbranches > 0 && valid_default(type->branches[0], value, depth + 1);
+    case AVRO_RECORD:
+        /* A record whose fields are still being parsed cannot be checked (Java fails the
+         * same way: "Schema fields not set yet"). */
+        if (!json_is_object(value) || !type->fields_set)
+            return false;
+        for (size_t i = 0; i < type->nfields; i++) {
+            const struct avro_field *f = &type->fields[i];
+            const json_t *v = json_object_get(value, f->name);
+            if (v) {
+                if (!valid_default(f->type, v, depth + 1))
+                    return false;
+            } else if (!f->def) {
+                return false; /* the field's own default was validated when it was parsed */
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Java converts a string default of a float/double field with Double.valueOf(). Returns a
+ * new JSON value (a real, or for NaN/Infinity the string Jackson prints for them), or NULL
+ * when Java would throw NumberFormatException. */
+static json_t *java_double_default(const char *text)
+{
+    size_t len = strlen(text);
+    while (len && (unsigned char)text[len - 1] <= ' ')
+        len--;
+    while (len && (unsigned char)*text <= ' ') {
+        text++;
+        len--;
+    }
+    char *s = sr_xstrndup(text, len);
+    json_t *out = NULL;
+    const char *p = s;
+    bool neg = false;
+    if (*p == '+' || *p == '-')
+        neg = *p++ == '-';
+    if (strcmp(p, "NaN") == 0) {
+        out = json_string("NaN");
+    } else if (strcmp(p, "Infinity") == 0) {
+        out = json_string(neg ? "-Infinity" : "Infinity");
+    } else if (isdigit((unsigned char)*p) || *p == '.') {
+        size_t l = strlen(s);
+        if (l && strchr("fFdD", s[l - 1]))
+            s[l - 1] = '\0';
+        if (!(p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))) {
+            char *end;
+            errno = 0;
+            double d = strtod(s, &end);
+            if (*end == '\0' && end != s && isfinite(d))
+                out = json_real(d);
+        }
+    }
+    free(s);
+    return out;
+}
+
+static int parse_fields(struct parse_ctx *ctx, struct avro_node *rec, const json_t *obj, int depth)
+{
+    static const char *const field_reserved[] = {"default", "doc", "name", "order", "type", "aliases", NULL};
+    const json_t *fields = json_object_get(obj, "fields");
+    size_t i;
+    const json_t *fj;
+    if (!json_is_array(fields))
+        return fail(ctx, "Record has no fields: %s", rec->fullname);
+    rec->fields = sr_xcalloc(json_array_size(fields), sizeof *rec->fields);
+    json_array_foreach(fields, i, fj) {
+        struct avro_field *f = &rec->fields[rec->nfields];
+        const char *name = json_is_object(fj) ? optional_text(fj, "name") : NULL;
+        if (!name)
+            return fail(ctx, "No field name in record %s", rec->fullname);
+        if (!valid_name(name, strlen(name)))
+            return fail(ctx, "Illegal field name: \"%s\" in record %s", name, rec->fullname);
+        for (size_t k = 0; k < rec->nfields; k++)
+            if (strcmp(rec->fields[k].name, name) == 0)
+                return fail(ctx, "Duplicate field %s in record %s", name, rec->fullname);
+        /* Counted from here on so that node_free releases what we attach. */
+        rec->nfields++;
+        f->name = sr_xstrdup(name);
+        const char *doc = optional_text(fj, "doc");
+        if (doc)
+            f->doc = sr_xstrdup(doc);
+        const json_t *type = json_object_get(fj, "type");
+        if (!type)
+            return fail(ctx, "No field type: %s in record %s", name, rec->fullname);
+        if (parse_schema(ctx, type, rec->space, depth + 1, &f->type) < 0)
+            return -1;
+        const json_t *order = json_object_get(fj, "order");
+        f->order = AVRO_ORDER_ASCENDING;
+        if (order) {
+            const char *o = json_string_value(order);
+            if (o && strcasecmp(o, "ascending") == 0)
+                f->order = AVRO_ORDER_ASCENDING;
+            else if (o && strcasecmp(o, "descending") == 0)
+                f->order = AVRO_ORDER_DESCENDING;
+            else if (o && strcasecmp(o, "ignore") == 0)
+                f->order = AVRO_ORDER_IGNORE;
+            else
+                return fail(ctx, "Invalid order for field %s", name);
+        }
+        const json_t *def = json_object_get(fj, "default");
+        if (def) {
+            if ((f->type->type == AVRO_FLOAT || f->type->type == AVRO_DOUBLE) && json_is_string(def)) {
+                f->def = java_double_default(json_string_value(def));
+                if (!f->def)
+                    return fail(ctx, "Invalid default for field %s: %s is not a number", name,
+                                json_string_value(def));
+            } else {
+                f->def = json_incref((json_t *)def);
+                if (ctx->validate_defaults && !valid_default(f->type, def, 0)) {
+                    char *txt = json_dumps(def, JSON_COMPACT | JSON_ENCODE_ANY);
+                    fail(ctx, "Invalid default for field %s: %.80s not a %s", name, txt ? txt : "?",
+                         avro_type_name(f->type->type));
+                    free(txt);
+                    return -1;
+                }
+            }
+        }
+        if (parse_aliases(ctx, fj, false, NULL, &f->aliases, &f->naliases) < 0)
+            return -1;
+        collect_props(fj, field_reserved, &f->props);
+    }
+    rec->fields_set = true;
+    return 0;
+}
+
+static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *obj)
+{
+    const json_t *symbols = json_object_get(obj, "symbols");
+    size_t i;
+    const json_t *sj;
+    if (!json_is_array(symbols))
+        return fail(ctx, "Enum has no symbols: %s", n->fullname);
+    n->symbols = sr_xcalloc(json_array_size(symbols), sizeof *n->symbols);
+    json_array_foreach(symbols, i, sj) {
+        const char *sym = json_string_value(sj);
+        if (!sym || !valid_name(sym, strlen(sym)))
+            return fail(ctx, "Illegal enum symbol in %s", n->fullname);
+        if (strv_contains(n->symbols, n->nsymbols, sym))
+            return fail(ctx, "Duplicate enum symbol: %s", sym);
+        n->symbols[n->nsymbols++] = sr_xstrdup(sym);
+    }
+    const json_t *def = json_object_get(obj, "default");
+    if (def) {
+        const char *d = json_string_value(def);
+        if (!d || !strv_contains(n->symbols, n->nsymbols, d))
+            return fail(ctx, "The Enum Default: %s is not in the enum symbol set of %s", d ? d : "(not a string)",
+                        n->fullname);
+        n->enum_default = sr_xstrdup(d);
+    }
+    return 0;
+}
+
+static int parse_union(struct parse_ctx *ctx, const json_t *arr, const char *space, int depth, struct avro_node **out)
+{
+    struct avro_node *u = new_node(ctx, AVRO_UNION);
+    size_t i;
+    const json_t *bj;
+    *out = u;
+    u->branches = sr_xcalloc(json_array_size(arr), sizeof *u->branches);
+    json_array_foreach(arr, i, bj) {
+        struct avro_node *b;
+        if (parse_schema(ctx, bj, space, depth + 1, &b) < 0)
+            return -1;
+        if (b->type == AVRO_UNION)
+            return fail(ctx, "Unions may not immediately contain other unions");
+        for (size_t k = 0; k < u->nbranches; k++) {
+            const struct avro_node *o = u->branches[k];
+            bool dup = avro_is_named(b->type) ? avro_is_named(o->type) && strcmp(o->fullname, b->fullname) == 0
+                                              : o->type == b->type;
+            if (dup)
+                return fail(ctx, "Duplicate in union: %s", avro_is_named(b->type) ? b->fullname : avro_type_name(b->type));
+        }
+        u->branches[u->nbranches++] = b;
+    }
+    return 0;
+}
+
+/* Defines a named type: name and namespace resolution (a dotted name carries its own
+ * namespace; otherwise "namespace", else the enclosing one), validation, registration. */
+static int define_named(struct parse_ctx *ctx, struct avro_node *n, const json_t *obj, const char *space)
+{
+    const char *name = optional_text(obj, "name");
+    const char *ns = optional_text(obj, "namespace");
+    if (!name)
+        return fail(ctx, "No name in schema of type %s", avro_type_name(n->type));
+    const char *dot = strrchr(name, '.');
+    if (dot) {
+        n->space = sr_xstrndup(name, (size_t)(dot - name));
+        n->name = sr_xstrdup(dot + 1);
+    } else {
+        n->name = sr_xstrdup(name);
+        const char *sp = ns ? ns : space;
+        if (sp)
+            n->space = sr_xstrdup(sp);
+    }
+    if (n->space && !*n->space) {
+        free(n->space);
+        n->space = NULL;
+    }
+    if (!valid_name(n->name, strlen(n->name)))
+        return fail(ctx, "Illegal name: \"%s\"", name);
+    if (n->space && !valid_space(n->space))
+        return fail(ctx, "Illegal namespace: \"%s\"", n->space);
+    n->fullname = join_name(n->space, n->name);
+    if (primitive_type(n->fullname) >= 0)
+        return fail(ctx, "Schemas may not be named after primitives: %s", n->fullname);
+    if (find_named(ctx->schema, n->fullname))
+        return fail(ctx, "Can't redefine: %s", n->fullname);
+    const char *doc = optional_text(obj, "doc");
+    if (doc)
+        n->doc = sr_xstrdup(doc);
+    n->from_reference = ctx->in_reference;
+    struct avro_schema *s = ctx->schema;
+    if (s->nnamed == s->named_cap) {
+        s->named_cap = s->named_cap ? s->named_cap * 2 : 8;
+        s->named = sr_xrealloc(s->named, s->named_cap * sizeof *s->named);
+    }
+    /* Registered before the body is parsed, so a record can refer to itself. */
+    s->named[s->nnamed++] = n;
+    return 0;
+}
+
+static int parse_object(struct parse_ctx *ctx, const json_t *obj, const char *space, int depth, struct avro_node **out)
+{
+    static const char *const schema_reserved[] = {"doc",    "fields", "items", "name", "namespace", "size",
+                                                  "symbols", "values", "type",  "aliases", NULL};
+    static const char *const enum_reserved[] = {"doc",     "fields", "items", "name",    "namespace", "size",
+                                                "symbols", "values", "type",  "aliases", "default",   NULL};
+    const char *type = optional_text(obj, "type");
+    struct avro_node *n;
+    if (!type)
+        return fail(ctx, "No type");
+    int prim = primitive_type(type);
+    if (prim >= 0) {
+        n = new_node(ctx, (enum avro_type)prim);
+    } else if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0) {
+        n = new_node(ctx, AVRO_RECORD);
+        n->is_error = type[0] == 'e';
+        if (define_named(ctx, n, obj, space) < 0 || parse_fields(ctx, n, obj, depth) < 0)
+            return -1;
+    } else if (strcmp(type, "enum") == 0) {
+        n = new_node(ctx, AVRO_ENUM);
+        if (define_named(ctx, n, obj, space) < 0 || parse_enum(ctx, n, obj) < 0)
+            return -1;
+    } else if (strcmp(type, "fixed") == 0) {
+        n = new_node(ctx, AVRO_FIXED);
+        if (define_named(ctx, n, obj, space) < 0)
+            return -1;
+        const json_t *size = json_object_get(obj, "size");
+        if (!json_is_integer(size) || json_integer_value(size) < 0 || json_integer_value(size) > INT32_MAX)
+            return fail(ctx, "Invalid or no size: fixed %s", n->fullname);
+        n->size = json_integer_value(size);
+    } else if (strcmp(type, "array") == 0 || strcmp(type, "map") == 0) {
+        bool is_array = type[0] == 'a';
+        const json_t *inner = json_object_get(obj, is_array ? "items" : "values");
+        if (!inner)
+            return fail(ctx, is_array ? "Array has no items type" : "Map has no values type");
+        n = new_node(ctx, is_array ? AVRO_ARRAY : AVRO_MAP);
+        if (parse_schema(ctx, inner, space, depth + 1, &n->items) < 0)
+            return -1;
+    } else {
+        /* {"type": "SomeName"}: a reference to a named type; its other members are dropped,
+         * as Java does ("For unions with self reference"). */
+        n = resolve_name(ctx, type, space);
+        if (!n)
+            return -1;
+        *out = n;
+        return 0;
+    }
+    if (avro_is_named(n->type) &&
+        parse_aliases(ctx, obj, true, n->space, &n->aliases, &n->naliases) < 0)
+        return -1;
+    collect_props(obj, n->type == AVRO_ENUM ? enum_reserved : schema_reserved, &n->props);
+    *out = n;
+    return 0;
+}
+
+static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth, struct avro_node **out)
+{
+    if (depth > COMPAT_MAX_DEPTH)
+        return fail(ctx, "schema nested deeper than %d levels", COMPAT_MAX_DEPTH);
+    if (json_is_string(j)) {
+        *out = resolve_name(ctx, json_string_value(j), space);
+        return *out ? 0 : -1;
+    }
+    if (json_is_object(j))
+        return parse_object(ctx, j, space, depth, out);
+    if (json_is_array(j))
+        return parse_union(ctx, j, space, depth, out);
+    return fail(ctx, "a schema must be a type name, an object or an array (union)");
+}
+
+static int parse_text(struct parse_ctx *ctx, const char *text, size_t len, struct avro_node **out)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+    if (!doc)
+        return fail(ctx, "%s at line %d column %d", jerr.text, jerr.line, jerr.column);
+    int rc = parse_schema(ctx, doc, NULL, 0, out);
+    json_decref(doc);
+    return rc;
+}
+
+struct avro_schema *avro_schema_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs,
+                                      unsigned flags, struct sr_error *err)
+{
+    struct avro_schema *schema = sr_xcalloc(1, sizeof *schema);
+    struct parse_ctx ctx = {
+        .schema = schema,
+        .validate_defaults = !(flags & COMPAT_PARSE_LENIENT),
+        .in_reference = true,
+        .err = err,
+    };
+    for (size_t i = 0; i < nrefs; i++) {
+        struct avro_node *ignored;
+        if (refs[i].type != SR_SCHEMA_AVRO) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: reference %s is not an Avro schema",
+                         refs[i].name ? refs[i].name : "(unnamed)");
+            goto fail;
+        }
+        if (parse_text(&ctx, refs[i].schema, refs[i].schema_len, &ignored) < 0)
+            goto fail;
+    }
+    ctx.in_reference = false;
+    if (parse_text(&ctx, text, len, &schema->root) < 0)
+        goto fail;
+    return schema;
+fail:
+    avro_schema_free(schema);
+    return NULL;
+}

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* avro_print.c — Avro schema text as the registry stores and returns it.
+ * Canonical: byte-for-byte what Apache Avro Java's Schema.toString() prints (Confluent's
+ * AvroSchema.canonicalString()): fixed member order, a named type printed in full once and
+ * then by its shortest name relative to the enclosing namespace, props in input order,
+ * JSON values printed as Jackson prints a tree. Resolved: the same with the types that came
+ * from references inlined at first use. Normalized: see print_normalized(). */
+#include "avro_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_buf.h"
+
+/* Printing follows the parsed graph, whose nesting parse bounded per schema text; inlining
+ * references (resolved format) can stack a few of those, hence the larger bound. */
+#define AVRO_PRINT_MAX_DEPTH (COMPAT_MAX_DEPTH * 16)
+
+struct print_ctx {
+    const struct avro_schema *schema;
+    enum avro_print_mode mode;
+    struct sr_buf *out;
+    unsigned char *seen; /* by node id: named type already printed in full */
+    struct sr_error *err;
+};
+
+void avro_print_string(struct sr_buf *out, const char *s)
+{
+    /* Jackson escapes '"', '\\' and control characters (short forms for \b \t \n \f \r,
+     * else \u00XX in upper-case hex) and writes everything else, non-ASCII included, as is. */
+    static const char hex[] = "0123456789ABCDEF";
+    const char *run = s;
+    sr_buf_putc(out, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = NULL;
+        char ubuf[7];
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\f': esc = "\\f"; break;
+        case '\r': esc = "\\r"; break;
+        default:
+            if (c < 0x20) {
+                snprintf(ubuf, sizeof ubuf, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+                esc = ubuf;
+            }
+        }
+        if (esc) {
+            sr_buf_append(out, run, (size_t)(s - run));
+            sr_buf_puts(out, esc);
+            run = s + 1;
+        }
+    }
+    sr_buf_append(out, run, (size_t)(s - run));
+    sr_buf_putc(out, '"');
+}
+
+void avro_print_double(struct sr_buf *out, double d)
+{
+    /* Java's Double.toString(): the shortest digits that read back as d; plain notation
+     * with at least one fractional digit for 1e-3 <= |d| < 1e7, else d.dddE<exp>.
+     * Jackson quotes the non-finite values (QUOTE_NON_NUMERIC_NUMBERS is on by default). */
+    char buf[40], digits[24];
+    int prec, exp10, nd = 0;
+    if (isnan(d)) {
+        sr_buf_puts(out, "\"NaN\"");
+        return;
+    }
+    if (isinf(d)) {
+        sr_buf_puts(out, d < 0 ? "\"-Infinity\"" : "\"Infinity\"");
+        return;
+    }
+    if (d == 0) {
+        sr_buf_puts(out, signbit(d) ? "-0.0" : "0.0");
+        return;
+    }
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    /* buf is [-]D[.DDD]e[+-]XX */
+    const char *p = buf;
+    if (*p == '-') {
+        sr_buf_putc(out, '-');
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    exp10 = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    double mag = fabs(d);
+    if (mag >= 1e-3 && mag < 1e7) {
+        if (exp10 >= 0) {
+            for (int i = 0; i <= exp10; i++)
+                sr_buf_putc(out, i < nd ? digits[i] : '0');
+            sr_buf_putc(out, '.');
+            if (exp10 + 1 < nd)
+                sr_buf_puts(out, digits + exp10 + 1);
+            else
+                sr_buf_putc(out, '0');
+        } else {
+            sr_buf_puts(out, "0.");
+            for (int i = 0; i < -exp10 - 1; i++)
+                sr_buf_putc(out, '0');
+            sr_buf_puts(out, digits);
+        }
+    } else {
+        sr_buf_putc(out, digits[0]);
+        sr_buf_putc(out, '.');
+        sr_buf_puts(out, nd > 1 ? digits + 1 : "0");
+        sr_buf_printf(out, "E%d", exp10);
+    }
+}
+
+static void print_json(struct sr_buf *out, const json_t *v, int depth)
+{
+    /* jansson refuses input nested deeper than 2048, so depth is bounded by the parser. */
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        const json_t *m;
+        bool first = true;
+        sr_buf_putc(out, '{');
+        json_object_foreach((json_t *)v, k, m) {
+            if (!first)
+                sr_buf_putc(out, ',');
+            first = false;
+            avro_print_string(out, k);
+            sr_buf_putc(out, ':');
+            print_json(out, m, depth + 1);
+        }
+        sr_buf_putc(out, '}');
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        const json_t *m;
+        sr_buf_putc(out, '[');
+        json_array_foreach(v, i, m) {
+            if (i)
+                sr_buf_putc(out, ',');
+            print_json(out, m, depth + 1);
+        }
+        sr_buf_putc(out, ']');
+        break;
+    }
+    case JSON_STRING:
+        avro_print_string(out, json_string_value(v));
+        break;
+    case JSON_INTEGER:
+        sr_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        avro_print_double(out, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        sr_buf_puts(out, "true");
+        break;
+    case JSON_FALSE:
+        sr_buf_puts(out, "false");
+        break;
+    case JSON_NULL:
+        sr_buf_puts(out, "null");
+        break;
+    }
+}
+
+void avro_print_json(struct sr_buf *out, const json_t *value)
+{
+    print_json(out, value, 0);
+}
+
+static void key(struct sr_buf *out, bool *first, const char *k)
+{
+    if (!*first)
+        sr_buf_putc(out, ',');
+    *first = false;
+    avro_print_string(out, k);
+    sr_buf_putc(out, ':');
+}
+
+static void key_string(struct sr_buf *out, bool *first, const char *k, const char *v)
+{
+    key(out, first, k);
+    avro_print_string(out, v);
+}
+
+static void print_props(struct sr_buf *out, bool *first, const struct avro_props *props)
+{
+    for (size_t i = 0; i < props->count; i++) {
+        key(out, first, props->items[i].key);
+        print_json(out, props->items[i].value, 0);
+    }
+}
+
+static const json_t *prop_get(const struct avro_props *props, const char *k)
+{
+    for (size_t i = 0; i < props->count; i++)
+        if (strcmp(props->items[i].key, k) == 0)
+            return props->items[i].value;
+    return NULL;
+}
+
+static bool streq_null(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* Java's Name.getQualified(): the simple name when the type lives in the current default
+ * namespace (or in none), else the full name. */
+static const char *qualified(const char *space, const char *name, const char *full, const char *cur_space)
+{
+    return (!space || streq_null(space, cur_space)) ? name : full;
+}
+
+static void print_named_aliases(struct sr_buf *out, bool *first, const struct avro_node *n, bool full_names)
+{
+    if (!n->naliases)
+        return;
+    key(out, first, "aliases");
+    sr_buf_putc(out, '[');
+    for (size_t i = 0; i < n->naliases; i++) {
+        const char *alias = n->aliases[i];
+        const char *dot = strrchr(alias, '.');
+        if (i)
+            sr_buf_putc(out, ',');
+        if (full_names || !dot) {
+            avro_print_string(out, alias);
+        } else {
+            char *space = sr_xstrndup(alias, (size_t)(dot - alias));
+            avro_print_string(out, qualified(space, dot + 1, alias, n->space));
+            free(space);
+        }
+    }
+    sr_buf_putc(out, ']');
+}
+
+static void print_strv(struct sr_buf *out, char *const *v, size_t n)
+{
+    sr_buf_putc(out, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sr_buf_putc(out, ',');
+        avro_print_string(out, v[i]);
+    }
+    sr_buf_putc(out, ']');
+}
+
+static const char *order_name(enum avro_order order)
+{
+    return order == AVRO_ORDER_DESCENDING ? "descending" : order == AVRO_ORDER_IGNORE ? "ignore" : "ascending";
+}
+
+static int print_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth);
+
+/* A named type printed before (or, except in the resolved format, defined by a
+ * reference) is written as a name; returns true when it did so. */
+static bool print_name_ref(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space)
+{
+    bool known = ctx->seen[n->id] || (n->from_reference && ctx->mode != AVRO_PRINT_RESOLVED);
+    if (!known) {
+        ctx->seen[n->id] = 1;
+        return false;
+    }
+    if (ctx->mode == AVRO_PRINT_NORMALIZED)
+        avro_print_string(ctx->out, n->fullname);
+    else
+        avro_print_string(ctx->out, qualified(n->space, n->name, n->fullname, cur_space));
+    return true;
+}
+
+static int print_fields(struct print_ctx *ctx, const struct avro_node *n, int depth)
+{
+    struct sr_buf *out = ctx->out;
+    bool normalized = ctx->mode == AVRO_PRINT_NORMALIZED;
+    sr_buf_putc(out, '[');
+    for (size_t i = 0; i < n->nfields; i++) {
+        const struct avro_field *f = &n->fields[i];
+        bool first = true;
+        if (i)
+            sr_buf_putc(out, ',');
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "name", f->name);
+        key(out, &first, "type");
+        if (print_node(ctx, f->type, n->space, depth + 1) < 0)
+            return -1;
+        if (f->doc && !normalized)
+            key_string(out, &first, "doc", f->doc);
+        if (f->def) {
+            key(out, &first, "default");
+            print_json(out, f->def, 0);
+        }
+        if (f->order != AVRO_ORDER_ASCENDING && !normalized)
+            key_string(out, &first, "order", order_name(f->order));
+        if (f->naliases) {
+            key(out, &first, "aliases");
+            print_strv(out, f->aliases, f->naliases);
+        }
+        if (!normalized)
+            print_props(out, &first, &f->props);
+        sr_buf_putc(out, '}');
+    }
+    sr_buf_putc(out, ']');
+    return 0;
+}
+
+/* Java Name.writeName(): "namespace" only when it differs from the enclosing default; a
+ * type in the null namespace inside a namespaced one gets "namespace":"". */
+static void print_namespace(struct sr_buf *out, bool *first, const struct avro_node *n, const char *cur_space)
+{
+    if (n->space) {
+        if (!streq_null(n->space, cur_space))
+            key_string(out, first, "namespace", n->space);
+    } else if (cur_space) {
+        key_string(out, first, "namespace", "");
+    }
+}
+
+static int print_canonical_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth)
+{
+    struct sr_buf *out = ctx->out;
+    bool first = true;
+    switch (n->type) {
+    case AVRO_RECORD:
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", n->is_error ? "error" : "record");
+        key_string(out, &first, "name", n->name);
+        print_namespace(out, &first, n, cur_space);
+        if (n->doc)
+            key_string(out, &first, "doc", n->doc);
+        key(out, &first, "fields");
+        if (print_fields(ctx, n, depth) < 0)
+            return -1;
+        print_props(out, &first, &n->props);
+        print_named_aliases(out, &first, n, false);
+        sr_buf_putc(out, '}');
+        return 0;
+    case AVRO_ENUM:
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", "enum");
+        key_string(out, &first, "name", n->name);
+        print_namespace(out, &first, n, cur_space);
+        if (n->doc)
+            key_string(out, &first, "doc", n->doc);
+        key(out, &first, "symbols");
+        print_strv(out, n->symbols, n->nsymbols);
+        if (n->enum_default)
+            key_string(out, &first, "default", n->enum_default);
+        print_props(out, &first, &n->props);
+        print_named_aliases(out, &first, n, false);
+        sr_buf_putc(out, '}');
+        return 0;
+    case AVRO_FIXED:
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", "fixed");
+        key_string(out, &first, "name", n->name);
+        print_namespace(out, &first, n, cur_space);
+        if (n->doc)
+            key_string(out, &first, "doc", n->doc);
+        key(out, &first, "size");
+        sr_buf_printf(out, "%lld", (long long)n->size);
+        print_props(out, &first, &n->props);
+        print_named_aliases(out, &first, n, false);
+        sr_buf_putc(out, '}');
+        return 0;
+    case AVRO_ARRAY:
+    case AVRO_MAP:
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", n->type == AVRO_ARRAY ? "array" : "map");
+        key(out, &first, n->type == AVRO_ARRAY ? "items" : "values");
+        if (print_node(ctx, n->items, cur_space, depth + 1) < 0)
+            return -1;
+        print_props(out, &first, &n->props);
+        sr_buf_putc(out, '}');
+        return 0;
+    default: /* primitives */
+        if (!n->props.count) {
+            avro_print_string(out, avro_type_name(n->type));
+            return 0;
+        }
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", avro_type_name(n->type));
+        print_props(out, &first, &n->props);
+        sr_buf_putc(out, '}');
+        return 0;
+    }
+}
+
+/* The logical-type attributes kept by the normalized form, in a fixed order. */
+static void print_logical(struct sr_buf *out, bool *first, const struct avro_props *props)
+{
+    static const char *const attrs[] = {"logicalType", "precision", "scale"};
+    if (!prop_get(props, "logicalType"))
+        return;
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+        const json_t *v = prop_get(props, attrs[i]);
+        if (v) {
+            key(out, first, attrs[i]);
+            print_json(out, v, 0);
+        }
+    }
+}
+
+/* Normalized form, modelled on Avro's Parsing Canonical Form but keeping what changes how
+ * data is read or what a consumer sees: every name is a full name and there is no
+ * "namespace"; members come in PCF order (name, type, fields, symbols, items, values,
+ * size) followed by the enum default, logical-type attributes (logicalType, precision,
+ * scale) and aliases (full names); fields are name, type, default, aliases. Docs, field
+ * order and custom properties are dropped, as in PCF. */
+static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *n, int depth)
+{
+    struct sr_buf *out = ctx->out;
+    bool first = true;
+    switch (n->type) {
+    case AVRO_RECORD:
+    case AVRO_ENUM:
+    case AVRO_FIXED:
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "name", n->fullname);
+        key_string(out, &first, "type",
+                   n->type == AVRO_RECORD ? (n->is_error ? "error" : "record") : avro_type_name(n->type));
+        if (n->type == AVRO_RECORD) {
+            key(out, &first, "fields");
+            if (print_fields(ctx, n, depth) < 0)
+                return -1;
+        } else if (n->type == AVRO_ENUM) {
+            key(out, &first, "symbols");
+            print_strv(out, n->symbols, n->nsymbols);
+            if (n->enum_default)
+                key_string(out, &first, "default", n->enum_default);
+        } else {
+            key(out, &first, "size");
+            sr_buf_printf(out, "%lld", (long long)n->size);
+        }
+        print_logical(out, &first, &n->props);
+        print_named_aliases(out, &first, n, true);
+        sr_buf_putc(out, '}');
+        return 0;
+    case AVRO_ARRAY:
+    case AVRO_MAP:
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", n->type == AVRO_ARRAY ? "array" : "map");
+        key(out, &first, n->type == AVRO_ARRAY ? "items" : "values");
+        if (print_node(ctx, n->items, NULL, depth + 1) < 0)
+            return -1;
+        sr_buf_putc(out, '}');
+        return 0;
+    default:
+        if (!prop_get(&n->props, "logicalType")) {
+            avro_print_string(out, avro_type_name(n->type));
+            return 0;
+        }
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "type", avro_type_name(n->type));
+        print_logical(out, &first, &n->props);
+        sr_buf_putc(out, '}');
+        return 0;
+    }
+}
+
+static int print_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth)
+{
+    if (depth > AVRO_PRINT_MAX_DEPTH)
+        return sr_error_set(ctx->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: nested too deeply to print");
+    if (avro_is_named(n->type) && print_name_ref(ctx, n, cur_space))
+        return 0;
+    if (n->type == AVRO_UNION) {
+        sr_buf_putc(ctx->out, '[');
+        for (size_t i = 0; i < n->nbranches; i++) {
+            if (i)
+                sr_buf_putc(ctx->out, ',');
+            if (print_node(ctx, n->branches[i], cur_space, depth + 1) < 0)
+                return -1;
+        }
+        sr_buf_putc(ctx->out, ']');
+        return 0;
+    }
+    if (ctx->mode == AVRO_PRINT_NORMALIZED)
+        return print_normalized_node(ctx, n, depth);
+    return print_canonical_node(ctx, n, cur_space, depth);
+}
+
+int avro_print(const struct avro_schema *schema, enum avro_print_mode mode, struct sr_buf *out,
+               struct sr_error *err)
+{
+    struct print_ctx ctx = {
+        .schema = schema,
+        .mode = mode,
+        .out = out,
+        .seen = sr_xcalloc(schema->nnodes ? schema->nnodes : 1, 1),
+        .err = err,
+    };
+    int rc = print_node(&ctx, schema->root, NULL, 0);
+    free(ctx.seen);
+    return rc;
+}
