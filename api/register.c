@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* register.c — POST /subjects/{s}/versions, the registration algorithm of spec 5.3 in its
+ * documented order. Several client-visible results depend on that order (an identical
+ * schema is answered before the mode gate; ids are reused across subjects of a context), so
+ * each step is labelled with its number. The whole read-decide-write sequence runs inside one
+ * store write section, which makes a registration atomic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+
+static bool config_has_merge_layers(const json_t *cfg)
+{
+    static const char *const keys[] = {"defaultMetadata", "overrideMetadata", "defaultRuleSet", "overrideRuleSet"};
+    for (size_t i = 0; i < 4; i++) {
+        const json_t *v = json_object_get(cfg, keys[i]);
+        if (v != NULL && !json_is_null(v))
+            return true;
+    }
+    return false;
+}
+
+static json_t *json_from_text(const char *text)
+{
+    return text ? json_loads(text, 0, NULL) : NULL;
+}
+
+/* The 409 message: one fixed sentence, then the checker's items and the compared version. */
+static void incompatible_error(struct sr_error *err, const char *subject, const struct compat_result *res,
+                               const struct store_version *failed, enum compat_level level)
+{
+    struct sr_buf b = SR_BUF_INIT;
+    sr_buf_printf(&b, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [",
+                  subject);
+    for (size_t i = 0; i < res->count; i++)
+        sr_buf_printf(&b, "%s, ", res->messages[i]);
+    if (failed != NULL)
+        sr_buf_printf(&b, "{oldSchemaVersion: %d}, {oldSchema: '%s'}, ", (int)failed->version, failed->schema->text);
+    sr_buf_printf(&b, "{validateFields: 'false', compatibility: '%s'}]", compat_level_name(level));
+    sr_error_set(err, SR_ERR_INCOMPATIBLE, "%s", b.data);
+    sr_buf_free(&b);
+}
+
+/* The register response (spec 3.6): the schema-version object without "subject". */
+static int respond(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                   const struct store_version *v, struct sr_error *err)
+{
+    resp->body = api_version_json(ctx->st, v, api_query(req, "format"), 0, err);
+    return resp->body ? 0 : -1;
+}
+
+static const struct store_version *live_version_holding(const struct store_schema *s, const char *subject)
+{
+    const struct store_version *best = NULL;
+    for (size_t i = 0; i < s->nversions; i++) {
+        const struct store_version *v = s->versions[i];
+        if (!v->deleted && strcmp(v->subject, subject) == 0 && (best == NULL || v->version > best->version))
+            best = v;
+    }
+    return best;
+}
+
+/* Rewrites metadata.properties["confluent:version"] to the new version when present
+ * (spec 2.7). Returns true when the text changed. */
+static bool rewrite_confluent_version(struct api_prepared *p, int32_t version)
+{
+    if (p->metadata == NULL)
+        return false;
+    json_t *md = json_loads(p->metadata, 0, NULL);
+    json_t *props = json_object_get(md, "properties");
+    bool changed = false;
+    if (json_object_get(props, "confluent:version") != NULL) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", (int)version);
+        const char *cur = json_string_value(json_object_get(props, "confluent:version"));
+        if (cur == NULL || strcmp(cur, num) != 0) {
+            json_object_set_new(props, "confluent:version", json_string(num));
+            free(p->metadata);
+            p->metadata = json_dumps(md, JSON_COMPACT);
+            changed = true;
+        }
+    }
+    json_decref(md);
+    return changed;
+}
+
+API_HANDLER(post_subjects_subject_versions)
+{
+    struct api_schema_req r;
+    struct api_subject s = {0};
+    struct api_prepared p = {0};
+    struct api_req_ref *copied_refs = NULL;
+    json_t *cfg = NULL, *md = NULL, *rs = NULL, *lmd = NULL, *lrs = NULL;
+    const struct store_version **prev = NULL;
+    int32_t *purge = NULL;
+    struct compat_result res;
+    compat_result_init(&res);
+    int rc = -1;
+    bool locked = false;
+
+    if (api_schema_req_parse(req->body, &r, err) != 0)
+        goto out;
+    /* Step 1: ruleSet, subject name, size. */
+    if (api_ruleset_validate(r.rule_set, err) != 0)
+        goto out;
+    if (api_subject_validate(req->params[0], true, err) != 0)
+        goto out;
+    if (ctx->cfg != NULL && ctx->cfg->max_schema_bytes > 0 && r.schema_len > ctx->cfg->max_schema_bytes) {
+        sr_error_set(err, SR_ERR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, the limit is %zu", r.schema_len,
+                     ctx->cfg->max_schema_bytes);
+        goto out;
+    }
+    struct store *st = ctx->st;
+    store_write_begin(st);
+    locked = true;
+    api_subject_parse(req->params[0], &s);
+    api_subject_apply_alias(st, &s);
+    cfg = api_config_effective(st, s.qualified, s.context);
+    bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
+    bool force = api_query_bool(req, "force");
+
+    /* Step 2: early dedup, before any mode check. */
+    if (!config_has_merge_layers(cfg) && !r.tags_change && r.schema != NULL && r.schema_len > 0) {
+        struct sr_error lerr = {0};
+        const struct store_version *m = NULL;
+        int lr = api_lookup_in_subject(st, s.qualified, s.context, &r, normalize, false, r.version == -1, &m, &lerr);
+        if (lr == 1 && ((!r.has_version && (!r.has_id || r.id == m->schema->id)) ||
+                        (r.has_id && r.has_version && r.id == m->schema->id && r.version == m->version))) {
+            rc = respond(ctx, req, resp, m, err);
+            goto out;
+        }
+    }
+
+    /* Step 3: mode gate. */
+    const char *mode = api_mode_effective(st, s.qualified, s.context);
+    bool import = strcmp(mode, "IMPORT") == 0;
+    if (api_mode_is_readonly(mode)) {
+        sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED, "Subject %s is in read-only mode", s.qualified);
+        goto out;
+    }
+    if (r.has_id && !import) {
+        sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED,
+                     "Subject %s is not in import mode: a schema id may only be given in IMPORT mode", s.qualified);
+        goto out;
+    }
+    if (!r.has_id && strcmp(mode, "READWRITE") != 0) {
+        sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED, "Subject %s is in %s mode: a schema id is required",
+                     s.qualified, mode);
+        goto out;
+    }
+
+    /* Step 4: next version number, counting soft-deleted versions (spec 2.2). */
+    const struct store_version *const *vs;
+    size_t n = store_subject_versions(st, s.qualified, &vs);
+    int32_t next = n ? vs[n - 1]->version + 1 : 1;
+    const struct store_version *latest = api_latest_live(vs, n);
+
+    /* Step 5: empty schema copies the latest live version; metadata/ruleSet merge. */
+    const char *text = r.schema;
+    size_t text_len = r.schema_len;
+    enum sr_schema_type type = r.type;
+    const struct api_req_ref *refs = r.refs;
+    size_t nrefs = r.nrefs;
+    if (text == NULL || text_len == 0) {
+        if (import || latest == NULL) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Empty schema");
+            goto out;
+        }
+        text = latest->schema->text;
+        text_len = latest->schema->text_len;
+        type = latest->schema->type;
+        copied_refs = sr_xcalloc(latest->schema->nrefs + 1, sizeof *copied_refs);
+        for (size_t i = 0; i < latest->schema->nrefs; i++) {
+            copied_refs[i].name = latest->schema->refs[i].name;
+            copied_refs[i].subject = latest->schema->refs[i].subject;
+            copied_refs[i].version = latest->schema->refs[i].version;
+        }
+        refs = copied_refs;
+        nrefs = latest->schema->nrefs;
+    }
+    if (import) {
+        md = r.metadata ? json_incref(r.metadata) : NULL;
+        rs = r.rule_set ? json_incref(r.rule_set) : NULL;
+    } else {
+        lmd = latest ? json_from_text(latest->schema->metadata) : NULL;
+        lrs = latest ? json_from_text(latest->schema->rule_set) : NULL;
+        md = api_merge_metadata(json_object_get(cfg, "defaultMetadata"), r.metadata ? r.metadata : lmd,
+                                json_object_get(cfg, "overrideMetadata"));
+        rs = api_merge_ruleset(json_object_get(cfg, "defaultRuleSet"), r.rule_set ? r.rule_set : lrs,
+                               json_object_get(cfg, "overrideRuleSet"));
+        if (api_ruleset_validate(rs, err) != 0)
+            goto out;
+    }
+
+    /* Step 6: parse; outside IMPORT validate, normalise if asked, referenced versions live. */
+    unsigned pflags = import ? (API_PREP_LENIENT | API_PREP_ALLOW_DELETED) : (normalize ? API_PREP_NORMALIZE : 0);
+    if (api_prepare(st, s.context, text, text_len, type, refs, nrefs, md, rs, pflags, &p, err) != 0)
+        goto out;
+
+    /* Step 7: identity dedup within the context. */
+    int64_t reuse_id = 0;
+    const struct store_schema *existing = store_schema_by_hash(st, s.context, p.hash);
+    if (existing != NULL && (!r.has_id || r.id == existing->id)) {
+        const struct store_version *held = live_version_holding(existing, s.qualified);
+        if (!r.has_version && held != NULL) {
+            rc = respond(ctx, req, resp, held, err);
+            goto out;
+        }
+        reuse_id = existing->id;
+    }
+
+    /* Step 8: equivalence scan of the live versions. */
+    if (!r.has_version) {
+        const struct store_version *m = api_match_prepared(st, s.qualified, s.context, &p, false, false);
+        if (m != NULL && (!r.has_id || r.id == m->schema->id)) {
+            rc = respond(ctx, req, resp, m, err);
+            goto out;
+        }
+    }
+
+    /* Step 9: compatibility against live versions, per the effective level. */
+    if (!import && !force) {
+        enum compat_level level = api_config_level(cfg);
+        size_t nprev = 0;
+        prev = api_compat_candidates(st, s.qualified, cfg, p.metadata, &nprev);
+        if (api_compat_against(st, level, p.parsed, (const struct store_version *const *)prev, nprev, &res, err) != 0)
+            goto out;
+        if (!res.compatible) {
+            const struct store_version *failed = NULL;
+            if (res.failed_previous >= 0 && (size_t)res.failed_previous < nprev)
+                failed = prev[res.failed_previous];
+            else if (nprev > 0)
+                failed = prev[nprev - 1];
+            incompatible_error(err, s.qualified, &res, failed, level);
+            goto out;
+        }
+    }
+
+    /* Step 10: the version number. */
+    int32_t version = next;
+    if (r.has_version) {
+        if (!import && r.version != next) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                         "Invalid schema: version %lld is not the next version %d of subject %s",
+                         (long long)r.version, (int)next, s.qualified);
+            goto out;
+        }
+        if (r.version < 1 || r.version > INT32_MAX) {
+            sr_err_invalid_version(err, "version");
+            goto out;
+        }
+        if (api_find_version(vs, n, r.version) != NULL) {
+            sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED,
+                         "Overwrite of version %lld of subject %s is not permitted", (long long)r.version,
+                         s.qualified);
+            goto out;
+        }
+        version = (int32_t)r.version;
+    }
+    if (!import && rewrite_confluent_version(&p, version)) {
+        api_prepared_rehash(&p);
+        existing = store_schema_by_hash(st, s.context, p.hash);
+        reuse_id = existing ? existing->id : 0;
+    }
+
+    /* Step 11: the id. */
+    int64_t id = reuse_id;
+    if (r.has_id) {
+        const struct store_schema *by_id = store_schema_by_id(st, s.context, r.id);
+        if (by_id != NULL && memcmp(by_id->hash, p.hash, sizeof p.hash) != 0) {
+            sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED,
+                         "Overwrite new schema with id %lld is not permitted.", (long long)r.id);
+            goto out;
+        }
+        if (r.id == 0) {
+            sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED, "Schema id 0 is not permitted");
+            goto out;
+        }
+        id = r.id;
+    }
+
+    /* Step 12: drop this subject's older soft-deleted versions carrying the same id. */
+    size_t npurge = 0;
+    purge = sr_xcalloc(n + 1, sizeof *purge);
+    for (size_t i = 0; i < n && id > 0; i++) {
+        const struct store_version *v = vs[i];
+        const struct store_schema *const *referrers;
+        if (v->deleted && v->schema->id == id && v->version < version &&
+            store_referrers(st, v->subject, v->version, &referrers) == 0)
+            purge[npurge++] = v->version;
+    }
+    size_t clen;
+    const char *canon = compat_schema_canonical(p.parsed, &clen);
+    struct store_new_version nv = {
+        .subject = s.qualified,
+        .context = s.context,
+        .version = version,
+        .id = id,
+        .type = p.type,
+        .text = canon,
+        .text_len = clen,
+        .refs = p.refs.refs,
+        .nrefs = p.refs.nrefs,
+        .metadata = p.metadata,
+        .rule_set = p.rule_set,
+        .ts_ms = api_now_ms(),
+        .purge_versions = purge,
+        .npurge = npurge,
+    };
+    memcpy(nv.hash, p.hash, sizeof nv.hash);
+    if (store_register(st, &nv, NULL, err) != 0)
+        goto out;
+    n = store_subject_versions(st, s.qualified, &vs);
+    const struct store_version *created = api_find_version(vs, n, version);
+    if (created == NULL) {
+        sr_err_store(err, "registered version not found");
+        goto out;
+    }
+    rc = respond(ctx, req, resp, created, err);
+out:
+    if (locked)
+        store_write_end(ctx->st);
+    compat_result_free(&res);
+    free(prev);
+    free(purge);
+    free(copied_refs);
+    json_decref(md);
+    json_decref(rs);
+    json_decref(lmd);
+    json_decref(lrs);
+    json_decref(cfg);
+    api_prepared_free(&p);
+    api_subject_free(&s);
+    api_schema_req_free(&r);
+    return rc;
+}
