@@ -1,2 +1,1769 @@
-/* placeholder until storage lands */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store.c — the registry held in memory, with SQLite as its durable copy.
+ *
+ * In memory (every read is served from here, never from SQLite):
+ *   - contexts by name; each context owns a map id -> schema and its max_id counter;
+ *   - subjects by name, each with its versions sorted by number;
+ *   - schemas by identity hash (one bucket per hash, sorted by (context, id));
+ *   - referrers by (subject, version) (one bucket per target, sorted by (context, id));
+ *   - config and mode by scope;
+ *   - sorted arrays of subject names, known contexts and mode scopes for the listings.
+ * On disk (SQLite, WAL, synchronous=FULL, layout version in PRAGMA user_version): one table
+ * per kind of record (contexts with their persisted max_id so that ids of deleted schemas
+ * are never handed out again, schemas, schema_refs, versions, config, mode). The files are
+ * read once by store_open(); afterwards SQLite is only written.
+ *
+ * Why this split: reads are the hot path and must not wait for disk or for a writer's fsync,
+ * while a write must be durable before it is acknowledged. So a write runs its SQL
+ * transaction first (readers keep running), and only after COMMIT succeeded takes the rwlock
+ * for writing and applies the change to memory. The apply cannot fail (allocation failure
+ * aborts), so memory always equals the committed database.
+ *
+ * Borrowed pointers: readers get pointers into the live structures. A reader holds the read
+ * lock, so no apply runs while it looks. Arrays a reader may hold (listings, version lists,
+ * buckets) are therefore never modified in place: every change builds a new array
+ * (copy-on-write) and retires the old one, and every unlinked object is retired too. Retired
+ * memory is freed in store_write_end(): it became unreachable under the write lock, so no
+ * reader that starts later can find it, every reader from before the apply has finished, and
+ * only the writer itself (whose pointers the header keeps valid until store_write_end()) may
+ * still hold it.
+ *
+ * The rwlock prefers writers so that a steady stream of readers cannot starve the apply;
+ * the price is that a thread must not nest store_read_begin() calls. */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+
 #include "store.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "sr_buf.h"
+#include "store_map.h"
+
+/* Version of the table layout below, kept in PRAGMA user_version. */
+#define STORE_LAYOUT_VERSION 1
+
+static const char store_ddl[] =
+    "CREATE TABLE contexts("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " max_id INTEGER NOT NULL," /* highest id ever assigned; never decreases */
+    " known INTEGER NOT NULL);" /* 0 after store_context_delete(); max_id is kept */
+    "CREATE TABLE schemas("
+    " context TEXT NOT NULL REFERENCES contexts(name),"
+    " id INTEGER NOT NULL,"
+    " type INTEGER NOT NULL,"
+    " text BLOB NOT NULL,"
+    " metadata TEXT,"
+    " rule_set TEXT,"
+    " hash BLOB NOT NULL,"
+    " PRIMARY KEY(context, id));"
+    "CREATE TABLE schema_refs("
+    " context TEXT NOT NULL,"
+    " id INTEGER NOT NULL,"
+    " pos INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " PRIMARY KEY(context, id, pos),"
+    " FOREIGN KEY(context, id) REFERENCES schemas(context, id) ON DELETE CASCADE);"
+    "CREATE TABLE versions("
+    " subject TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " context TEXT NOT NULL,"
+    " schema_id INTEGER NOT NULL,"
+    " deleted INTEGER NOT NULL,"
+    " ts_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(subject, version),"
+    " FOREIGN KEY(context, schema_id) REFERENCES schemas(context, id));"
+    /* Lets the foreign-key check on a schema delete find its versions without a scan. */
+    "CREATE INDEX versions_by_schema ON versions(context, schema_id);"
+    "CREATE TABLE config(scope TEXT PRIMARY KEY NOT NULL, json TEXT NOT NULL);"
+    "CREATE TABLE mode(scope TEXT PRIMARY KEY NOT NULL, mode TEXT NOT NULL);";
+
+enum store_stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_CTX_UPSERT,
+    ST_CTX_FORGET,
+    ST_SCHEMA_INSERT,
+    ST_SCHEMA_DELETE,
+    ST_REF_INSERT,
+    ST_REFS_DELETE,
+    ST_VERSION_INSERT,
+    ST_VERSION_SOFT_DELETE,
+    ST_VERSION_DELETE,
+    ST_CONFIG_SET,
+    ST_CONFIG_DELETE,
+    ST_MODE_SET,
+    ST_MODE_DELETE,
+    ST_LOAD_CONTEXTS,
+    ST_LOAD_SCHEMAS,
+    ST_LOAD_REFS,
+    ST_LOAD_VERSIONS,
+    ST_LOAD_CONFIG,
+    ST_LOAD_MODE,
+    ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_CTX_UPSERT] = "INSERT INTO contexts(name, max_id, known) VALUES(?1, ?2, 1)"
+                      " ON CONFLICT(name) DO UPDATE SET known = 1, max_id = max(max_id, excluded.max_id)",
+    [ST_CTX_FORGET] = "UPDATE contexts SET known = 0 WHERE name = ?1",
+    [ST_SCHEMA_INSERT] = "INSERT INTO schemas(context, id, type, text, metadata, rule_set, hash)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_SCHEMA_DELETE] = "DELETE FROM schemas WHERE context = ?1 AND id = ?2",
+    [ST_REF_INSERT] = "INSERT INTO schema_refs(context, id, pos, name, subject, version)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_REFS_DELETE] = "DELETE FROM schema_refs WHERE context = ?1 AND id = ?2",
+    [ST_VERSION_INSERT] = "INSERT INTO versions(subject, version, context, schema_id, deleted, ts_ms)"
+                          " VALUES(?1, ?2, ?3, ?4, 0, ?5)",
+    [ST_VERSION_SOFT_DELETE] = "UPDATE versions SET deleted = 1 WHERE subject = ?1 AND version = ?2",
+    [ST_VERSION_DELETE] = "DELETE FROM versions WHERE subject = ?1 AND version = ?2",
+    [ST_CONFIG_SET] = "INSERT INTO config(scope, json) VALUES(?1, ?2)"
+                      " ON CONFLICT(scope) DO UPDATE SET json = excluded.json",
+    [ST_CONFIG_DELETE] = "DELETE FROM config WHERE scope = ?1",
+    [ST_MODE_SET] = "INSERT INTO mode(scope, mode) VALUES(?1, ?2)"
+                    " ON CONFLICT(scope) DO UPDATE SET mode = excluded.mode",
+    [ST_MODE_DELETE] = "DELETE FROM mode WHERE scope = ?1",
+    [ST_LOAD_CONTEXTS] = "SELECT name, max_id, known FROM contexts ORDER BY name",
+    [ST_LOAD_SCHEMAS] = "SELECT context, id, type, text, metadata, rule_set, hash FROM schemas"
+                        " ORDER BY context, id",
+    [ST_LOAD_REFS] = "SELECT context, id, name, subject, version FROM schema_refs ORDER BY context, id, pos",
+    [ST_LOAD_VERSIONS] = "SELECT subject, version, context, schema_id, deleted, ts_ms FROM versions"
+                         " ORDER BY subject, version",
+    [ST_LOAD_CONFIG] = "SELECT scope, json FROM config",
+    [ST_LOAD_MODE] = "SELECT scope, mode FROM mode ORDER BY scope",
+};
+
+/* ---- in-memory records ---- */
+
+struct context {
+    struct store_map by_id; /* id -> struct sschema */
+    int64_t max_id;
+    bool known;
+    size_t nsubjects; /* subjects with at least one version */
+    size_t name_len;
+    char name[];
+};
+
+/* A schema; pub must stay first (a const struct store_schema * is cast back to it). */
+struct sschema {
+    struct store_schema pub;
+    struct context *ctx;
+    void *refs_block; /* pub.refs and their strings, one allocation; NULL without refs */
+    /* pub.text, pub.metadata and pub.rule_set follow in this allocation */
+};
+
+struct ssubject {
+    struct context *ctx;
+    const struct store_version *const *vers; /* ascending version */
+    size_t n;
+    size_t name_len;
+    char name[];
+};
+
+struct hbucket {
+    unsigned char hash[16];
+    const struct store_schema *const *items; /* sorted by (context, id) */
+    size_t n;
+};
+
+struct rbucket {
+    int32_t version;
+    const struct store_schema *const *items; /* sorted by (context, id), no duplicates */
+    size_t n;
+    size_t subject_len;
+    char subject[];
+};
+
+struct kv {
+    char *value;
+    size_t scope_len;
+    char scope[];
+};
+
+struct grave {
+    void (*fn)(void *);
+    void *p;
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[ST_COUNT];
+    pthread_rwlock_t rw;
+    pthread_mutex_t wmu;
+    bool in_write;
+    uint64_t seed;
+    struct store_map contexts;  /* name -> struct context (never freed before close) */
+    struct store_map subjects;  /* name -> struct ssubject */
+    struct store_map hashes;    /* hash -> struct hbucket */
+    struct store_map referrers; /* (subject, version) -> struct rbucket */
+    struct store_map config;    /* scope -> struct kv */
+    struct store_map modes;     /* scope -> struct kv */
+    const char *const *subject_list;
+    size_t nsubject_list;
+    const char *const *context_list; /* known contexts */
+    size_t ncontext_list;
+    const char *const *mode_list;
+    size_t nmode_list;
+    struct grave *graves; /* retired memory, freed in store_write_end() */
+    size_t ngraves;
+    size_t cap_graves;
+};
+
+/* Lookup keys handed to the map equality callbacks. */
+struct str_key {
+    const char *s;
+    size_t len;
+};
+
+struct ref_key {
+    const char *subject;
+    size_t len;
+    int32_t version;
+};
+
+/* ---- small helpers ---- */
+
+static const char *const empty_strings[1] = {NULL};
+static const struct store_version *const empty_versions[1] = {NULL};
+static const struct store_schema *const empty_schemas[1] = {NULL};
+
+static void retire(struct store *st, void (*fn)(void *), void *p)
+{
+    assert(st->in_write);
+    if (!p)
+        return;
+    if (st->ngraves == st->cap_graves) {
+        st->cap_graves = st->cap_graves ? st->cap_graves * 2 : 16;
+        st->graves = sr_xrealloc(st->graves, st->cap_graves * sizeof *st->graves);
+    }
+    st->graves[st->ngraves].fn = fn;
+    st->graves[st->ngraves].p = p;
+    st->ngraves++;
+}
+
+static void bury_all(struct store *st)
+{
+    for (size_t i = 0; i < st->ngraves; i++)
+        st->graves[i].fn(st->graves[i].p);
+    st->ngraves = 0;
+}
+
+/* Returns a new array equal to arr (n elements of elsz bytes) with elem inserted at pos;
+ * the old array is retired. */
+static void *cow_insert(struct store *st, const void *arr, size_t n, size_t pos, const void *elem, size_t elsz)
+{
+    char *na = sr_xmalloc((n + 1) * elsz);
+    if (pos)
+        memcpy(na, arr, pos * elsz);
+    memcpy(na + pos * elsz, elem, elsz);
+    if (n > pos)
+        memcpy(na + (pos + 1) * elsz, (const char *)arr + pos * elsz, (n - pos) * elsz);
+    retire(st, free, (void *)arr);
+    return na;
+}
+
+/* Returns a new array equal to arr without element pos (NULL when it becomes empty); the
+ * old array is retired. */
+static void *cow_remove(struct store *st, const void *arr, size_t n, size_t pos, size_t elsz)
+{
+    char *na = NULL;
+    if (n > 1) {
+        na = sr_xmalloc((n - 1) * elsz);
+        if (pos)
+            memcpy(na, arr, pos * elsz);
+        if (n - pos - 1)
+            memcpy(na + pos * elsz, (const char *)arr + (pos + 1) * elsz, (n - pos - 1) * elsz);
+    }
+    retire(st, free, (void *)arr);
+    return na;
+}
+
+/* Load-time append: arrays built by the loader grow by doubling, their capacity being the
+ * next power of two of their length. Only store_open() appends; later changes copy. */
+static void *append_grow(const void *arr, size_t n, const void *elem, size_t elsz)
+{
+    char *a = (char *)arr;
+    if (n == 0 || (n & (n - 1)) == 0)
+        a = sr_xrealloc(a, (n ? n * 2 : 1) * elsz);
+    memcpy(a + n * elsz, elem, elsz);
+    return a;
+}
+
+/* Index of the first element not less than key; *found tells whether it compares equal. */
+typedef int (*bsearch_cmp)(const void *elem, const void *key);
+static size_t lower_bound(const void *arr, size_t n, size_t elsz, bsearch_cmp cmp, const void *key, bool *found)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp((const char *)arr + mid * elsz, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < n && cmp((const char *)arr + lo * elsz, key) == 0;
+    return lo;
+}
+
+static int cmp_str_elem(const void *elem, const void *key)
+{
+    return strcmp(*(const char *const *)elem, key);
+}
+
+struct schema_pos {
+    const char *context;
+    int64_t id;
+};
+
+static int cmp_schema_elem(const void *elem, const void *key)
+{
+    const struct store_schema *s = *(const struct store_schema *const *)elem;
+    const struct schema_pos *k = key;
+    int c = strcmp(s->context, k->context);
+    if (c)
+        return c;
+    return (s->id > k->id) - (s->id < k->id);
+}
+
+struct version_pos {
+    const char *subject;
+    int32_t version;
+};
+
+/* Order of a schema's versions: (subject, version). */
+static int cmp_sv_elem(const void *elem, const void *key)
+{
+    const struct store_version *v = *(const struct store_version *const *)elem;
+    const struct version_pos *k = key;
+    int c = strcmp(v->subject, k->subject);
+    if (c)
+        return c;
+    return (v->version > k->version) - (v->version < k->version);
+}
+
+/* Order of a subject's versions: version number. */
+static int cmp_version_elem(const void *elem, const void *key)
+{
+    const struct store_version *v = *(const struct store_version *const *)elem;
+    int32_t k = *(const int32_t *)key;
+    return (v->version > k) - (v->version < k);
+}
+
+static int qsort_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ---- map keys ---- */
+
+static uint64_t hash_str(const struct store *st, const char *s, size_t len)
+{
+    return store_hash_bytes(st->seed, s, len);
+}
+
+static uint64_t hash_id(const struct store *st, int64_t id)
+{
+    return store_hash_bytes(st->seed, &id, sizeof id);
+}
+
+static uint64_t hash_ref(const struct store *st, const char *subject, size_t len, int32_t version)
+{
+    return store_hash_bytes(st->seed ^ ((uint64_t)(uint32_t)version * 0x9e3779b97f4a7c15ULL), subject, len);
+}
+
+static bool eq_context(const void *val, const void *key)
+{
+    const struct context *c = val;
+    const struct str_key *k = key;
+    return c->name_len == k->len && memcmp(c->name, k->s, k->len) == 0;
+}
+
+static bool eq_subject(const void *val, const void *key)
+{
+    const struct ssubject *s = val;
+    const struct str_key *k = key;
+    return s->name_len == k->len && memcmp(s->name, k->s, k->len) == 0;
+}
+
+static bool eq_kv(const void *val, const void *key)
+{
+    const struct kv *e = val;
+    const struct str_key *k = key;
+    return e->scope_len == k->len && memcmp(e->scope, k->s, k->len) == 0;
+}
+
+static bool eq_id(const void *val, const void *key)
+{
+    return ((const struct sschema *)val)->pub.id == *(const int64_t *)key;
+}
+
+static bool eq_hash(const void *val, const void *key)
+{
+    return memcmp(((const struct hbucket *)val)->hash, key, 16) == 0;
+}
+
+static bool eq_ref(const void *val, const void *key)
+{
+    const struct rbucket *b = val;
+    const struct ref_key *k = key;
+    return b->version == k->version && b->subject_len == k->len && memcmp(b->subject, k->subject, k->len) == 0;
+}
+
+static struct context *find_context(const struct store *st, const char *name)
+{
+    struct str_key k = {name, strlen(name)};
+    return store_map_find(&st->contexts, hash_str(st, k.s, k.len), eq_context, &k);
+}
+
+static struct ssubject *find_subject(const struct store *st, const char *name)
+{
+    struct str_key k = {name, strlen(name)};
+    return store_map_find(&st->subjects, hash_str(st, k.s, k.len), eq_subject, &k);
+}
+
+static struct sschema *find_schema(const struct store *st, const struct context *ctx, int64_t id)
+{
+    return store_map_find(&ctx->by_id, hash_id(st, id), eq_id, &id);
+}
+
+static struct hbucket *find_hbucket(const struct store *st, const unsigned char hash[16])
+{
+    return store_map_find(&st->hashes, store_hash_bytes(st->seed, hash, 16), eq_hash, hash);
+}
+
+static struct rbucket *find_rbucket(const struct store *st, const char *subject, int32_t version)
+{
+    struct ref_key k = {subject, strlen(subject), version};
+    return store_map_find(&st->referrers, hash_ref(st, k.subject, k.len, version), eq_ref, &k);
+}
+
+static struct kv *find_kv(const struct store *st, const struct store_map *m, const char *scope)
+{
+    struct str_key k = {scope, strlen(scope)};
+    return store_map_find(m, hash_str(st, k.s, k.len), eq_kv, &k);
+}
+
+static const struct store_version *subject_version(const struct ssubject *subj, int32_t version)
+{
+    bool found;
+    size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &version, &found);
+    return found ? subj->vers[pos] : NULL;
+}
+
+/* ---- object construction and destruction ---- */
+
+static struct context *context_new(const char *name, int64_t max_id, bool known)
+{
+    size_t len = strlen(name);
+    struct context *c = sr_xcalloc(1, sizeof *c + len + 1);
+    memcpy(c->name, name, len + 1);
+    c->name_len = len;
+    c->max_id = max_id;
+    c->known = known;
+    return c;
+}
+
+static void context_free(struct context *c)
+{
+    if (!c)
+        return;
+    store_map_free(&c->by_id);
+    free(c);
+}
+
+static char *put_str(char **cursor, const char *s, size_t len)
+{
+    char *out = *cursor;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    *cursor += len + 1;
+    return out;
+}
+
+/* A new schema record (not linked anywhere); refs are copied. */
+static struct sschema *schema_new(struct context *ctx, int64_t id, enum sr_schema_type type, const char *text,
+                                  size_t text_len, const char *metadata, const char *rule_set,
+                                  const unsigned char hash[16])
+{
+    size_t mlen = metadata ? strlen(metadata) + 1 : 0;
+    size_t rlen = rule_set ? strlen(rule_set) + 1 : 0;
+    struct sschema *s = sr_xcalloc(1, sizeof *s + text_len + 1 + mlen + rlen);
+    char *cursor = (char *)(s + 1);
+    s->ctx = ctx;
+    s->pub.context = ctx->name;
+    s->pub.id = id;
+    s->pub.type = type;
+    s->pub.text = put_str(&cursor, text ? text : "", text_len);
+    s->pub.text_len = text_len;
+    s->pub.metadata = metadata ? put_str(&cursor, metadata, mlen - 1) : NULL;
+    s->pub.rule_set = rule_set ? put_str(&cursor, rule_set, rlen - 1) : NULL;
+    memcpy(s->pub.hash, hash, 16);
+    return s;
+}
+
+static void schema_set_refs(struct sschema *s, const struct store_ref *refs, size_t nrefs)
+{
+    if (nrefs == 0)
+        return;
+    size_t bytes = nrefs * sizeof(struct store_ref);
+    for (size_t i = 0; i < nrefs; i++)
+        bytes += strlen(refs[i].name) + 1 + strlen(refs[i].subject) + 1;
+    struct store_ref *copy = sr_xmalloc(bytes);
+    char *cursor = (char *)(copy + nrefs);
+    for (size_t i = 0; i < nrefs; i++) {
+        copy[i].name = put_str(&cursor, refs[i].name, strlen(refs[i].name));
+        copy[i].subject = put_str(&cursor, refs[i].subject, strlen(refs[i].subject));
+        copy[i].version = refs[i].version;
+    }
+    s->refs_block = copy;
+    s->pub.refs = copy;
+    s->pub.nrefs = nrefs;
+}
+
+/* Frees a schema record that is no longer linked (its versions array already retired). */
+static void schema_free(void *p)
+{
+    struct sschema *s = p;
+    free(s->refs_block);
+    free((void *)s->pub.versions);
+    free(s);
+}
+
+static void subject_free(void *p)
+{
+    struct ssubject *s = p;
+    free((void *)s->vers);
+    free(s);
+}
+
+static void kv_free(void *p)
+{
+    struct kv *e = p;
+    free(e->value);
+    free(e);
+}
+
+static struct kv *kv_new(const char *scope, const char *value)
+{
+    size_t len = strlen(scope);
+    struct kv *e = sr_xcalloc(1, sizeof *e + len + 1);
+    memcpy(e->scope, scope, len + 1);
+    e->scope_len = len;
+    e->value = sr_xstrdup(value);
+    return e;
+}
+
+/* ---- SQLite helpers ---- */
+
+static int db_error(struct store *st, struct sr_error *err, const char *what)
+{
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s: %s", what, sqlite3_errmsg(st->db));
+    return sr_err_store(err, detail);
+}
+
+static void stmt_done(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int run(struct store *st, enum store_stmt which, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[which];
+    int rc = sqlite3_step(s);
+    int ret = 0;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = db_error(st, err, store_sql[which]);
+    stmt_done(s);
+    return ret;
+}
+
+static void bind_str(sqlite3_stmt *s, int col, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, col);
+}
+
+static int tx_begin(struct store *st, struct sr_error *err)
+{
+    return run(st, ST_BEGIN, err);
+}
+
+static void tx_rollback(struct store *st)
+{
+    /* A failed COMMIT may already have ended the transaction. */
+    if (!sqlite3_get_autocommit(st->db))
+        (void)run(st, ST_ROLLBACK, NULL);
+}
+
+static int tx_commit(struct store *st, struct sr_error *err)
+{
+    if (run(st, ST_COMMIT, err) != 0) {
+        tx_rollback(st);
+        return -1;
+    }
+    return 0;
+}
+
+static int sql_delete_version(struct store *st, const char *subject, int32_t version, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_VERSION_DELETE];
+    bind_str(s, 1, subject);
+    sqlite3_bind_int(s, 2, version);
+    return run(st, ST_VERSION_DELETE, err);
+}
+
+static int sql_delete_schema(struct store *st, const struct store_schema *sc, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_REFS_DELETE];
+    bind_str(s, 1, sc->context);
+    sqlite3_bind_int64(s, 2, sc->id);
+    if (run(st, ST_REFS_DELETE, err) != 0)
+        return -1;
+    s = st->stmts[ST_SCHEMA_DELETE];
+    bind_str(s, 1, sc->context);
+    sqlite3_bind_int64(s, 2, sc->id);
+    return run(st, ST_SCHEMA_DELETE, err);
+}
+
+static int sql_scope_delete(struct store *st, enum store_stmt which, const char *scope, struct sr_error *err)
+{
+    bind_str(st->stmts[which], 1, scope);
+    return run(st, which, err);
+}
+
+/* ---- linking (apply phase: write lock held, or store_open() before anyone sees st) ---- */
+
+static void apply_begin(struct store *st)
+{
+    pthread_rwlock_wrlock(&st->rw);
+}
+
+static void apply_end(struct store *st)
+{
+    pthread_rwlock_unlock(&st->rw);
+}
+
+static struct context *context_get_or_add(struct store *st, const char *name)
+{
+    struct context *c = find_context(st, name);
+    if (!c) {
+        c = context_new(name, 0, false);
+        store_map_insert(&st->contexts, hash_str(st, c->name, c->name_len), c);
+    }
+    return c;
+}
+
+static void context_set_known(struct store *st, struct context *c, bool known)
+{
+    if (c->known == known)
+        return;
+    bool found;
+    size_t pos = lower_bound(st->context_list, st->ncontext_list, sizeof(char *), cmp_str_elem, c->name, &found);
+    if (known) {
+        const char *name = c->name;
+        st->context_list = cow_insert(st, st->context_list, st->ncontext_list++, pos, &name, sizeof name);
+    } else if (found) {
+        st->context_list = cow_remove(st, st->context_list, st->ncontext_list--, pos, sizeof(char *));
+    }
+    c->known = known;
+}
+
+static void hbucket_add(struct store *st, const struct store_schema *sc)
+{
+    struct hbucket *b = find_hbucket(st, sc->hash);
+    if (!b) {
+        b = sr_xcalloc(1, sizeof *b);
+        memcpy(b->hash, sc->hash, 16);
+        store_map_insert(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), b);
+    }
+    struct schema_pos k = {sc->context, sc->id};
+    bool found;
+    size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
+    if (!found)
+        b->items = cow_insert(st, b->items, b->n++, pos, &sc, sizeof sc);
+}
+
+static void hbucket_remove(struct store *st, const struct store_schema *sc)
+{
+    struct hbucket *b = find_hbucket(st, sc->hash);
+    if (!b)
+        return;
+    struct schema_pos k = {sc->context, sc->id};
+    bool found;
+    size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
+    if (found)
+        b->items = cow_remove(st, b->items, b->n--, pos, sizeof *b->items);
+    if (b->n == 0) {
+        store_map_remove(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), eq_hash, b->hash);
+        retire(st, free, b);
+    }
+}
+
+static void rbucket_add(struct store *st, const struct store_ref *ref, const struct store_schema *sc)
+{
+    struct rbucket *b = find_rbucket(st, ref->subject, ref->version);
+    if (!b) {
+        size_t len = strlen(ref->subject);
+        b = sr_xcalloc(1, sizeof *b + len + 1);
+        memcpy(b->subject, ref->subject, len + 1);
+        b->subject_len = len;
+        b->version = ref->version;
+        store_map_insert(&st->referrers, hash_ref(st, b->subject, len, b->version), b);
+    }
+    struct schema_pos k = {sc->context, sc->id};
+    bool found;
+    size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
+    if (!found)
+        b->items = cow_insert(st, b->items, b->n++, pos, &sc, sizeof sc);
+}
+
+static void rbucket_remove(struct store *st, const struct store_ref *ref, const struct store_schema *sc)
+{
+    struct rbucket *b = find_rbucket(st, ref->subject, ref->version);
+    if (!b)
+        return;
+    struct schema_pos k = {sc->context, sc->id};
+    bool found;
+    size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
+    if (found)
+        b->items = cow_remove(st, b->items, b->n--, pos, sizeof *b->items);
+    if (b->n == 0) {
+        struct ref_key rk = {b->subject, b->subject_len, b->version};
+        store_map_remove(&st->referrers, hash_ref(st, b->subject, b->subject_len, b->version), eq_ref, &rk);
+        retire(st, free, b);
+    }
+}
+
+static void schema_link(struct store *st, struct sschema *s)
+{
+    store_map_insert(&s->ctx->by_id, hash_id(st, s->pub.id), s);
+    hbucket_add(st, &s->pub);
+    for (size_t i = 0; i < s->pub.nrefs; i++)
+        rbucket_add(st, &s->pub.refs[i], &s->pub);
+}
+
+static void schema_unlink(struct store *st, struct sschema *s)
+{
+    store_map_remove(&s->ctx->by_id, hash_id(st, s->pub.id), eq_id, &s->pub.id);
+    hbucket_remove(st, &s->pub);
+    for (size_t i = 0; i < s->pub.nrefs; i++)
+        rbucket_remove(st, &s->pub.refs[i], &s->pub);
+    retire(st, schema_free, s);
+}
+
+static struct ssubject *subject_get_or_add(struct store *st, const char *name, struct context *ctx)
+{
+    struct ssubject *subj = find_subject(st, name);
+    if (subj)
+        return subj;
+    size_t len = strlen(name);
+    subj = sr_xcalloc(1, sizeof *subj + len + 1);
+    memcpy(subj->name, name, len + 1);
+    subj->name_len = len;
+    subj->ctx = ctx;
+    store_map_insert(&st->subjects, hash_str(st, subj->name, len), subj);
+    bool found;
+    size_t pos = lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
+    const char *n = subj->name;
+    st->subject_list = cow_insert(st, st->subject_list, st->nsubject_list++, pos, &n, sizeof n);
+    ctx->nsubjects++;
+    return subj;
+}
+
+static void kv_remove(struct store *st, struct store_map *m, const char *scope)
+{
+    struct str_key k = {scope, strlen(scope)};
+    struct kv *e = store_map_remove(m, hash_str(st, k.s, k.len), eq_kv, &k);
+    if (e)
+        retire(st, kv_free, e);
+}
+
+static void mode_list_remove(struct store *st, const char *scope)
+{
+    bool found;
+    size_t pos = lower_bound(st->mode_list, st->nmode_list, sizeof(char *), cmp_str_elem, scope, &found);
+    if (found)
+        st->mode_list = cow_remove(st, st->mode_list, st->nmode_list--, pos, sizeof(char *));
+}
+
+/* Removes a subject that has no version left, with its config and mode. */
+static void subject_unlink(struct store *st, struct ssubject *subj)
+{
+    assert(subj->n == 0);
+    bool found;
+    size_t pos = lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
+    if (found)
+        st->subject_list = cow_remove(st, st->subject_list, st->nsubject_list--, pos, sizeof(char *));
+    struct str_key k = {subj->name, subj->name_len};
+    store_map_remove(&st->subjects, hash_str(st, k.s, k.len), eq_subject, &k);
+    subj->ctx->nsubjects--;
+    kv_remove(st, &st->config, subj->name);
+    mode_list_remove(st, subj->name);
+    kv_remove(st, &st->modes, subj->name);
+    retire(st, subject_free, subj);
+}
+
+static void version_link(struct store *st, struct ssubject *subj, struct store_version *v)
+{
+    struct sschema *s = (struct sschema *)v->schema;
+    bool found;
+    size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
+    assert(!found);
+    subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v);
+    struct version_pos k = {v->subject, v->version};
+    pos = lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
+    s->pub.versions = cow_insert(st, s->pub.versions, s->pub.nversions++, pos, &v, sizeof v);
+}
+
+/* Removes one version; its schema goes too when left without versions. */
+static void version_unlink(struct store *st, struct ssubject *subj, const struct store_version *v)
+{
+    struct sschema *s = (struct sschema *)v->schema;
+    bool found;
+    size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
+    if (found)
+        subj->vers = cow_remove(st, subj->vers, subj->n--, pos, sizeof *subj->vers);
+    struct version_pos k = {v->subject, v->version};
+    pos = lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
+    if (found)
+        s->pub.versions = cow_remove(st, s->pub.versions, s->pub.nversions--, pos, sizeof *s->pub.versions);
+    retire(st, free, (void *)v);
+    if (s->pub.nversions == 0)
+        schema_unlink(st, s);
+}
+
+/* ---- removal planning (before the transaction; memory untouched) ---- */
+
+struct removal {
+    const struct store_version **vers; /* distinct existing versions to remove */
+    size_t n;
+    const struct store_schema **orphans; /* schemas left without any version */
+    size_t norphans;
+    bool empties_subject;
+};
+
+static int cmp_by_schema(const void *a, const void *b)
+{
+    const struct store_version *x = *(const struct store_version *const *)a;
+    const struct store_version *y = *(const struct store_version *const *)b;
+    uintptr_t px = (uintptr_t)x->schema, py = (uintptr_t)y->schema;
+    if (px != py)
+        return px < py ? -1 : 1;
+    return (x->version > y->version) - (x->version < y->version);
+}
+
+/* Plans removing the listed versions of subj (unknown ones and `skip` are ignored; keep is a
+ * schema that gains a version in the same transaction and so is never an orphan). */
+static void plan_removal(const struct ssubject *subj, const int32_t *versions, size_t n, int32_t skip,
+                         const struct store_schema *keep, struct removal *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!subj || n == 0)
+        return;
+    r->vers = sr_xmalloc(n * sizeof *r->vers);
+    for (size_t i = 0; i < n; i++) {
+        if (versions[i] == skip)
+            continue;
+        const struct store_version *v = subject_version(subj, versions[i]);
+        if (v)
+            r->vers[r->n++] = v;
+    }
+    qsort(r->vers, r->n, sizeof *r->vers, cmp_by_schema);
+    size_t distinct = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (distinct == 0 || r->vers[distinct - 1] != r->vers[i])
+            r->vers[distinct++] = r->vers[i];
+    r->n = distinct;
+    r->orphans = sr_xmalloc((r->n ? r->n : 1) * sizeof *r->orphans);
+    for (size_t i = 0; i < r->n;) {
+        const struct store_schema *sc = r->vers[i]->schema;
+        size_t j = i;
+        while (j < r->n && r->vers[j]->schema == sc)
+            j++;
+        if (j - i == sc->nversions && sc != keep)
+            r->orphans[r->norphans++] = sc;
+        i = j;
+    }
+    r->empties_subject = r->n == subj->n;
+}
+
+static void removal_free(struct removal *r)
+{
+    free(r->vers);
+    free(r->orphans);
+}
+
+static int sql_removal(struct store *st, const struct ssubject *subj, const struct removal *r, struct sr_error *err)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (sql_delete_version(st, subj->name, r->vers[i]->version, err) != 0)
+            return -1;
+    for (size_t i = 0; i < r->norphans; i++)
+        if (sql_delete_schema(st, r->orphans[i], err) != 0)
+            return -1;
+    if (r->empties_subject) {
+        if (sql_scope_delete(st, ST_CONFIG_DELETE, subj->name, err) != 0 ||
+            sql_scope_delete(st, ST_MODE_DELETE, subj->name, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void apply_removal(struct store *st, struct ssubject *subj, const struct removal *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        version_unlink(st, subj, r->vers[i]);
+    if (subj && subj->n == 0)
+        subject_unlink(st, subj);
+}
+
+/* ---- open / load / close ---- */
+
+static int exec_simple(struct store *st, const char *sql, struct sr_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "%s: %s", sql, msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return sr_err_store(err, detail);
+    }
+    return 0;
+}
+
+/* Runs a one-row query (PRAGMA) once, copying the first column as text. */
+static int query_text(struct store *st, const char *sql, char *out, size_t outlen, struct sr_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        db_error(st, err, sql);
+        goto out;
+    }
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        db_error(st, err, sql);
+        goto out;
+    }
+    const unsigned char *t = sqlite3_column_text(s, 0);
+    snprintf(out, outlen, "%s", t ? (const char *)t : "");
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+static int setup_layout(struct store *st, struct sr_error *err)
+{
+    char buf[64];
+    if (exec_simple(st, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    if (query_text(st, "PRAGMA user_version", buf, sizeof buf, err) != 0)
+        goto fail;
+    long version = strtol(buf, NULL, 10);
+    if (version == 0) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", STORE_LAYOUT_VERSION);
+        if (exec_simple(st, store_ddl, err) != 0 || exec_simple(st, pragma, err) != 0)
+            goto fail;
+    } else if (version != STORE_LAYOUT_VERSION) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "database layout version %ld is not supported (this build reads %d)",
+                 version, STORE_LAYOUT_VERSION);
+        sr_err_store(err, detail);
+        goto fail;
+    }
+    return exec_simple(st, "COMMIT", err);
+fail:
+    (void)exec_simple(st, "ROLLBACK", NULL);
+    return -1;
+}
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? (const char *)t : NULL;
+}
+
+static int load_fail(struct store *st, struct sr_error *err, enum store_stmt which, const char *why)
+{
+    char detail[200];
+    snprintf(detail, sizeof detail, "loading (%s): %s", store_sql[which], why ? why : sqlite3_errmsg(st->db));
+    stmt_done(st->stmts[which]);
+    return sr_err_store(err, detail);
+}
+
+static int load_contexts(struct store *st, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_LOAD_CONTEXTS];
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *name = col_text(s, 0);
+        if (!name)
+            return load_fail(st, err, ST_LOAD_CONTEXTS, "context without a name");
+        struct context *c = context_new(name, sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2) != 0);
+        store_map_insert(&st->contexts, hash_str(st, c->name, c->name_len), c);
+        if (c->known) {
+            const char *n = c->name;
+            st->context_list = append_grow(st->context_list, st->ncontext_list++, &n, sizeof n);
+        }
+    }
+    if (rc != SQLITE_DONE)
+        return load_fail(st, err, ST_LOAD_CONTEXTS, NULL);
+    stmt_done(s);
+    return 0;
+}
+
+/* Load-time linking: rows arrive sorted by (context, id), so appending keeps every bucket
+ * sorted. */
+static void load_link_schema(struct store *st, struct sschema *sc)
+{
+    store_map_insert(&sc->ctx->by_id, hash_id(st, sc->pub.id), sc);
+    struct hbucket *b = find_hbucket(st, sc->pub.hash);
+    if (!b) {
+        b = sr_xcalloc(1, sizeof *b);
+        memcpy(b->hash, sc->pub.hash, 16);
+        store_map_insert(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), b);
+    }
+    const struct store_schema *p = &sc->pub;
+    b->items = append_grow(b->items, b->n++, &p, sizeof p);
+}
+
+static int load_schemas(struct store *st, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_LOAD_SCHEMAS];
+    struct context *ctx = NULL;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *cname = col_text(s, 0);
+        if (!cname)
+            return load_fail(st, err, ST_LOAD_SCHEMAS, "schema without a context");
+        if (!ctx || strcmp(ctx->name, cname) != 0)
+            ctx = find_context(st, cname);
+        if (!ctx)
+            return load_fail(st, err, ST_LOAD_SCHEMAS, "schema in an unknown context");
+        int64_t id = sqlite3_column_int64(s, 1);
+        int type = sqlite3_column_int(s, 2);
+        const void *text = sqlite3_column_blob(s, 3);
+        size_t text_len = (size_t)sqlite3_column_bytes(s, 3);
+        const char *metadata = col_text(s, 4);
+        const char *rule_set = col_text(s, 5);
+        const void *hash = sqlite3_column_blob(s, 6);
+        if (sqlite3_column_bytes(s, 6) != 16 || type < 0 || type >= SR_SCHEMA_TYPE_COUNT)
+            return load_fail(st, err, ST_LOAD_SCHEMAS, "malformed schema row");
+        struct sschema *sc = schema_new(ctx, id, (enum sr_schema_type)type, text, text_len, metadata, rule_set, hash);
+        load_link_schema(st, sc);
+    }
+    if (rc != SQLITE_DONE)
+        return load_fail(st, err, ST_LOAD_SCHEMAS, NULL);
+    stmt_done(s);
+    return 0;
+}
+
+/* Refs arrive sorted by (context, id, pos); each schema's run is copied in one go. */
+static int load_refs(struct store *st, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_LOAD_REFS];
+    struct sschema *cur = NULL;
+    struct store_ref *refs = NULL;
+    char **strs = NULL; /* pairs of copied name, subject for the current run */
+    size_t n = 0;
+    int ret = 0, rc;
+    for (;;) {
+        rc = sqlite3_step(s);
+        struct sschema *sc = NULL;
+        if (rc == SQLITE_ROW) {
+            const char *cname = col_text(s, 0);
+            struct context *ctx = cname ? find_context(st, cname) : NULL;
+            sc = ctx ? find_schema(st, ctx, sqlite3_column_int64(s, 1)) : NULL;
+            if (!sc || !col_text(s, 2) || !col_text(s, 3)) {
+                ret = load_fail(st, err, ST_LOAD_REFS, "reference of an unknown schema");
+                goto out;
+            }
+        } else if (rc != SQLITE_DONE) {
+            ret = load_fail(st, err, ST_LOAD_REFS, NULL);
+            goto out;
+        }
+        if (cur && sc != cur) {
+            schema_set_refs(cur, refs, n);
+            for (size_t i = 0; i < n; i++) {
+                free(strs[2 * i]);
+                free(strs[2 * i + 1]);
+            }
+            n = 0;
+        }
+        if (!sc)
+            break;
+        cur = sc;
+        struct store_ref r = {NULL, NULL, sqlite3_column_int(s, 4)};
+        char *name = sr_xstrdup(col_text(s, 2));
+        char *subject = sr_xstrdup(col_text(s, 3));
+        r.name = name;
+        r.subject = subject;
+        refs = sr_xrealloc(refs, (n + 1) * sizeof *refs);
+        strs = sr_xrealloc(strs, 2 * (n + 1) * sizeof *strs);
+        refs[n] = r;
+        strs[2 * n] = name;
+        strs[2 * n + 1] = subject;
+        n++;
+    }
+    stmt_done(s);
+out:
+    for (size_t i = 0; i < n; i++) {
+        free(strs[2 * i]);
+        free(strs[2 * i + 1]);
+    }
+    free(refs);
+    free(strs);
+    return ret;
+}
+
+static int load_versions(struct store *st, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_LOAD_VERSIONS];
+    struct ssubject *subj = NULL;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *sname = col_text(s, 0);
+        const char *cname = col_text(s, 2);
+        struct context *ctx = cname ? find_context(st, cname) : NULL;
+        struct sschema *sc = ctx ? find_schema(st, ctx, sqlite3_column_int64(s, 3)) : NULL;
+        if (!sname || !sc)
+            return load_fail(st, err, ST_LOAD_VERSIONS, "version of an unknown schema");
+        if (!subj || strcmp(subj->name, sname) != 0) {
+            size_t len = strlen(sname);
+            subj = sr_xcalloc(1, sizeof *subj + len + 1);
+            memcpy(subj->name, sname, len + 1);
+            subj->name_len = len;
+            subj->ctx = ctx;
+            ctx->nsubjects++;
+            store_map_insert(&st->subjects, hash_str(st, subj->name, len), subj);
+            const char *n = subj->name;
+            st->subject_list = append_grow(st->subject_list, st->nsubject_list++, &n, sizeof n);
+        }
+        struct store_version *v = sr_xcalloc(1, sizeof *v);
+        v->subject = subj->name;
+        v->version = sqlite3_column_int(s, 1);
+        v->deleted = sqlite3_column_int(s, 4) != 0;
+        v->ts_ms = sqlite3_column_int64(s, 5);
+        v->schema = &sc->pub;
+        /* Rows are sorted by (subject, version): both lists stay sorted when appended to. */
+        subj->vers = append_grow(subj->vers, subj->n++, &v, sizeof v);
+        sc->pub.versions = append_grow(sc->pub.versions, sc->pub.nversions++, &v, sizeof v);
+    }
+    if (rc != SQLITE_DONE)
+        return load_fail(st, err, ST_LOAD_VERSIONS, NULL);
+    stmt_done(s);
+    return 0;
+}
+
+static int load_kv(struct store *st, enum store_stmt which, struct store_map *m, bool list_modes,
+                   struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[which];
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *scope = col_text(s, 0);
+        const char *value = col_text(s, 1);
+        if (!scope || !value)
+            return load_fail(st, err, which, "malformed row");
+        struct kv *e = kv_new(scope, value);
+        store_map_insert(m, hash_str(st, e->scope, e->scope_len), e);
+        if (list_modes) {
+            const char *n = e->scope;
+            st->mode_list = append_grow(st->mode_list, st->nmode_list++, &n, sizeof n);
+        }
+    }
+    if (rc != SQLITE_DONE)
+        return load_fail(st, err, which, NULL);
+    stmt_done(s);
+    return 0;
+}
+
+static void link_loaded_refs(struct store *st)
+{
+    /* Hash-map order is arbitrary; sort_referrers() puts every bucket in order afterwards. */
+    size_t nctx = st->contexts.count, k = 0;
+    struct context **ctxs = sr_xmalloc((nctx ? nctx : 1) * sizeof *ctxs);
+    for (size_t i = 0; st->contexts.slots && i <= st->contexts.mask; i++)
+        if (st->contexts.slots[i].val)
+            ctxs[k++] = st->contexts.slots[i].val;
+    for (size_t i = 0; i < nctx; i++) {
+        struct context *c = ctxs[i];
+        if (!c->by_id.slots)
+            continue;
+        for (size_t j = 0; j <= c->by_id.mask; j++) {
+            struct sschema *sc = c->by_id.slots[j].val;
+            if (!sc)
+                continue;
+            for (size_t r = 0; r < sc->pub.nrefs; r++) {
+                const struct store_ref *ref = &sc->pub.refs[r];
+                struct rbucket *b = find_rbucket(st, ref->subject, ref->version);
+                if (!b) {
+                    size_t len = strlen(ref->subject);
+                    b = sr_xcalloc(1, sizeof *b + len + 1);
+                    memcpy(b->subject, ref->subject, len + 1);
+                    b->subject_len = len;
+                    b->version = ref->version;
+                    store_map_insert(&st->referrers, hash_ref(st, b->subject, len, b->version), b);
+                }
+                const struct store_schema *p = &sc->pub;
+                if (b->n == 0 || b->items[b->n - 1] != p)
+                    b->items = append_grow(b->items, b->n++, &p, sizeof p);
+            }
+        }
+    }
+    free(ctxs);
+}
+
+static int cmp_schema_ptr(const void *a, const void *b)
+{
+    const struct store_schema *x = *(const struct store_schema *const *)a;
+    const struct store_schema *y = *(const struct store_schema *const *)b;
+    int c = strcmp(x->context, y->context);
+    if (c)
+        return c;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Hash-map iteration order is arbitrary, so the referrer buckets are sorted afterwards. */
+static void sort_referrers(struct store *st)
+{
+    for (size_t i = 0; st->referrers.slots && i <= st->referrers.mask; i++) {
+        struct rbucket *b = st->referrers.slots[i].val;
+        if (!b || b->n < 2)
+            continue;
+        qsort((void *)b->items, b->n, sizeof *b->items, cmp_schema_ptr);
+        /* Two refs of one schema to the same target appear once. */
+        const struct store_schema **items = (const struct store_schema **)b->items;
+        size_t d = 1;
+        for (size_t j = 1; j < b->n; j++)
+            if (items[j] != items[d - 1])
+                items[d++] = items[j];
+        b->n = d;
+    }
+}
+
+static int load_all(struct store *st, struct sr_error *err)
+{
+    if (load_contexts(st, err) != 0 || load_schemas(st, err) != 0 || load_refs(st, err) != 0 ||
+        load_versions(st, err) != 0 || load_kv(st, ST_LOAD_CONFIG, &st->config, false, err) != 0 ||
+        load_kv(st, ST_LOAD_MODE, &st->modes, true, err) != 0)
+        return -1;
+    link_loaded_refs(st);
+    sort_referrers(st);
+    /* SQLite's BINARY collation is memcmp, i.e. the bytewise order the header promises,
+     * but the listings are sorted here anyway so that no collation detail can leak in. */
+    qsort((void *)st->subject_list, st->nsubject_list, sizeof(char *), qsort_str);
+    qsort((void *)st->context_list, st->ncontext_list, sizeof(char *), qsort_str);
+    qsort((void *)st->mode_list, st->nmode_list, sizeof(char *), qsort_str);
+    return 0;
+}
+
+static uint64_t make_seed(const struct store *st)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)st;
+    }
+    return seed;
+}
+
+int store_open(const char *path, struct store **out, struct sr_error *err)
+{
+    struct store *st = NULL;
+    char buf[32];
+    int ret = -1;
+
+    *out = NULL;
+    st = sr_xcalloc(1, sizeof *st);
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&st->rw, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    pthread_mutex_init(&st->wmu, NULL);
+    st->seed = make_seed(st);
+
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "cannot open %s: %s", path,
+                 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        sr_err_store(err, detail);
+        goto out;
+    }
+    /* SQLite silently opens a write-protected file read-only; a registry that cannot
+     * write must not start. */
+    if (sqlite3_db_readonly(st->db, "main") != 0) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "cannot open %s for writing", path);
+        sr_err_store(err, detail);
+        goto out;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    if (sqlite3_busy_timeout(st->db, 5000) != SQLITE_OK)
+        goto fail_db;
+    if (query_text(st, "PRAGMA journal_mode = WAL", buf, sizeof buf, err) != 0)
+        goto out;
+    if (strcmp(buf, "wal") != 0) {
+        sr_err_store(err, "the database cannot use write-ahead logging (journal_mode=WAL refused)");
+        goto out;
+    }
+    /* FULL: every COMMIT syncs the WAL, so an acknowledged write survives power loss and
+     * kill -9 alike. */
+    if (exec_simple(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err) != 0)
+        goto out;
+    if (setup_layout(st, err) != 0)
+        goto out;
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v3(st->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmts[i], NULL) !=
+            SQLITE_OK) {
+            db_error(st, err, store_sql[i]);
+            goto out;
+        }
+    }
+    if (load_all(st, err) != 0)
+        goto out;
+    *out = st;
+    st = NULL;
+    ret = 0;
+    goto out;
+fail_db:
+    db_error(st, err, "configuring the connection");
+out:
+    store_close(st);
+    return ret;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    bury_all(st);
+    free(st->graves);
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
+    /* Closing the last connection checkpoints the WAL into the main file. */
+    sqlite3_close(st->db);
+
+    for (size_t i = 0; st->subjects.slots && i <= st->subjects.mask; i++) {
+        struct ssubject *subj = st->subjects.slots[i].val;
+        if (!subj)
+            continue;
+        for (size_t j = 0; j < subj->n; j++)
+            free((void *)subj->vers[j]);
+        subject_free(subj);
+    }
+    for (size_t i = 0; st->contexts.slots && i <= st->contexts.mask; i++) {
+        struct context *c = st->contexts.slots[i].val;
+        if (!c)
+            continue;
+        for (size_t j = 0; c->by_id.slots && j <= c->by_id.mask; j++)
+            if (c->by_id.slots[j].val)
+                schema_free(c->by_id.slots[j].val);
+        context_free(c);
+    }
+    for (size_t i = 0; st->hashes.slots && i <= st->hashes.mask; i++) {
+        struct hbucket *b = st->hashes.slots[i].val;
+        if (b) {
+            free((void *)b->items);
+            free(b);
+        }
+    }
+    for (size_t i = 0; st->referrers.slots && i <= st->referrers.mask; i++) {
+        struct rbucket *b = st->referrers.slots[i].val;
+        if (b) {
+            free((void *)b->items);
+            free(b);
+        }
+    }
+    for (size_t i = 0; st->config.slots && i <= st->config.mask; i++)
+        if (st->config.slots[i].val)
+            kv_free(st->config.slots[i].val);
+    for (size_t i = 0; st->modes.slots && i <= st->modes.mask; i++)
+        if (st->modes.slots[i].val)
+            kv_free(st->modes.slots[i].val);
+    store_map_free(&st->contexts);
+    store_map_free(&st->subjects);
+    store_map_free(&st->hashes);
+    store_map_free(&st->referrers);
+    store_map_free(&st->config);
+    store_map_free(&st->modes);
+    free((void *)st->subject_list);
+    free((void *)st->context_list);
+    free((void *)st->mode_list);
+    pthread_rwlock_destroy(&st->rw);
+    pthread_mutex_destroy(&st->wmu);
+    free(st);
+}
+
+/* ---- locking ---- */
+
+void store_read_begin(struct store *st)
+{
+    pthread_rwlock_rdlock(&st->rw);
+}
+
+void store_read_end(struct store *st)
+{
+    pthread_rwlock_unlock(&st->rw);
+}
+
+void store_write_begin(struct store *st)
+{
+    pthread_mutex_lock(&st->wmu);
+    st->in_write = true;
+}
+
+void store_write_end(struct store *st)
+{
+    bury_all(st);
+    st->in_write = false;
+    pthread_mutex_unlock(&st->wmu);
+}
+
+/* ---- reads ---- */
+
+const struct store_schema *store_schema_by_id(struct store *st, const char *context, int64_t id)
+{
+    struct context *c = find_context(st, context);
+    struct sschema *s = c ? find_schema(st, c, id) : NULL;
+    return s ? &s->pub : NULL;
+}
+
+const struct store_schema *store_schema_by_hash(struct store *st, const char *context, const unsigned char hash[16])
+{
+    struct hbucket *b = find_hbucket(st, hash);
+    if (!b)
+        return NULL;
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->items[i]->context, context) == 0)
+            return b->items[i];
+    return NULL;
+}
+
+size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16], const struct store_schema *const **out)
+{
+    struct hbucket *b = find_hbucket(st, hash);
+    *out = b ? b->items : empty_schemas;
+    return b ? b->n : 0;
+}
+
+int64_t store_max_id(struct store *st, const char *context)
+{
+    struct context *c = find_context(st, context);
+    return c ? c->max_id : 0;
+}
+
+size_t store_subject_versions(struct store *st, const char *subject, const struct store_version *const **out)
+{
+    struct ssubject *s = find_subject(st, subject);
+    *out = s && s->n ? s->vers : empty_versions;
+    return s ? s->n : 0;
+}
+
+size_t store_subjects(struct store *st, const char *const **out)
+{
+    *out = st->nsubject_list ? st->subject_list : empty_strings;
+    return st->nsubject_list;
+}
+
+const char *store_subject_context(struct store *st, const char *subject)
+{
+    struct ssubject *s = find_subject(st, subject);
+    return s ? s->ctx->name : NULL;
+}
+
+size_t store_referrers(struct store *st, const char *subject, int32_t version, const struct store_schema *const **out)
+{
+    struct rbucket *b = find_rbucket(st, subject, version);
+    *out = b ? b->items : empty_schemas;
+    return b ? b->n : 0;
+}
+
+size_t store_contexts(struct store *st, const char *const **out)
+{
+    *out = st->ncontext_list ? st->context_list : empty_strings;
+    return st->ncontext_list;
+}
+
+const char *store_config_get(struct store *st, const char *scope)
+{
+    struct kv *e = find_kv(st, &st->config, scope);
+    return e ? e->value : NULL;
+}
+
+const char *store_mode_get(struct store *st, const char *scope)
+{
+    struct kv *e = find_kv(st, &st->modes, scope);
+    return e ? e->value : NULL;
+}
+
+size_t store_mode_scopes(struct store *st, const char *const **out)
+{
+    *out = st->nmode_list ? st->mode_list : empty_strings;
+    return st->nmode_list;
+}
+
+/* ---- writes ---- */
+
+static int sql_insert_schema(struct store *st, const struct store_new_version *nv, int64_t id, struct sr_error *err)
+{
+    sqlite3_stmt *s = st->stmts[ST_SCHEMA_INSERT];
+    bind_str(s, 1, nv->context);
+    sqlite3_bind_int64(s, 2, id);
+    sqlite3_bind_int(s, 3, (int)nv->type);
+    /* A zero-length blob must still be a blob, not NULL (the column is NOT NULL). */
+    sqlite3_bind_blob(s, 4, nv->text ? nv->text : "", (int)nv->text_len, SQLITE_STATIC);
+    bind_str(s, 5, nv->metadata);
+    bind_str(s, 6, nv->rule_set);
+    sqlite3_bind_blob(s, 7, nv->hash, 16, SQLITE_STATIC);
+    if (run(st, ST_SCHEMA_INSERT, err) != 0)
+        return -1;
+    for (size_t i = 0; i < nv->nrefs; i++) {
+        s = st->stmts[ST_REF_INSERT];
+        bind_str(s, 1, nv->context);
+        sqlite3_bind_int64(s, 2, id);
+        sqlite3_bind_int64(s, 3, (int64_t)i);
+        bind_str(s, 4, nv->refs[i].name);
+        bind_str(s, 5, nv->refs[i].subject);
+        sqlite3_bind_int(s, 6, nv->refs[i].version);
+        if (run(st, ST_REF_INSERT, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_register(struct store *st, const struct store_new_version *nv, int64_t *id_out, struct sr_error *err)
+{
+    assert(st->in_write);
+    struct removal purge = {0};
+    int ret = -1;
+
+    if (!nv->subject || !nv->context || nv->version <= 0 || nv->id < 0 || nv->text_len > INT32_MAX) {
+        sr_err_store(err, "invalid registration request");
+        goto out;
+    }
+    struct context *ctx = find_context(st, nv->context);
+    int64_t max_id = ctx ? ctx->max_id : 0;
+    if (nv->id == 0 && max_id == INT32_MAX) {
+        /* Confluent ids are Java ints; a wire id beyond that could not be read back. */
+        sr_err_store(err, "schema ids exhausted in this context");
+        goto out;
+    }
+    int64_t id = nv->id > 0 ? nv->id : max_id + 1;
+    struct sschema *existing = ctx ? find_schema(st, ctx, id) : NULL;
+    struct ssubject *subj = find_subject(st, nv->subject);
+    plan_removal(subj, nv->purge_versions, nv->npurge, nv->version, existing ? &existing->pub : NULL, &purge);
+    int64_t new_max = id > max_id ? id : max_id;
+
+    if (tx_begin(st, err) != 0)
+        goto out;
+    sqlite3_stmt *s = st->stmts[ST_CTX_UPSERT];
+    bind_str(s, 1, nv->context);
+    sqlite3_bind_int64(s, 2, new_max);
+    if (run(st, ST_CTX_UPSERT, err) != 0)
+        goto rollback;
+    if (!existing && sql_insert_schema(st, nv, id, err) != 0)
+        goto rollback;
+    if (subj && sql_removal(st, subj, &purge, err) != 0)
+        goto rollback;
+    s = st->stmts[ST_VERSION_INSERT];
+    bind_str(s, 1, nv->subject);
+    sqlite3_bind_int(s, 2, nv->version);
+    bind_str(s, 3, nv->context);
+    sqlite3_bind_int64(s, 4, id);
+    sqlite3_bind_int64(s, 5, nv->ts_ms);
+    if (run(st, ST_VERSION_INSERT, err) != 0)
+        goto rollback;
+    if (tx_commit(st, err) != 0)
+        goto out;
+
+    apply_begin(st);
+    ctx = context_get_or_add(st, nv->context);
+    context_set_known(st, ctx, true);
+    ctx->max_id = new_max;
+    struct sschema *sc = existing;
+    if (!sc) {
+        sc = schema_new(ctx, id, nv->type, nv->text, nv->text_len, nv->metadata, nv->rule_set, nv->hash);
+        schema_set_refs(sc, nv->refs, nv->nrefs);
+        schema_link(st, sc);
+    }
+    subj = subject_get_or_add(st, nv->subject, ctx);
+    struct store_version *v = sr_xcalloc(1, sizeof *v);
+    v->subject = subj->name;
+    v->version = nv->version;
+    v->ts_ms = nv->ts_ms;
+    v->schema = &sc->pub;
+    /* Link the new version before purging so that a reused schema never looks orphaned. */
+    version_link(st, subj, v);
+    apply_removal(st, subj, &purge);
+    apply_end(st);
+    if (id_out)
+        *id_out = id;
+    ret = 0;
+    goto out;
+rollback:
+    tx_rollback(st);
+out:
+    removal_free(&purge);
+    return ret;
+}
+
+int store_soft_delete(struct store *st, const char *subject, const int32_t *versions, size_t n,
+                      struct sr_error *err)
+{
+    assert(st->in_write);
+    struct ssubject *subj = find_subject(st, subject);
+    if (!subj || n == 0)
+        return 0;
+    if (tx_begin(st, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *s = st->stmts[ST_VERSION_SOFT_DELETE];
+        bind_str(s, 1, subject);
+        sqlite3_bind_int(s, 2, versions[i]);
+        if (run(st, ST_VERSION_SOFT_DELETE, err) != 0) {
+            tx_rollback(st);
+            return -1;
+        }
+    }
+    if (tx_commit(st, err) != 0)
+        return -1;
+    apply_begin(st);
+    for (size_t i = 0; i < n; i++) {
+        struct store_version *v = (struct store_version *)subject_version(subj, versions[i]);
+        if (v)
+            v->deleted = true;
+    }
+    apply_end(st);
+    return 0;
+}
+
+int store_hard_delete(struct store *st, const char *subject, const int32_t *versions, size_t n,
+                      struct sr_error *err)
+{
+    assert(st->in_write);
+    struct ssubject *subj = find_subject(st, subject);
+    struct removal r;
+    int ret = -1;
+    plan_removal(subj, versions, n, 0, NULL, &r);
+    if (r.n == 0) {
+        ret = 0;
+        goto out;
+    }
+    if (tx_begin(st, err) != 0)
+        goto out;
+    if (sql_removal(st, subj, &r, err) != 0) {
+        tx_rollback(st);
+        goto out;
+    }
+    if (tx_commit(st, err) != 0)
+        goto out;
+    apply_begin(st);
+    apply_removal(st, subj, &r);
+    apply_end(st);
+    ret = 0;
+out:
+    removal_free(&r);
+    return ret;
+}
+
+/* Shared body of store_config_set() and store_mode_set(). */
+static int kv_set(struct store *st, struct store_map *m, bool is_mode, const char *scope, const char *value,
+                  struct sr_error *err)
+{
+    assert(st->in_write);
+    enum store_stmt which = value ? (is_mode ? ST_MODE_SET : ST_CONFIG_SET)
+                                  : (is_mode ? ST_MODE_DELETE : ST_CONFIG_DELETE);
+    if (!scope)
+        return sr_err_store(err, "missing scope");
+    if (tx_begin(st, err) != 0)
+        return -1;
+    sqlite3_stmt *s = st->stmts[which];
+    bind_str(s, 1, scope);
+    if (value)
+        bind_str(s, 2, value);
+    if (run(st, which, err) != 0) {
+        tx_rollback(st);
+        return -1;
+    }
+    if (tx_commit(st, err) != 0)
+        return -1;
+
+    apply_begin(st);
+    struct kv *e = find_kv(st, m, scope);
+    if (value && e) {
+        retire(st, free, e->value);
+        e->value = sr_xstrdup(value);
+    } else if (value) {
+        e = kv_new(scope, value);
+        store_map_insert(m, hash_str(st, e->scope, e->scope_len), e);
+        if (is_mode) {
+            bool found;
+            const char *n = e->scope;
+            size_t pos = lower_bound(st->mode_list, st->nmode_list, sizeof(char *), cmp_str_elem, n, &found);
+            st->mode_list = cow_insert(st, st->mode_list, st->nmode_list++, pos, &n, sizeof n);
+        }
+    } else if (e) {
+        if (is_mode)
+            mode_list_remove(st, scope);
+        kv_remove(st, m, scope);
+    }
+    apply_end(st);
+    return 0;
+}
+
+int store_config_set(struct store *st, const char *scope, const char *json, struct sr_error *err)
+{
+    return kv_set(st, &st->config, false, scope, json, err);
+}
+
+int store_mode_set(struct store *st, const char *scope, const char *mode, struct sr_error *err)
+{
+    return kv_set(st, &st->modes, true, scope, mode, err);
+}
+
+int store_context_delete(struct store *st, const char *context, struct sr_error *err)
+{
+    assert(st->in_write);
+    struct context *c = find_context(st, context);
+    if (!c || !c->known)
+        return 0;
+    if (c->nsubjects > 0)
+        return sr_error_set(err, SR_ERR_CONTEXT_NOT_EMPTY, "The context %s is not empty", context);
+    if (tx_begin(st, err) != 0)
+        return -1;
+    bind_str(st->stmts[ST_CTX_FORGET], 1, context);
+    if (run(st, ST_CTX_FORGET, err) != 0) {
+        tx_rollback(st);
+        return -1;
+    }
+    if (tx_commit(st, err) != 0)
+        return -1;
+    apply_begin(st);
+    /* The record stays in memory (unknown) so that its max_id keeps ids from being reused
+     * if the context is registered into again. */
+    context_set_known(st, c, false);
+    apply_end(st);
+    return 0;
+}
