@@ -160,7 +160,8 @@ struct context {
 struct sschema {
     struct store_schema pub;
     struct context *ctx;
-    void *refs_block; /* pub.refs and their strings, one allocation; NULL without refs */
+    void *refs_block;                /* pub.refs and their strings, one allocation; NULL without refs */
+    const struct store_version *one; /* inline slot of pub.versions */
     /* pub.text, pub.metadata and pub.rule_set follow in this allocation */
 };
 
@@ -168,6 +169,7 @@ struct ssubject {
     struct context *ctx;
     const struct store_version *const *vers; /* ascending version */
     size_t n;
+    const struct store_version *one; /* inline slot of vers */
     size_t name_len;
     char name[];
 };
@@ -176,12 +178,14 @@ struct hbucket {
     unsigned char hash[16];
     const struct store_schema *const *items; /* sorted by (context, id) */
     size_t n;
+    const struct store_schema *one; /* inline slot of items */
 };
 
 struct rbucket {
     int32_t version;
     const struct store_schema *const *items; /* sorted by (context, id), no duplicates */
     size_t n;
+    const struct store_schema *one; /* inline slot of items */
     size_t subject_len;
     char subject[];
 };
@@ -260,50 +264,85 @@ static void bury_all(struct store *st)
     st->ngraves = 0;
 }
 
+/* Arrays that usually hold one element (a subject's versions, a schema's versions, hash and
+ * referrer buckets) keep that element in an inline slot of their owner instead of a heap
+ * block of its own: with 100k subjects that saves four small allocations per schema.
+ * `slot` (NULL for plain arrays) is that one-element storage; an array pointing at it is
+ * never freed. */
+static void free_array(const void *arr, const void *slot)
+{
+    if (arr != slot)
+        free((void *)arr);
+}
+
+static void retire_array(struct store *st, const void *arr, const void *slot)
+{
+    if (arr != slot)
+        retire(st, free, (void *)arr);
+}
+
 /* Returns a new array equal to arr (n elements of elsz bytes) with elem inserted at pos;
  * the old array is retired. */
-static void *cow_insert(struct store *st, const void *arr, size_t n, size_t pos, const void *elem, size_t elsz)
+static void *cow_insert(struct store *st, const void *arr, size_t n, size_t pos, const void *elem,
+                        size_t elsz, void *slot)
 {
+    if (n == 0 && slot) {
+        memcpy(slot, elem, elsz);
+        return slot;
+    }
     char *na = sr_xmalloc((n + 1) * elsz);
     if (pos)
         memcpy(na, arr, pos * elsz);
     memcpy(na + pos * elsz, elem, elsz);
     if (n > pos)
         memcpy(na + (pos + 1) * elsz, (const char *)arr + pos * elsz, (n - pos) * elsz);
-    retire(st, free, (void *)arr);
+    retire_array(st, arr, slot);
     return na;
 }
 
 /* Returns a new array equal to arr without element pos (NULL when it becomes empty); the
  * old array is retired. */
-static void *cow_remove(struct store *st, const void *arr, size_t n, size_t pos, size_t elsz)
+static void *cow_remove(struct store *st, const void *arr, size_t n, size_t pos, size_t elsz, void *slot)
 {
     char *na = NULL;
-    if (n > 1) {
+    if (n == 2 && slot) {
+        memcpy(slot, (const char *)arr + (pos == 0 ? elsz : 0), elsz);
+        na = slot;
+    } else if (n > 1) {
         na = sr_xmalloc((n - 1) * elsz);
         if (pos)
             memcpy(na, arr, pos * elsz);
         if (n - pos - 1)
             memcpy(na + pos * elsz, (const char *)arr + (pos + 1) * elsz, (n - pos - 1) * elsz);
     }
-    retire(st, free, (void *)arr);
+    retire_array(st, arr, slot);
     return na;
 }
 
 /* Load-time append: arrays built by the loader grow by doubling, their capacity being the
- * next power of two of their length. Only store_open() appends; later changes copy. */
-static void *append_grow(const void *arr, size_t n, const void *elem, size_t elsz)
+ * next power of two of their length (or the inline slot for one element). Only
+ * store_open() appends; later changes copy. */
+static void *append_grow(const void *arr, size_t n, const void *elem, size_t elsz, void *slot)
 {
     char *a = (char *)arr;
-    if (n == 0 || (n & (n - 1)) == 0)
+    if (n == 0 && slot) {
+        memcpy(slot, elem, elsz);
+        return slot;
+    }
+    if (n == 1 && a == slot) {
+        a = sr_xmalloc(2 * elsz);
+        memcpy(a, slot, elsz);
+    } else if (n == 0 || (n & (n - 1)) == 0) {
         a = sr_xrealloc(a, (n ? n * 2 : 1) * elsz);
+    }
     memcpy(a + n * elsz, elem, elsz);
     return a;
 }
 
 /* Index of the first element not less than key; *found tells whether it compares equal. */
 typedef int (*bsearch_cmp)(const void *elem, const void *key);
-static size_t lower_bound(const void *arr, size_t n, size_t elsz, bsearch_cmp cmp, const void *key, bool *found)
+static size_t lower_bound(const void *arr, size_t n, size_t elsz, bsearch_cmp cmp, const void *key,
+                          bool *found)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -418,7 +457,8 @@ static bool eq_ref(const void *val, const void *key)
 {
     const struct rbucket *b = val;
     const struct ref_key *k = key;
-    return b->version == k->version && b->subject_len == k->len && memcmp(b->subject, k->subject, k->len) == 0;
+    return b->version == k->version && b->subject_len == k->len &&
+           memcmp(b->subject, k->subject, k->len) == 0;
 }
 
 static struct context *find_context(const struct store *st, const char *name)
@@ -537,14 +577,14 @@ static void schema_free(void *p)
 {
     struct sschema *s = p;
     free(s->refs_block);
-    free((void *)s->pub.versions);
+    free_array(s->pub.versions, &s->one);
     free(s);
 }
 
 static void subject_free(void *p)
 {
     struct ssubject *s = p;
-    free((void *)s->vers);
+    free_array(s->vers, &s->one);
     free(s);
 }
 
@@ -675,12 +715,14 @@ static void context_set_known(struct store *st, struct context *c, bool known)
     if (c->known == known)
         return;
     bool found;
-    size_t pos = lower_bound(st->context_list, st->ncontext_list, sizeof(char *), cmp_str_elem, c->name, &found);
+    size_t pos =
+        lower_bound(st->context_list, st->ncontext_list, sizeof(char *), cmp_str_elem, c->name, &found);
     if (known) {
         const char *name = c->name;
-        st->context_list = cow_insert(st, st->context_list, st->ncontext_list++, pos, &name, sizeof name);
+        st->context_list =
+            cow_insert(st, st->context_list, st->ncontext_list++, pos, &name, sizeof name, NULL);
     } else if (found) {
-        st->context_list = cow_remove(st, st->context_list, st->ncontext_list--, pos, sizeof(char *));
+        st->context_list = cow_remove(st, st->context_list, st->ncontext_list--, pos, sizeof(char *), NULL);
     }
     c->known = known;
 }
@@ -697,7 +739,7 @@ static void hbucket_add(struct store *st, const struct store_schema *sc)
     bool found;
     size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
     if (!found)
-        b->items = cow_insert(st, b->items, b->n++, pos, &sc, sizeof sc);
+        b->items = cow_insert(st, b->items, b->n++, pos, &sc, sizeof sc, &b->one);
 }
 
 static void hbucket_remove(struct store *st, const struct store_schema *sc)
@@ -709,7 +751,7 @@ static void hbucket_remove(struct store *st, const struct store_schema *sc)
     bool found;
     size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
     if (found)
-        b->items = cow_remove(st, b->items, b->n--, pos, sizeof *b->items);
+        b->items = cow_remove(st, b->items, b->n--, pos, sizeof *b->items, &b->one);
     if (b->n == 0) {
         store_map_remove(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), eq_hash, b->hash);
         retire(st, free, b);
@@ -731,7 +773,7 @@ static void rbucket_add(struct store *st, const struct store_ref *ref, const str
     bool found;
     size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
     if (!found)
-        b->items = cow_insert(st, b->items, b->n++, pos, &sc, sizeof sc);
+        b->items = cow_insert(st, b->items, b->n++, pos, &sc, sizeof sc, &b->one);
 }
 
 static void rbucket_remove(struct store *st, const struct store_ref *ref, const struct store_schema *sc)
@@ -743,7 +785,7 @@ static void rbucket_remove(struct store *st, const struct store_ref *ref, const 
     bool found;
     size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
     if (found)
-        b->items = cow_remove(st, b->items, b->n--, pos, sizeof *b->items);
+        b->items = cow_remove(st, b->items, b->n--, pos, sizeof *b->items, &b->one);
     if (b->n == 0) {
         struct ref_key rk = {b->subject, b->subject_len, b->version};
         store_map_remove(&st->referrers, hash_ref(st, b->subject, b->subject_len, b->version), eq_ref, &rk);
@@ -780,9 +822,10 @@ static struct ssubject *subject_get_or_add(struct store *st, const char *name, s
     subj->ctx = ctx;
     store_map_insert(&st->subjects, hash_str(st, subj->name, len), subj);
     bool found;
-    size_t pos = lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
+    size_t pos =
+        lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
     const char *n = subj->name;
-    st->subject_list = cow_insert(st, st->subject_list, st->nsubject_list++, pos, &n, sizeof n);
+    st->subject_list = cow_insert(st, st->subject_list, st->nsubject_list++, pos, &n, sizeof n, NULL);
     ctx->nsubjects++;
     return subj;
 }
@@ -800,7 +843,7 @@ static void mode_list_remove(struct store *st, const char *scope)
     bool found;
     size_t pos = lower_bound(st->mode_list, st->nmode_list, sizeof(char *), cmp_str_elem, scope, &found);
     if (found)
-        st->mode_list = cow_remove(st, st->mode_list, st->nmode_list--, pos, sizeof(char *));
+        st->mode_list = cow_remove(st, st->mode_list, st->nmode_list--, pos, sizeof(char *), NULL);
 }
 
 /* Removes a subject that has no version left, with its config and mode. */
@@ -808,9 +851,10 @@ static void subject_unlink(struct store *st, struct ssubject *subj)
 {
     assert(subj->n == 0);
     bool found;
-    size_t pos = lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
+    size_t pos =
+        lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
     if (found)
-        st->subject_list = cow_remove(st, st->subject_list, st->nsubject_list--, pos, sizeof(char *));
+        st->subject_list = cow_remove(st, st->subject_list, st->nsubject_list--, pos, sizeof(char *), NULL);
     struct str_key k = {subj->name, subj->name_len};
     store_map_remove(&st->subjects, hash_str(st, k.s, k.len), eq_subject, &k);
     subj->ctx->nsubjects--;
@@ -826,10 +870,10 @@ static void version_link(struct store *st, struct ssubject *subj, struct store_v
     bool found;
     size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
     assert(!found);
-    subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v);
+    subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v, &subj->one);
     struct version_pos k = {v->subject, v->version};
     pos = lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
-    s->pub.versions = cow_insert(st, s->pub.versions, s->pub.nversions++, pos, &v, sizeof v);
+    s->pub.versions = cow_insert(st, s->pub.versions, s->pub.nversions++, pos, &v, sizeof v, &s->one);
 }
 
 /* Removes one version; its schema goes too when left without versions. */
@@ -839,11 +883,12 @@ static void version_unlink(struct store *st, struct ssubject *subj, const struct
     bool found;
     size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
     if (found)
-        subj->vers = cow_remove(st, subj->vers, subj->n--, pos, sizeof *subj->vers);
+        subj->vers = cow_remove(st, subj->vers, subj->n--, pos, sizeof *subj->vers, &subj->one);
     struct version_pos k = {v->subject, v->version};
     pos = lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
     if (found)
-        s->pub.versions = cow_remove(st, s->pub.versions, s->pub.nversions--, pos, sizeof *s->pub.versions);
+        s->pub.versions =
+            cow_remove(st, s->pub.versions, s->pub.nversions--, pos, sizeof *s->pub.versions, &s->one);
     retire(st, free, (void *)v);
     if (s->pub.nversions == 0)
         schema_unlink(st, s);
@@ -910,7 +955,8 @@ static void removal_free(struct removal *r)
     free(r->orphans);
 }
 
-static int sql_removal(struct store *st, const struct ssubject *subj, const struct removal *r, struct sr_error *err)
+static int sql_removal(struct store *st, const struct ssubject *subj, const struct removal *r,
+                       struct sr_error *err)
 {
     for (size_t i = 0; i < r->n; i++)
         if (sql_delete_version(st, subj->name, r->vers[i]->version, err) != 0)
@@ -1021,7 +1067,7 @@ static int load_contexts(struct store *st, struct sr_error *err)
         store_map_insert(&st->contexts, hash_str(st, c->name, c->name_len), c);
         if (c->known) {
             const char *n = c->name;
-            st->context_list = append_grow(st->context_list, st->ncontext_list++, &n, sizeof n);
+            st->context_list = append_grow(st->context_list, st->ncontext_list++, &n, sizeof n, NULL);
         }
     }
     if (rc != SQLITE_DONE)
@@ -1042,7 +1088,7 @@ static void load_link_schema(struct store *st, struct sschema *sc)
         store_map_insert(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), b);
     }
     const struct store_schema *p = &sc->pub;
-    b->items = append_grow(b->items, b->n++, &p, sizeof p);
+    b->items = append_grow(b->items, b->n++, &p, sizeof p, &b->one);
 }
 
 static int load_schemas(struct store *st, struct sr_error *err)
@@ -1067,7 +1113,8 @@ static int load_schemas(struct store *st, struct sr_error *err)
         const void *hash = sqlite3_column_blob(s, 6);
         if (sqlite3_column_bytes(s, 6) != 16 || type < 0 || type >= SR_SCHEMA_TYPE_COUNT)
             return load_fail(st, err, ST_LOAD_SCHEMAS, "malformed schema row");
-        struct sschema *sc = schema_new(ctx, id, (enum sr_schema_type)type, text, text_len, metadata, rule_set, hash);
+        struct sschema *sc =
+            schema_new(ctx, id, (enum sr_schema_type)type, text, text_len, metadata, rule_set, hash);
         load_link_schema(st, sc);
     }
     if (rc != SQLITE_DONE)
@@ -1155,7 +1202,7 @@ static int load_versions(struct store *st, struct sr_error *err)
             ctx->nsubjects++;
             store_map_insert(&st->subjects, hash_str(st, subj->name, len), subj);
             const char *n = subj->name;
-            st->subject_list = append_grow(st->subject_list, st->nsubject_list++, &n, sizeof n);
+            st->subject_list = append_grow(st->subject_list, st->nsubject_list++, &n, sizeof n, NULL);
         }
         struct store_version *v = sr_xcalloc(1, sizeof *v);
         v->subject = subj->name;
@@ -1164,8 +1211,8 @@ static int load_versions(struct store *st, struct sr_error *err)
         v->ts_ms = sqlite3_column_int64(s, 5);
         v->schema = &sc->pub;
         /* Rows are sorted by (subject, version): both lists stay sorted when appended to. */
-        subj->vers = append_grow(subj->vers, subj->n++, &v, sizeof v);
-        sc->pub.versions = append_grow(sc->pub.versions, sc->pub.nversions++, &v, sizeof v);
+        subj->vers = append_grow(subj->vers, subj->n++, &v, sizeof v, &subj->one);
+        sc->pub.versions = append_grow(sc->pub.versions, sc->pub.nversions++, &v, sizeof v, &sc->one);
     }
     if (rc != SQLITE_DONE)
         return load_fail(st, err, ST_LOAD_VERSIONS, NULL);
@@ -1187,7 +1234,7 @@ static int load_kv(struct store *st, enum store_stmt which, struct store_map *m,
         store_map_insert(m, hash_str(st, e->scope, e->scope_len), e);
         if (list_modes) {
             const char *n = e->scope;
-            st->mode_list = append_grow(st->mode_list, st->nmode_list++, &n, sizeof n);
+            st->mode_list = append_grow(st->mode_list, st->nmode_list++, &n, sizeof n, NULL);
         }
     }
     if (rc != SQLITE_DONE)
@@ -1225,7 +1272,7 @@ static void link_loaded_refs(struct store *st)
                 }
                 const struct store_schema *p = &sc->pub;
                 if (b->n == 0 || b->items[b->n - 1] != p)
-                    b->items = append_grow(b->items, b->n++, &p, sizeof p);
+                    b->items = append_grow(b->items, b->n++, &p, sizeof p, &b->one);
             }
         }
     }
@@ -1260,6 +1307,12 @@ static void sort_referrers(struct store *st)
     }
 }
 
+static void sort_names(const char *const *names, size_t n)
+{
+    if (n > 1) /* an empty list is NULL, which qsort must not see */
+        qsort((void *)names, n, sizeof *names, qsort_str);
+}
+
 static int load_all(struct store *st, struct sr_error *err)
 {
     if (load_contexts(st, err) != 0 || load_schemas(st, err) != 0 || load_refs(st, err) != 0 ||
@@ -1270,9 +1323,9 @@ static int load_all(struct store *st, struct sr_error *err)
     sort_referrers(st);
     /* SQLite's BINARY collation is memcmp, i.e. the bytewise order the header promises,
      * but the listings are sorted here anyway so that no collation detail can leak in. */
-    qsort((void *)st->subject_list, st->nsubject_list, sizeof(char *), qsort_str);
-    qsort((void *)st->context_list, st->ncontext_list, sizeof(char *), qsort_str);
-    qsort((void *)st->mode_list, st->nmode_list, sizeof(char *), qsort_str);
+    sort_names(st->subject_list, st->nsubject_list);
+    sort_names(st->context_list, st->ncontext_list);
+    sort_names(st->mode_list, st->nmode_list);
     return 0;
 }
 
@@ -1385,14 +1438,14 @@ void store_close(struct store *st)
     for (size_t i = 0; st->hashes.slots && i <= st->hashes.mask; i++) {
         struct hbucket *b = st->hashes.slots[i].val;
         if (b) {
-            free((void *)b->items);
+            free_array(b->items, &b->one);
             free(b);
         }
     }
     for (size_t i = 0; st->referrers.slots && i <= st->referrers.mask; i++) {
         struct rbucket *b = st->referrers.slots[i].val;
         if (b) {
-            free((void *)b->items);
+            free_array(b->items, &b->one);
             free(b);
         }
     }
@@ -1450,7 +1503,8 @@ const struct store_schema *store_schema_by_id(struct store *st, const char *cont
     return s ? &s->pub : NULL;
 }
 
-const struct store_schema *store_schema_by_hash(struct store *st, const char *context, const unsigned char hash[16])
+const struct store_schema *store_schema_by_hash(struct store *st, const char *context,
+                                                const unsigned char hash[16])
 {
     struct hbucket *b = find_hbucket(st, hash);
     if (!b)
@@ -1461,7 +1515,8 @@ const struct store_schema *store_schema_by_hash(struct store *st, const char *co
     return NULL;
 }
 
-size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16], const struct store_schema *const **out)
+size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16],
+                             const struct store_schema *const **out)
 {
     struct hbucket *b = find_hbucket(st, hash);
     *out = b ? b->items : empty_schemas;
@@ -1493,7 +1548,8 @@ const char *store_subject_context(struct store *st, const char *subject)
     return s ? s->ctx->name : NULL;
 }
 
-size_t store_referrers(struct store *st, const char *subject, int32_t version, const struct store_schema *const **out)
+size_t store_referrers(struct store *st, const char *subject, int32_t version,
+                       const struct store_schema *const **out)
 {
     struct rbucket *b = find_rbucket(st, subject, version);
     *out = b ? b->items : empty_schemas;
@@ -1526,7 +1582,8 @@ size_t store_mode_scopes(struct store *st, const char *const **out)
 
 /* ---- writes ---- */
 
-static int sql_insert_schema(struct store *st, const struct store_new_version *nv, int64_t id, struct sr_error *err)
+static int sql_insert_schema(struct store *st, const struct store_new_version *nv, int64_t id,
+                             struct sr_error *err)
 {
     sqlite3_stmt *s = st->stmts[ST_SCHEMA_INSERT];
     bind_str(s, 1, nv->context);
@@ -1553,7 +1610,8 @@ static int sql_insert_schema(struct store *st, const struct store_new_version *n
     return 0;
 }
 
-int store_register(struct store *st, const struct store_new_version *nv, int64_t *id_out, struct sr_error *err)
+int store_register(struct store *st, const struct store_new_version *nv, int64_t *id_out,
+                   struct sr_error *err)
 {
     assert(st->in_write);
     struct removal purge = {0};
@@ -1693,8 +1751,8 @@ static int kv_set(struct store *st, struct store_map *m, bool is_mode, const cha
                   struct sr_error *err)
 {
     assert(st->in_write);
-    enum store_stmt which = value ? (is_mode ? ST_MODE_SET : ST_CONFIG_SET)
-                                  : (is_mode ? ST_MODE_DELETE : ST_CONFIG_DELETE);
+    enum store_stmt which =
+        value ? (is_mode ? ST_MODE_SET : ST_CONFIG_SET) : (is_mode ? ST_MODE_DELETE : ST_CONFIG_DELETE);
     if (!scope)
         return sr_err_store(err, "missing scope");
     if (tx_begin(st, err) != 0)
@@ -1722,7 +1780,7 @@ static int kv_set(struct store *st, struct store_map *m, bool is_mode, const cha
             bool found;
             const char *n = e->scope;
             size_t pos = lower_bound(st->mode_list, st->nmode_list, sizeof(char *), cmp_str_elem, n, &found);
-            st->mode_list = cow_insert(st, st->mode_list, st->nmode_list++, pos, &n, sizeof n);
+            st->mode_list = cow_insert(st, st->mode_list, st->nmode_list++, pos, &n, sizeof n, NULL);
         }
     } else if (e) {
         if (is_mode)

@@ -25,7 +25,10 @@ struct store_map {
 /* Returns true when val (a stored value) has the lookup key `key`. */
 typedef bool (*store_map_eq_fn)(const void *val, const void *key);
 
-#define STORE_MAP_INIT {NULL, 0, 0}
+#define STORE_MAP_INIT                                                                                       \
+    {                                                                                                        \
+        NULL, 0, 0                                                                                           \
+    }
 
 /* Seeded 64-bit hash of len bytes; the seed is per store so that colliding names cannot be
  * precomputed by a client. */

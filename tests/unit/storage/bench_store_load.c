@@ -4,6 +4,7 @@
  * transaction, since N fsync'd registrations would only measure the disk), then times
  * store_open() and reports the RSS it added.
  *   usage: bench_store_load [N=100000] [dir=/tmp] */
+#include <malloc.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +62,11 @@ int main(int argc, char **argv)
     check(sqlite3_open(path, &db), db, "open");
     check(sqlite3_exec(db, "BEGIN; INSERT INTO contexts VALUES('.', 0, 1)", NULL, NULL, NULL), db, "begin");
     sqlite3_stmt *ins_s = NULL, *ins_v = NULL;
-    check(sqlite3_prepare_v2(db, "INSERT INTO schemas VALUES('.', ?1, 0, ?2, NULL, NULL, ?3)", -1, &ins_s, NULL),
+    check(sqlite3_prepare_v2(db, "INSERT INTO schemas VALUES('.', ?1, 0, ?2, NULL, NULL, ?3)", -1, &ins_s,
+                             NULL),
           db, "prepare");
-    check(sqlite3_prepare_v2(db, "INSERT INTO versions VALUES(?1, 1, '.', ?2, 0, 1700000000000)", -1, &ins_v, NULL),
+    check(sqlite3_prepare_v2(db, "INSERT INTO versions VALUES(?1, 1, '.', ?2, 0, 1700000000000)", -1, &ins_v,
+                             NULL),
           db, "prepare");
     char text[400], subject[64];
     size_t text_bytes = 0;
@@ -100,6 +103,7 @@ int main(int argc, char **argv)
     sqlite3_close(db);
 
     long before = rss_kb();
+    size_t heap_before = mallinfo2().uordblks;
     double t0 = now_s();
     if (store_open(path, &st, &err) != 0) {
         fprintf(stderr, "store_open: %s\n", err.message);
@@ -107,14 +111,15 @@ int main(int argc, char **argv)
     }
     double t1 = now_s();
     long after = rss_kb();
+    size_t heap_after = mallinfo2().uordblks;
 
     const char *const *names;
     store_read_begin(st);
     size_t nsubj = store_subjects(st, &names);
     store_read_end(st);
-    printf("schemas=%d avg_text=%zu bytes subjects=%zu load=%.3f s rss_added=%.1f MiB (total %.1f MiB)\n", n,
+    printf("schemas=%d avg_text=%zu bytes subjects=%zu load=%.3f s rss_added=%.1f MiB (total %.1f MiB) heap_added=%.1f MiB\n", n,
            text_bytes / (size_t)(n ? n : 1), nsubj, t1 - t0, (double)(after - before) / 1024.0,
-           (double)after / 1024.0);
+           (double)after / 1024.0, (double)(heap_after - heap_before) / 1048576.0);
     store_close(st);
     char p[600];
     static const char *const suffixes[] = {"", "-wal", "-shm"};
