@@ -1415,7 +1415,10 @@ void store_close(struct store *st)
     free(st->graves);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(st->stmts[i]);
-    /* Closing the last connection checkpoints the WAL into the main file. */
+    /* Fold the WAL back into the main file so that a cleanly closed registry is one file.
+     * Failure is harmless (the next open replays the WAL), so the result is not checked. */
+    if (st->db)
+        (void)sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     sqlite3_close(st->db);
 
     for (size_t i = 0; st->subjects.slots && i <= st->subjects.mask; i++) {
@@ -1631,7 +1634,17 @@ int store_register(struct store *st, const struct store_new_version *nv, int64_t
     int64_t id = nv->id > 0 ? nv->id : max_id + 1;
     struct sschema *existing = ctx ? find_schema(st, ctx, id) : NULL;
     struct ssubject *subj = find_subject(st, nv->subject);
+    if (subj && strcmp(subj->ctx->name, nv->context) != 0) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "subject %s belongs to context %s, not %s", nv->subject,
+                 subj->ctx->name, nv->context);
+        sr_err_store(err, detail);
+        goto out;
+    }
     plan_removal(subj, nv->purge_versions, nv->npurge, nv->version, existing ? &existing->pub : NULL, &purge);
+    /* The subject gains a version in this transaction, so purging cannot empty it: its
+     * config and mode stay. */
+    purge.empties_subject = false;
     int64_t new_max = id > max_id ? id : max_id;
 
     if (tx_begin(st, err) != 0)

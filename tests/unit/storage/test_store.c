@@ -535,6 +535,42 @@ static void test_register_purge_removes_orphaned_schema(void **state)
     store_read_end(f->st);
 }
 
+static void test_register_purging_every_old_version_keeps_subject_config(void **state)
+{
+    struct fixture *f = *state;
+    reg(f->st, "s", ".", 1, 0, "\"a\"");
+    soft_del(f->st, "s", 1);
+    set_config(f->st, "s", "{\"compatibilityLevel\":\"NONE\"}");
+    set_mode(f->st, "s", "READONLY");
+    struct store_new_version nv = nv_make("s", ".", 2, 1, "\"a\"");
+    int32_t purge[] = {1};
+    nv.purge_versions = purge;
+    nv.npurge = 1;
+    reg_nv(f->st, &nv);
+    for (int pass = 0; pass < 2; pass++) {
+        store_read_begin(f->st);
+        assert_non_null(store_config_get(f->st, "s"));
+        assert_non_null(store_mode_get(f->st, "s"));
+        store_read_end(f->st);
+        reopen(f);
+    }
+}
+
+static void test_register_refuses_subject_of_another_context(void **state)
+{
+    struct fixture *f = *state;
+    reg(f->st, "s", ".", 1, 0, "\"a\"");
+    struct store_new_version nv = nv_make("s", ".other", 2, 0, "\"b\"");
+    struct sr_error err = {0};
+    store_write_begin(f->st);
+    assert_int_equal(store_register(f->st, &nv, NULL, &err), -1);
+    store_write_end(f->st);
+    assert_int_equal(err.code, SR_ERR_STORE);
+    store_read_begin(f->st);
+    assert_int_equal(store_max_id(f->st, ".other"), 0);
+    store_read_end(f->st);
+}
+
 /* ---- referrers ---- */
 
 static void test_referrers_sorted_by_context_and_id_and_follow_deletes(void **state)
@@ -867,6 +903,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_purges_versions_in_same_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_purge_removes_orphaned_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_register_purging_every_old_version_keeps_subject_config, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_register_refuses_subject_of_another_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_referrers_sorted_by_context_and_id_and_follow_deletes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_context_stays_known_until_deleted_and_keeps_its_counter, setup,

@@ -24,6 +24,14 @@ struct ack {
     int32_t version;
 };
 
+/* The subject, context and text of the i-th registration; odd i go to the default context. */
+static const char *names_for(int32_t i, char *subject, size_t subject_len, char *text, size_t text_len)
+{
+    snprintf(subject, subject_len, "%ssubj-%d", i % 2 ? "" : ":.even:", (int)(i % 5));
+    snprintf(text, text_len, "{\"type\":\"fixed\",\"size\":%d}", (int)i);
+    return i % 2 ? "." : ".even";
+}
+
 static void child_main(const char *path, int fd)
 {
     struct store *st = NULL;
@@ -32,9 +40,8 @@ static void child_main(const char *path, int fd)
         _exit(2);
     char subject[32], text[48];
     for (int32_t i = 1; i <= CHILD_MAX_WRITES; i++) {
-        snprintf(subject, sizeof subject, "subj-%d", i % 5);
-        snprintf(text, sizeof text, "{\"type\":\"fixed\",\"size\":%d}", (int)i);
-        struct store_new_version nv = nv_make(subject, i % 2 ? "." : ".odd", i, 0, text);
+        const char *ctx = names_for(i, subject, sizeof subject, text, sizeof text);
+        struct store_new_version nv = nv_make(subject, ctx, i, 0, text);
         int64_t id = 0;
         store_write_begin(st);
         int rc = store_register(st, &nv, &id, &err);
@@ -88,9 +95,7 @@ static void test_acknowledged_registrations_survive_sigkill(void **state)
     for (size_t i = 0; i < nacks; i++) {
         int32_t v = acks[i].version;
         char subject[32], text[48];
-        snprintf(subject, sizeof subject, "subj-%d", v % 5);
-        snprintf(text, sizeof text, "{\"type\":\"fixed\",\"size\":%d}", (int)v);
-        const char *ctx = v % 2 ? "." : ".odd";
+        const char *ctx = names_for(v, subject, sizeof subject, text, sizeof text);
         const struct store_version *const *vers;
         size_t n = store_subject_versions(st, subject, &vers);
         const struct store_version *found = NULL;
