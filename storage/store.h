@@ -7,7 +7,9 @@
  * which version number or id to use) belongs to api/.
  *
  * Concurrency: any number of readers, one writer.
- *   - Readers bracket their reads with store_read_begin()/store_read_end().
+ *   - Readers bracket their reads with store_read_begin()/store_read_end(). Read sections
+ *     do not nest (the lock prefers the writer, so a nested begin can deadlock), and a
+ *     writer never calls store_read_begin() inside its write section.
  *   - A writer brackets its whole read-decide-write sequence with store_write_begin()/
  *     store_write_end(); writers exclude each other, but readers keep running while the
  *     writer decides and while SQLite commits. Only the short in-memory apply after a
@@ -48,8 +50,8 @@ struct store_schema {
     size_t text_len;
     const struct store_ref *refs;
     size_t nrefs;
-    const char *metadata; /* compact JSON text, or NULL */
-    const char *rule_set; /* compact JSON text, or NULL */
+    const char *metadata;   /* compact JSON text, or NULL */
+    const char *rule_set;   /* compact JSON text, or NULL */
     unsigned char hash[16]; /* identity hash (spec 2.4); guid = its UUID form */
     /* Every subject-version holding this id, soft-deleted ones included, sorted by
      * (subject, version). Empty only transiently: a schema with no version is removed. */
@@ -60,7 +62,7 @@ struct store_schema {
 struct store_version {
     const char *subject;
     int32_t version;
-    bool deleted; /* soft-deleted */
+    bool deleted;  /* soft-deleted */
     int64_t ts_ms; /* registration time, ms since the epoch */
     const struct store_schema *schema;
 };
@@ -79,12 +81,16 @@ void store_write_end(struct store *st);
 /* ---- reads ---- */
 
 const struct store_schema *store_schema_by_id(struct store *st, const char *context, int64_t id);
-/* The schema with this identity hash in context, or NULL. */
-const struct store_schema *store_schema_by_hash(struct store *st, const char *context, const unsigned char hash[16]);
+/* The schema with this identity hash in context, or NULL. If several ids in the context
+ * carry the hash (IMPORT can create that), the lowest id. */
+const struct store_schema *store_schema_by_hash(struct store *st, const char *context,
+                                                const unsigned char hash[16]);
 /* Every schema with this identity hash, in any context, sorted by context name ("." first).
  * Returns the count; *out gets a borrowed array. */
-size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16], const struct store_schema *const **out);
-/* Highest id ever assigned in context (0 if none); ids are never handed out twice. */
+size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16],
+                             const struct store_schema *const **out);
+/* Highest id ever assigned in context (0 if none); ids are never handed out twice, even
+ * after store_context_delete() of the context. */
 int64_t store_max_id(struct store *st, const char *context);
 
 /* All versions of a subject, soft-deleted included, ascending. Returns the count (0 for an
@@ -134,10 +140,12 @@ struct store_new_version {
     size_t npurge;
 };
 
-/* Stores a new subject-version. *id_out (if not NULL) gets the schema id used. */
+/* Stores a new subject-version. *id_out (if not NULL) gets the schema id used. Fails (50001)
+ * if the version already exists or the subject already lives in another context. */
 SR_MUST_CHECK int store_register(struct store *st, const struct store_new_version *nv, int64_t *id_out,
                                  struct sr_error *err);
-/* Marks these versions of subject soft-deleted. */
+/* Marks these versions of subject soft-deleted. Unknown versions are ignored (also by
+ * store_hard_delete()). */
 SR_MUST_CHECK int store_soft_delete(struct store *st, const char *subject, const int32_t *versions, size_t n,
                                     struct sr_error *err);
 /* Removes these versions of subject for good. A schema left with no version is removed
@@ -146,10 +154,12 @@ SR_MUST_CHECK int store_soft_delete(struct store *st, const char *subject, const
 SR_MUST_CHECK int store_hard_delete(struct store *st, const char *subject, const int32_t *versions, size_t n,
                                     struct sr_error *err);
 /* Sets (json != NULL) or removes (NULL) the config of a scope. */
-SR_MUST_CHECK int store_config_set(struct store *st, const char *scope, const char *json, struct sr_error *err);
+SR_MUST_CHECK int store_config_set(struct store *st, const char *scope, const char *json,
+                                   struct sr_error *err);
 /* Sets (mode != NULL) or removes (NULL) the mode of a scope. */
 SR_MUST_CHECK int store_mode_set(struct store *st, const char *scope, const char *mode, struct sr_error *err);
-/* Forgets a context (the caller has checked it holds no subject). */
+/* Forgets a context (the caller has checked it holds no subject; if it still does, -1 with
+ * 42211 and nothing changes). Forgetting an unknown context succeeds. */
 SR_MUST_CHECK int store_context_delete(struct store *st, const char *context, struct sr_error *err);
 
 #endif
