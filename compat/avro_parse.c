@@ -136,23 +136,6 @@ static bool valid_name(const char *s, size_t len)
     return true;
 }
 
-/* A namespace is a dot-separated sequence of names; "" is the null namespace. */
-static bool valid_space(const char *s)
-{
-    const char *p = s;
-    if (!*s)
-        return true;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (!valid_name(p, len))
-            return false;
-        if (!dot)
-            return true;
-        p = dot + 1;
-    }
-}
-
 static struct avro_node *find_named(const struct avro_schema *s, const char *fullname)
 {
     for (size_t i = 0; i < s->nnamed; i++)
@@ -528,10 +511,10 @@ static int define_named(struct parse_ctx *ctx, struct avro_node *n, const json_t
         free(n->space);
         n->space = NULL;
     }
+    /* Only the simple name is validated: Java's Name does not check the namespace, and
+     * refusing namespaces Confluent accepts (e.g. "com.my-company") would break clients. */
     if (!valid_name(n->name, strlen(n->name)))
         return fail(ctx, "Illegal name: \"%s\"", name);
-    if (n->space && !valid_space(n->space))
-        return fail(ctx, "Illegal namespace: \"%s\"", n->space);
     n->fullname = join_name(n->space, n->name);
     if (primitive_type(n->fullname) >= 0)
         return fail(ctx, "Schemas may not be named after primitives: %s", n->fullname);

@@ -216,11 +216,20 @@ static bool streq_null(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* Java's Name.getQualified(): the simple name when the type lives in the current default
- * namespace (or in none), else the full name. */
+/* Java's Name.getQualified() (Avro 1.12): the simple name when the type lives in the
+ * current default namespace, unless that simple name is also a type keyword ("record",
+ * "int", ...), which would read back as the keyword; otherwise the full name (which is the
+ * simple name for the null namespace). */
 static const char *qualified(const char *space, const char *name, const char *full, const char *cur_space)
 {
-    return (!space || streq_null(space, cur_space)) ? name : full;
+    static const char *const keywords[] = {"record", "enum",   "array", "map",   "union",   "fixed", "string",
+                                           "bytes",  "int",    "long",  "float", "double",  "boolean", "null"};
+    if (!streq_null(space, cur_space))
+        return full;
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (strcmp(name, keywords[i]) == 0)
+            return full;
+    return name;
 }
 
 static void print_named_aliases(struct sr_buf *out, bool *first, const struct avro_node *n, bool full_names)

@@ -96,6 +96,19 @@ static void test_canon_prints_seen_named_types_by_shortest_name(void **state)
                   "{\"name\":\"self\",\"type\":[\"null\",\"Outer\"]}]}");
 }
 
+static void test_canon_qualifies_names_that_are_type_keywords(void **state)
+{
+    (void)state;
+    /* "ns.record" referred to from inside ns must not print as the keyword "record". */
+    avro_canon_is("{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"ns\",\"fields\":["
+                  "{\"name\":\"a\",\"type\":{\"type\":\"fixed\",\"name\":\"record\",\"size\":1}},"
+                  "{\"name\":\"b\",\"type\":\"ns.record\"}]}",
+                  0,
+                  "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"ns\",\"fields\":["
+                  "{\"name\":\"a\",\"type\":{\"type\":\"fixed\",\"name\":\"record\",\"size\":1}},"
+                  "{\"name\":\"b\",\"type\":\"ns.record\"}]}");
+}
+
 static void test_canon_prints_defaults_as_jackson_does(void **state)
 {
     (void)state;
@@ -286,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_canon_orders_named_type_members),
         cmocka_unit_test(test_canon_elides_inherited_namespace),
         cmocka_unit_test(test_canon_prints_seen_named_types_by_shortest_name),
+        cmocka_unit_test(test_canon_qualifies_names_that_are_type_keywords),
         cmocka_unit_test(test_canon_prints_defaults_as_jackson_does),
         cmocka_unit_test(test_canon_keeps_logical_types_in_input_order),
         cmocka_unit_test(test_canon_is_stable_when_reparsed),
