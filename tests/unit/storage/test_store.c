@@ -186,6 +186,51 @@ static void test_open_garbage_file_fails_with_50001(void **state)
     scratch_remove(&dir);
 }
 
+static void test_open_uses_wal_and_records_layout_version(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open(f->dir.path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    store_close(NULL); /* accepted, does nothing */
+}
+
+static void test_open_rejects_inconsistent_rows_with_50001(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    scratch_make(&dir);
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_close(st);
+    st = NULL;
+    /* A version whose schema row is missing (written behind the store's back, with
+     * foreign keys off as in a plain sqlite3 shell). */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(dir.path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO contexts VALUES('.', 1, 1);"
+                                  "INSERT INTO versions VALUES('s', 1, '.', 1, 0, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open(dir.path, &st, &err), -1);
+    assert_null(st);
+    assert_int_equal(err.code, SR_ERR_STORE);
+    assert_non_null(strstr(err.message, "unknown schema"));
+    scratch_remove(&dir);
+}
+
 /* ---- registration and ids ---- */
 
 static void test_register_assigns_increasing_ids_per_context(void **state)
@@ -704,6 +749,101 @@ static void test_config_and_mode_set_replace_remove(void **state)
     store_read_end(f->st);
 }
 
+/* Installs (sql != NULL) or drops the fault-injection triggers through a second connection;
+ * the store's statements are re-prepared by SQLite when the schema changes. */
+static void inject(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+static void expect_injected_failure(int rc, const struct sr_error *err)
+{
+    assert_int_equal(rc, -1);
+    assert_int_equal(err->code, SR_ERR_STORE);
+    assert_non_null(strstr(err->message, "injected"));
+}
+
+static void assert_state_before_faults(struct store *st)
+{
+    const struct store_version *const *vers;
+    const char *const *names;
+    store_read_begin(st);
+    assert_int_equal(store_subject_versions(st, "s", &vers), 2);
+    assert_false(vers[0]->deleted);
+    assert_false(vers[1]->deleted);
+    assert_non_null(store_schema_by_id(st, ".", 1));
+    assert_non_null(store_schema_by_id(st, ".", 2));
+    assert_int_equal(store_max_id(st, "."), 2);
+    assert_int_equal(store_subjects(st, &names), 1);
+    assert_int_equal(store_contexts(st, &names), 2);
+    assert_string_equal(store_config_get(st, "s"), "{\"a\":1}");
+    assert_string_equal(store_mode_get(st, "s"), "READONLY");
+    assert_int_equal(store_mode_scopes(st, &names), 1);
+    assert_null(store_schema_by_id(st, ".", 3));
+    store_read_end(st);
+}
+
+static void test_failed_writes_roll_back_and_leave_memory_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    reg(f->st, "s", ".", 1, 0, "\"a\"");
+    reg(f->st, "s", ".", 2, 0, "\"b\"");
+    reg(f->st, ":.gone:x", ".gone", 1, 0, "\"x\"");
+    hard_del(f->st, ":.gone:x", 1);
+    set_config(f->st, "s", "{\"a\":1}");
+    set_mode(f->st, "s", "READONLY");
+    assert_state_before_faults(f->st);
+
+    /* Every trigger fires after earlier statements of the same transaction succeeded. */
+    inject(f->dir.path,
+           "CREATE TRIGGER f1 BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+           "CREATE TRIGGER f2 BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+           "CREATE TRIGGER f3 AFTER DELETE ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+           "CREATE TRIGGER f4 BEFORE INSERT ON config BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+           "CREATE TRIGGER f5 BEFORE UPDATE ON config BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+           "CREATE TRIGGER f6 BEFORE DELETE ON mode BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+           "CREATE TRIGGER f7 BEFORE UPDATE ON contexts WHEN new.known = 0"
+           " BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+    struct sr_error err;
+    int32_t both[] = {1, 2};
+    store_write_begin(f->st);
+    struct store_new_version nv = nv_make("t", ".new", 1, 0, "\"c\"");
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_register(f->st, &nv, NULL, &err), &err);
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_soft_delete(f->st, "s", both, 2, &err), &err);
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_hard_delete(f->st, "s", both, 2, &err), &err);
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_config_set(f->st, "s", "{\"a\":2}", &err), &err);
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_config_set(f->st, "other", "{}", &err), &err);
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_mode_set(f->st, "s", NULL, &err), &err);
+    memset(&err, 0, sizeof err);
+    expect_injected_failure(store_context_delete(f->st, ".gone", &err), &err);
+    store_write_end(f->st);
+    store_read_begin(f->st);
+    assert_int_equal(store_max_id(f->st, ".new"), 0);
+    assert_null(store_schema_by_id(f->st, ".new", 1));
+    store_read_end(f->st);
+    assert_state_before_faults(f->st);
+
+    inject(f->dir.path, "DROP TRIGGER f1; DROP TRIGGER f2; DROP TRIGGER f3; DROP TRIGGER f4;"
+                        "DROP TRIGGER f5; DROP TRIGGER f6; DROP TRIGGER f7;");
+    reopen(f);
+    assert_state_before_faults(f->st);
+    /* And the store works again. */
+    assert_int_equal(reg(f->st, "s", ".", 3, 0, "\"c\""), 3);
+}
+
 /* ---- borrowed pointers ---- */
 
 static void test_writer_pointers_stay_valid_until_write_end(void **state)
@@ -885,6 +1025,8 @@ int main(void)
         cmocka_unit_test(test_open_unwritable_path_fails_with_50001),
         cmocka_unit_test(test_open_refuses_newer_layout_version),
         cmocka_unit_test(test_open_garbage_file_fails_with_50001),
+        cmocka_unit_test_setup_teardown(test_open_uses_wal_and_records_layout_version, setup, teardown),
+        cmocka_unit_test(test_open_rejects_inconsistent_rows_with_50001),
         cmocka_unit_test_setup_teardown(test_register_assigns_increasing_ids_per_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_with_existing_id_reuses_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_explicit_id_above_max_raises_max_id, setup, teardown),
@@ -911,6 +1053,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_context_stays_known_until_deleted_and_keeps_its_counter, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_config_and_mode_set_replace_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_writes_roll_back_and_leave_memory_unchanged, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_writer_pointers_stay_valid_until_write_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_never_see_a_half_applied_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listing_sorted_through_many_changes, setup, teardown),
