@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// npm @confluentinc/schemaregistry (pinned in package.json) against the registry, unchanged:
+// client register/lookup/get calls, references, compatibility and config, and the Avro
+// serializer/deserializer in Confluent's wire format (no Kafka broker needed).
+// usage: node confluent_schemaregistry.js URL
+// Prints one line per failed check, ends with "N passed, M failed", exits 1 on any failure.
+'use strict';
+
+const assert = require('node:assert/strict');
+const {
+  SchemaRegistryClient, AvroSerializer, AvroDeserializer, SerdeType, Compatibility, RestError,
+} = require('@confluentinc/schemaregistry');
+
+const url = process.argv[2];
+if (!url) {
+  console.error('usage: node confluent_schemaregistry.js URL');
+  process.exit(2);
+}
+
+// No retries: a deterministic server error must show up as a failure, not be retried.
+const newClient = () => new SchemaRegistryClient({ baseURLs: [url], maxRetries: 0, cacheCapacity: 100 });
+
+const ADDRESS = JSON.stringify({
+  type: 'record', name: 'Address', namespace: 'com.acme',
+  fields: [{ name: 'street', type: 'string' }, { name: 'zip', type: 'int' }],
+});
+const ORDER = JSON.stringify({
+  type: 'record', name: 'Order', namespace: 'com.acme',
+  fields: [{ name: 'id', type: 'long' }, { name: 'ship_to', type: 'com.acme.Address' }],
+});
+const PAY_V1 = JSON.stringify({
+  type: 'record', name: 'Payment', namespace: 'npm.test',
+  fields: [{ name: 'amount', type: 'double' }, { name: 'currency', type: 'string' }],
+});
+const PAY_V2 = JSON.stringify({
+  type: 'record', name: 'Payment', namespace: 'npm.test',
+  fields: [{ name: 'amount', type: 'double' }, { name: 'currency', type: 'string' },
+    { name: 'note', type: ['null', 'string'], default: null }],
+});
+const PAY_BAD = JSON.stringify({
+  type: 'record', name: 'Payment', namespace: 'npm.test',
+  fields: [{ name: 'amount', type: 'string' }],
+});
+
+let passed = 0;
+let failed = 0;
+const state = {};
+
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+  } catch (e) {
+    failed++;
+    const detail = e instanceof RestError ? ` (status ${e.status}, error_code ${e.errorCode})` : '';
+    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 6).join(' | ') : e}${detail}`);
+  }
+}
+
+async function expectRestError(promise, status, errorCode) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof RestError, `expected a RestError, got ${e}`);
+    assert.equal(e.status, status, `status of ${e.message}`);
+    assert.equal(e.errorCode, errorCode, `error_code of ${e.message}`);
+    return;
+  }
+  assert.fail(`expected error ${errorCode}, got success`);
+}
+
+const sameSchema = (a, b) => assert.deepEqual(JSON.parse(a), JSON.parse(b));
+
+async function main() {
+  const client = newClient();
+
+  await step('register and getBySubjectAndId', async () => {
+    const id = await client.register('payments-value', { schemaType: 'AVRO', schema: PAY_V1 }, false);
+    assert.ok(Number.isInteger(id) && id > 0, `id ${id}`);
+    state.pay1 = id;
+    const info = await newClient().getBySubjectAndId('payments-value', id);
+    sameSchema(info.schema, PAY_V1);
+  });
+
+  await step('registerFullResponse returns id, version and guid', async () => {
+    const md = await newClient().registerFullResponse('payments-value', { schemaType: 'AVRO', schema: PAY_V1 }, false);
+    assert.equal(md.id, state.pay1);
+    assert.equal(md.version, 1);
+    if (md.guid !== undefined) {
+      const byGuid = await newClient().getByGuid(md.guid);
+      sameSchema(byGuid.schema, PAY_V1);
+    }
+  });
+
+  await step('getId and getVersion (lookup)', async () => {
+    const c = newClient();
+    assert.equal(await c.getId('payments-value', { schemaType: 'AVRO', schema: PAY_V1 }, false), state.pay1);
+    assert.equal(await c.getVersion('payments-value', { schemaType: 'AVRO', schema: PAY_V1 }, false, false), 1);
+    await expectRestError(c.getId('payments-value', { schemaType: 'AVRO', schema: ADDRESS }, false), 404, 40403);
+  });
+
+  await step('getLatestSchemaMetadata, getSchemaMetadata, getAllVersions, getAllSubjects', async () => {
+    const c = newClient();
+    const latest = await c.getLatestSchemaMetadata('payments-value');
+    assert.equal(latest.id, state.pay1);
+    assert.equal(latest.version, 1);
+    sameSchema(latest.schema, PAY_V1);
+    const v1 = await c.getSchemaMetadata('payments-value', 1, false);
+    assert.equal(v1.id, state.pay1);
+    assert.deepEqual(await c.getAllVersions('payments-value'), [1]);
+    assert.ok((await c.getAllSubjects()).includes('payments-value'));
+  });
+
+  await step('compatibility config through updateCompatibility/getCompatibility', async () => {
+    const c = newClient();
+    await expectRestError(c.getCompatibility('payments-value'), 404, 40408);
+    assert.equal(await c.updateCompatibility('payments-value', Compatibility.FULL), Compatibility.FULL);
+    assert.equal(await c.getCompatibility('payments-value'), Compatibility.FULL);
+    assert.equal(await c.updateDefaultCompatibility(Compatibility.FORWARD), Compatibility.FORWARD);
+    assert.equal(await c.getDefaultCompatibility(), Compatibility.FORWARD);
+    assert.equal(await c.updateDefaultCompatibility(Compatibility.BACKWARD), Compatibility.BACKWARD);
+  });
+
+  await step('updateConfig/getConfig', async () => {
+    const c = newClient();
+    const put = await c.updateConfig('cfg-only', { compatibility: Compatibility.NONE });
+    assert.equal(put.compatibility, Compatibility.NONE);
+    const got = await c.getConfig('cfg-only');
+    assert.equal(got.compatibilityLevel, Compatibility.NONE);
+    const def = await c.getDefaultConfig();
+    assert.equal(def.compatibilityLevel, Compatibility.BACKWARD);
+  });
+
+  await step('testCompatibility and testSubjectCompatibility', async () => {
+    const c = newClient();
+    assert.equal(await c.testSubjectCompatibility('payments-value', { schemaType: 'AVRO', schema: PAY_V2 }), true);
+    assert.equal(await c.testSubjectCompatibility('payments-value', { schemaType: 'AVRO', schema: PAY_BAD }), false);
+    assert.equal(await c.testCompatibility('payments-value', 1, { schemaType: 'AVRO', schema: PAY_V2 }), true);
+    assert.equal(await c.testCompatibility('payments-value', 1, { schemaType: 'AVRO', schema: PAY_BAD }), false);
+  });
+
+  await step('register an incompatible schema fails with 40901', async () => {
+    await expectRestError(newClient().register('payments-value', { schemaType: 'AVRO', schema: PAY_BAD }, false),
+      409, 40901);
+  });
+
+  await step('references: Avro record using a type from another subject', async () => {
+    const c = newClient();
+    state.addr = await c.register('com.acme.Address', { schemaType: 'AVRO', schema: ADDRESS }, false);
+    const refs = [{ name: 'com.acme.Address', subject: 'com.acme.Address', version: 1 }];
+    state.order = await c.register('orders-value', { schemaType: 'AVRO', schema: ORDER, references: refs }, false);
+    assert.notEqual(state.order, state.addr);
+    const info = await newClient().getBySubjectAndId('orders-value', state.order);
+    assert.deepEqual(info.references, refs);
+    const latest = await newClient().getLatestSchemaMetadata('orders-value');
+    assert.deepEqual(latest.references, refs);
+    assert.equal(await newClient().getId('orders-value',
+      { schemaType: 'AVRO', schema: ORDER, references: refs }, false), state.order);
+  });
+
+  await step('AvroSerializer (useLatestVersion) / AvroDeserializer with references', async () => {
+    const ser = new AvroSerializer(newClient(), SerdeType.VALUE, { useLatestVersion: true });
+    const msg = { id: 42, ship_to: { street: 'Main St', zip: 12345 } };
+    const bytes = await ser.serialize('orders', msg);
+    assert.equal(bytes[0], 0, 'magic byte');
+    assert.equal(bytes.readInt32BE(1), state.order, 'schema id in the wire format');
+    const de = new AvroDeserializer(newClient(), SerdeType.VALUE, {});
+    const back = await de.deserialize('orders', bytes);
+    assert.equal(Number(back.id), 42);
+    assert.deepEqual(back.ship_to, msg.ship_to);
+  });
+
+  await step('AvroSerializer (useSchemaId) / AvroDeserializer', async () => {
+    const ser = new AvroSerializer(newClient(), SerdeType.VALUE, { useSchemaId: state.pay1 });
+    const bytes = await ser.serialize('payments', { amount: 9.5, currency: 'EUR' });
+    assert.equal(bytes.readInt32BE(1), state.pay1);
+    const back = await new AvroDeserializer(newClient(), SerdeType.VALUE, {}).deserialize('payments', bytes);
+    assert.deepEqual({ ...back }, { amount: 9.5, currency: 'EUR' });
+  });
+
+  await step('AvroSerializer (autoRegisterSchemas) registers under the topic subject', async () => {
+    const c = newClient();
+    const ser = new AvroSerializer(c, SerdeType.KEY, { autoRegisterSchemas: true });
+    const bytes = await ser.serialize('clicks', { page: 'home', count: 3 });
+    assert.ok((await newClient().getAllSubjects()).includes('clicks-key'));
+    const latest = await newClient().getLatestSchemaMetadata('clicks-key');
+    assert.equal(bytes.readInt32BE(1), latest.id);
+    const back = await new AvroDeserializer(newClient(), SerdeType.KEY, {}).deserialize('clicks', bytes);
+    assert.deepEqual({ ...back }, { page: 'home', count: 3 });
+  });
+
+  await step('register v2 under FULL, then delete versions and subjects', async () => {
+    const c = newClient();
+    const id2 = await c.register('payments-value', { schemaType: 'AVRO', schema: PAY_V2 }, false);
+    assert.notEqual(id2, state.pay1);
+    assert.deepEqual(await c.getAllVersions('payments-value'), [1, 2]);
+    assert.equal(await c.deleteSubjectVersion('payments-value', 2, false), 2);
+    assert.deepEqual(await newClient().getAllVersions('payments-value'), [1]);
+    await c.register('scratch-value', { schemaType: 'AVRO', schema: PAY_V1 }, false);
+    assert.deepEqual(await c.deleteSubject('scratch-value', false), [1]);
+    assert.deepEqual(await c.deleteSubject('scratch-value', true), [1]);
+    assert.ok(!(await newClient().getAllSubjects()).includes('scratch-value'));
+    // soft-deleted schema is still readable by id (consumers must decode old data)
+    const info = await newClient().getBySubjectAndId('payments-value', id2);
+    sameSchema(info.schema, PAY_V2);
+  });
+
+  await step('unknown id and subject errors', async () => {
+    await expectRestError(newClient().getBySubjectAndId('payments-value', 99999), 404, 40403);
+    await expectRestError(newClient().getLatestSchemaMetadata('no-such-subject'), 404, 40401);
+  });
+
+  await step('subjects with "/" and ":" round-trip', async () => {
+    const c = newClient();
+    const id = await c.register('team/x:y-value', { schemaType: 'AVRO', schema: PAY_V1 }, false);
+    assert.equal(id, state.pay1);
+    assert.ok((await c.getAllSubjects()).includes('team/x:y-value'));
+    assert.deepEqual(await c.getAllVersions('team/x:y-value'), [1]);
+  });
+
+  console.log(`npm @confluentinc/schemaregistry: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// npm @kafkajs/confluent-schema-registry (pinned in package.json) against the registry,
+// unchanged: register (with its GET /config 404 => first registration => PUT /config dance),
+// references, encode/decode in Confluent's wire format, id lookups by subject, version and
+// schema, and its compatibility option.
+// usage: node kafkajs_schema_registry.js URL
+// Prints one line per failed check, ends with "N passed, M failed", exits 1 on any failure.
+'use strict';
+
+const assert = require('node:assert/strict');
+const { SchemaRegistry, SchemaType, COMPATIBILITY } = require('@kafkajs/confluent-schema-registry');
+
+const url = process.argv[2];
+if (!url) {
+  console.error('usage: node kafkajs_schema_registry.js URL');
+  process.exit(2);
+}
+
+// retries: 0 so that a server error fails at once instead of being retried with backoff
+const newRegistry = () => new SchemaRegistry({ host: url, retry: { retries: 0 } });
+
+const ADDRESS = JSON.stringify({
+  type: 'record', name: 'Address', namespace: 'com.kjs',
+  fields: [{ name: 'street', type: 'string' }, { name: 'zip', type: 'int' }],
+});
+const CUSTOMER = JSON.stringify({
+  type: 'record', name: 'Customer', namespace: 'com.kjs',
+  fields: [{ name: 'name', type: 'string' }, { name: 'home', type: 'com.kjs.Address' }],
+});
+const ITEM_V1 = JSON.stringify({
+  type: 'record', name: 'Item', namespace: 'com.kjs',
+  fields: [{ name: 'sku', type: 'string' }],
+});
+const ITEM_V2 = JSON.stringify({
+  type: 'record', name: 'Item', namespace: 'com.kjs',
+  fields: [{ name: 'sku', type: 'string' }, { name: 'qty', type: 'int', default: 1 }],
+});
+const ITEM_BAD = JSON.stringify({
+  type: 'record', name: 'Item', namespace: 'com.kjs',
+  fields: [{ name: 'sku', type: 'long' }],
+});
+
+let passed = 0;
+let failed = 0;
+const state = {};
+
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+  } catch (e) {
+    failed++;
+    const status = e && e.status ? ` (status ${e.status})` : '';
+    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 6).join(' | ') : e}${status}`);
+  }
+}
+
+async function rawGet(path) {
+  const r = await fetch(url + path);
+  return { status: r.status, body: await r.json() };
+}
+
+async function main() {
+  const registry = newRegistry();
+
+  await step('first registration: GET /config 404, register, PUT /config', async () => {
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: ITEM_V1 }, { subject: 'items-value' });
+    assert.ok(Number.isInteger(id) && id > 0, `id ${id}`);
+    state.item1 = id;
+    const cfg = await rawGet('/config/items-value');
+    assert.equal(cfg.status, 200);
+    assert.equal(cfg.body.compatibilityLevel, 'BACKWARD', 'kafkajs PUTs its default BACKWARD after a 40408');
+  });
+
+  await step('second registration of the same schema returns the same id', async () => {
+    const { id } = await newRegistry().register({ type: SchemaType.AVRO, schema: ITEM_V1 }, { subject: 'items-value' });
+    assert.equal(id, state.item1);
+  });
+
+  await step('compatibility option: mismatch with the stored level is refused by the client', async () => {
+    await assert.rejects(
+      newRegistry().register({ type: SchemaType.AVRO, schema: ITEM_V2 },
+        { subject: 'items-value', compatibility: COMPATIBILITY.FULL }),
+      (e) => /Compatibility does not match/.test(e.message));
+  });
+
+  await step('compatible evolution registers; incompatible one is rejected with 409', async () => {
+    const r = newRegistry();
+    const { id } = await r.register({ type: SchemaType.AVRO, schema: ITEM_V2 }, { subject: 'items-value' });
+    assert.notEqual(id, state.item1);
+    state.item2 = id;
+    await assert.rejects(
+      r.register({ type: SchemaType.AVRO, schema: ITEM_BAD }, { subject: 'items-value' }),
+      (e) => e.status === 409 || /40901|incompatible/i.test(e.message));
+  });
+
+  await step('compatibility option on a new subject sets that level', async () => {
+    await newRegistry().register({ type: SchemaType.AVRO, schema: ITEM_BAD },
+      { subject: 'loose-value', compatibility: COMPATIBILITY.NONE });
+    const cfg = await rawGet('/config/loose-value');
+    assert.equal(cfg.body.compatibilityLevel, 'NONE');
+    const { id } = await newRegistry().register({ type: SchemaType.AVRO, schema: ITEM_V1 },
+      { subject: 'loose-value', compatibility: COMPATIBILITY.NONE });
+    assert.equal(id, state.item1, 'identical schema in another subject reuses the id');
+  });
+
+  await step('getRegistryId, getLatestSchemaId, getRegistryIdBySchema', async () => {
+    const r = newRegistry();
+    assert.equal(await r.getRegistryId('items-value', 1), state.item1);
+    assert.equal(await r.getRegistryId('items-value', 'latest'), state.item2);
+    assert.equal(await r.getLatestSchemaId('items-value'), state.item2);
+    assert.equal(await r.getRegistryIdBySchema('items-value', { type: SchemaType.AVRO, schema: ITEM_V1 }),
+      state.item1);
+  });
+
+  await step('encode / decode in the wire format', async () => {
+    const buf = await newRegistry().encode(state.item2, { sku: 'A-1', qty: 5 });
+    assert.equal(buf[0], 0, 'magic byte');
+    assert.equal(buf.readInt32BE(1), state.item2, 'schema id');
+    const back = await newRegistry().decode(buf);
+    assert.deepEqual({ ...back }, { sku: 'A-1', qty: 5 });
+  });
+
+  await step('decode old data with a reader schema', async () => {
+    const buf = await newRegistry().encode(state.item1, { sku: 'old' });
+    const reader = newRegistry();
+    const readerSchema = await reader.getSchema(state.item2);
+    const back = await reader.decode(buf, { [SchemaType.AVRO]: { readerSchema } });
+    assert.deepEqual({ ...back }, { sku: 'old', qty: 1 });
+  });
+
+  await step('references: record using a type registered under another subject', async () => {
+    const r = newRegistry();
+    const addr = await r.register({ type: SchemaType.AVRO, schema: ADDRESS }, { subject: 'kjs-address' });
+    const references = [{ name: 'com.kjs.Address', subject: 'kjs-address', version: 1 }];
+    const cust = await r.register({ type: SchemaType.AVRO, schema: CUSTOMER, references },
+      { subject: 'kjs-customer' });
+    assert.notEqual(cust.id, addr.id);
+    state.customer = cust.id;
+    const v = await rawGet('/subjects/kjs-customer/versions/1');
+    assert.deepEqual(v.body.references, references);
+    const payload = { name: 'Grace', home: { street: 'Elm', zip: 10001 } };
+    const buf = await newRegistry().encode(cust.id, payload);
+    assert.equal(buf.readInt32BE(1), cust.id);
+    // a fresh instance must fetch the schema by id and its references by subject/version
+    const back = await newRegistry().decode(buf);
+    assert.equal(back.name, 'Grace');
+    assert.deepEqual({ ...back.home }, payload.home);
+  });
+
+  await step('unknown id and subject errors carry status 404', async () => {
+    await assert.rejects(newRegistry().getSchema(424242), (e) => e.status === 404);
+    await assert.rejects(newRegistry().getLatestSchemaId('no-such-subject'), (e) => e.status === 404);
+  });
+
+  console.log(`npm @kafkajs/confluent-schema-registry: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});

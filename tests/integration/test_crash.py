@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+"""test_crash — crash safety. Client threads stream registrations of distinct schemas;
+after a given number of acknowledgements (not after a sleep) the server is SIGKILLed.
+On restart over the same database every acknowledged registration must be there with
+the same id and version, and new ids must be above every earlier one."""
+
+import http.client
+import json
+import shutil
+import threading
+
+from srtest import Server, avro_record, check, eq, expect_status, fail, q, test, V1
+
+THREADS = 4
+SUBJECTS = 3          # threads share subjects, so version allocation is contended too
+KILL_AFTER = 150      # acknowledgements before SIGKILL, per round
+PER_THREAD_LIMIT = 2000
+ACK_WAIT = 300        # seconds: bound on waiting for the acknowledgements
+
+
+def _schema(round_no, thread_no, i):
+    return avro_record("Crash_r%d_t%d_%d" % (round_no, thread_no, i),
+                       [{"name": "n%d" % i, "type": "long"}])
+
+
+def _stream(srv, round_no, acks, lock, enough):
+    """Starts THREADS registration threads; each records (subject, id, version, schema)
+    for every 200 it gets and stops at its first failure (the server being killed)."""
+    port = srv.port
+
+    def worker(t):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            for i in range(PER_THREAD_LIMIT):
+                subject = "crash-%d" % ((t + i) % SUBJECTS)
+                schema = _schema(round_no, t, i)
+                body = json.dumps({"schema": schema}).encode()
+                try:
+                    conn.request("POST", "/subjects/%s/versions" % q(subject), body=body,
+                                 headers={"Content-Type": V1})
+                    r = conn.getresponse()
+                    data = r.read()
+                except (OSError, http.client.HTTPException):
+                    return
+                if r.status != 200:
+                    with lock:
+                        acks.append(("error", r.status, data[:200]))
+                        enough.notify_all()
+                    return
+                j = json.loads(data)
+                with lock:
+                    acks.append((subject, j["id"], j.get("version"), schema))
+                    if len(acks) >= KILL_AFTER:
+                        enough.notify_all()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(THREADS)]
+    for th in threads:
+        th.start()
+    return threads
+
+
+def _verify(srv, acks):
+    ids = {}
+    versions = set()
+    for subject, sid, version, schema in acks:
+        check(isinstance(version, int), "acknowledged registration without a version: %r" % ((subject, sid),))
+        check((subject, version) not in versions, "two acknowledgements for %s v%d" % (subject, version))
+        versions.add((subject, version))
+        check(ids.setdefault(sid, schema) == schema, "id %d acknowledged for two schemas" % sid)
+        r = srv.get("/subjects/%s/versions/%d" % (q(subject), version))
+        if r.status != 200:
+            fail("acknowledged %s v%d (id %d) lost after SIGKILL: %r" % (subject, version, sid, r))
+        eq(r.json.get("id"), sid, "id of acknowledged %s v%d" % (subject, version))
+        eq(r.json.get("schema"), schema, "schema of acknowledged %s v%d" % (subject, version))
+        r = srv.get("/schemas/ids/%d" % sid)
+        eq(r.status, 200, "acknowledged id %d resolvable" % sid)
+        eq(r.json.get("schema"), schema, "schema of id %d" % sid)
+
+
+def _max_stored_id(srv):
+    best, offset = 0, 0
+    while True:
+        r = expect_status(srv.get("/schemas?deleted=true&offset=%d&limit=1000" % offset), 200)
+        if not r.json:
+            return best
+        best = max([best] + [x["id"] for x in r.json])
+        offset += len(r.json)
+
+
+@test(needs_server=False)
+def test_sigkill_loses_no_acknowledged_registration(binary):
+    srv = Server(binary).start()
+    dbdir = srv.dir
+    all_acks = []
+    try:
+        expect_status(srv.put("/config", {"compatibility": "NONE"}), 200)
+        for round_no in range(2):
+            acks = []
+            lock = threading.Lock()
+            enough = threading.Condition(lock)
+            threads = _stream(srv, round_no, acks, lock, enough)
+            with lock:
+                ok = enough.wait_for(lambda: len(acks) >= KILL_AFTER or any(a[0] == "error" for a in acks),
+                                     timeout=ACK_WAIT)
+            errors = [a for a in acks if a[0] == "error"]
+            if errors:
+                srv.kill()
+                fail("registration refused during streaming: %r" % (errors[0],))
+            check(ok, "only %d acknowledgements within %ds" % (len(acks), ACK_WAIT))
+            srv.kill()  # SIGKILL while the threads are still registering
+            for th in threads:
+                th.join(120)
+                check(not th.is_alive(), "client thread did not stop after the server died")
+            with lock:
+                round_acks = list(acks)
+            check(len(round_acks) >= KILL_AFTER, "acknowledgements: %d" % len(round_acks))
+            all_acks.extend(round_acks)
+            # restart on the same database file
+            srv = Server(binary, db_dir=dbdir).start()
+            _verify(srv, all_acks)
+            highest = max(a[1] for a in all_acks)
+            stored = _max_stored_id(srv)
+            check(stored >= highest, "stored max id %d below acknowledged %d" % (stored, highest))
+            r = srv.register("after-crash-%d" % round_no, avro_record("After%d" % round_no, []))
+            check(r.json["id"] > stored,
+                  "new id %d after restart is not above every earlier id (max %d)" % (r.json["id"], stored))
+            eq(srv.get("/config").json.get("compatibilityLevel"), "NONE", "global config survived")
+        srv.stop()
+    finally:
+        srv.kill()
+        shutil.rmtree(dbdir, ignore_errors=True)

@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: Apache-2.0
+"""test_server — process-level behaviour of the binary: command line, port file, the
+listening line, body and schema size limits, keep-alive and SIGTERM shutdown, restarts."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import shutil
+import tempfile
+import time
+
+from srtest import (Server, avro_record, check, eq, expect_error, expect_status, fail,
+                    parse_raw_response, test, V1, _read_line)
+
+RUN_TIMEOUT = 30
+
+
+def _run(binary, *args):
+    p = subprocess.run([binary] + list(args), stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=RUN_TIMEOUT)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+@test(needs_server=False)
+def test_help_exits_zero_and_lists_options(binary):
+    rc, out, err = _run(binary, "--help")
+    eq(rc, 0, "--help exit status")
+    text = out + err
+    for opt in ("--listen", "--db", "--port-file", "--max-body-bytes", "--max-schema-bytes"):
+        check(opt in text, "--help does not mention %s: %r" % (opt, text[:800]))
+
+
+@test(needs_server=False)
+def test_version_exits_zero_and_prints_version(binary):
+    rc, out, err = _run(binary, "--version")
+    eq(rc, 0, "--version exit status")
+    check(re.search(r"\d+\.\d+\.\d+", out + err), "no version number in %r" % (out + err))
+
+
+@test(needs_server=False)
+def test_unknown_option_fails_without_listening(binary):
+    rc, out, err = _run(binary, "--no-such-option")
+    check(rc != 0, "unknown option must fail, got exit 0")
+    check("listening on" not in out, "must not start listening: %r" % out)
+
+
+@test(needs_server=False)
+def test_listening_line_is_the_only_stdout_and_sigterm_exits_zero(binary):
+    d = tempfile.mkdtemp(prefix="sr-it-")
+    try:
+        p = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--db", os.path.join(d, "r.db")],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        line = _read_line(p.stdout, time.monotonic() + 30)
+        check(line is not None and re.match(r"^listening on http://127\.0\.0\.1:(\d+)\n$", line),
+              "listening line: %r" % line)
+        port = int(re.search(r":(\d+)\n$", line).group(1))
+        check(0 < port < 65536, "port %d" % port)
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s.sendall(b"GET /subjects HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(s.recv(100).startswith(b"HTTP/1.1 200"), "served on the printed port")
+        s.close()
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            fail("no exit within 30s of SIGTERM")
+        rest = p.stdout.read()
+        p.stdout.close()
+        eq(rc, 0, "exit status after SIGTERM")
+        eq(rest, b"", "nothing else on stdout")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test(needs_server=False)
+def test_port_file_holds_the_port(binary):
+    d = tempfile.mkdtemp(prefix="sr-it-")
+    pf = os.path.join(d, "port")
+    srv = Server(binary, port_file=pf)
+    try:
+        srv.start()
+        with open(pf) as f:
+            content = f.read()
+        eq(content.strip(), str(srv.port), "port file content")
+        expect_status(srv.get("/"), 200)
+        srv.stop()
+    finally:
+        srv.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test(server_args=("--max-body-bytes", "4096"))
+def test_huge_content_length_gets_413_without_reading_body(s):
+    req = ("POST /subjects/big/versions HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+           "Content-Length: 1073741824\r\n\r\n" % V1).encode()
+    # only the headers are sent: the server must answer from Content-Length alone
+    buf = s.raw(req, read_timeout=20)
+    status, hdrs, body = parse_raw_response(buf)
+    eq(status, 413, "status for an oversized Content-Length (response %r)" % buf[:300])
+    try:
+        j = json.loads(body.decode("utf-8"))
+    except ValueError:
+        fail("413 body is not JSON: %r" % body[:300])
+    eq(j.get("error_code"), 413, "413 error_code")
+    check(isinstance(j.get("message"), str), "413 message: %r" % j)
+    s.alive_check()
+
+
+@test(server_args=("--max-body-bytes", "4096"))
+def test_body_just_above_limit_is_413_and_below_is_served(s):
+    filler = "x" * 5000
+    r = s.post("/subjects/big/versions", {"schema": avro_record("R", [], doc=filler)})
+    expect_error(r, 413)
+    r = s.post("/subjects/big/versions", {"schema": avro_record("R", [], doc="x" * 1000)})
+    expect_status(r, 200)
+    s.alive_check()
+
+
+@test(needs_server=False)
+def test_chunked_body_above_limit_is_413(binary):
+    srv = Server(binary, ("--max-body-bytes", "4096")).start()
+    try:
+        chunk = b"x" * 3000
+        req = (b"POST /subjects/big/versions HTTP/1.1\r\nHost: x\r\nContent-Type: " + V1.encode()
+               + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(4):
+            req += b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+        req += b"0\r\n\r\n"
+        buf = srv.raw(req, read_timeout=20)
+        status, _, body = parse_raw_response(buf)
+        eq(status, 413, "chunked body above the limit (response %r)" % buf[:300])
+        srv.alive_check()
+        srv.stop()
+    finally:
+        srv.cleanup()
+
+
+@test(server_args=("--max-schema-bytes", "600"))
+def test_schema_above_max_schema_bytes_is_42209(s):
+    big = avro_record("R", [{"name": "f", "type": "string"}], doc="d" * 700)
+    expect_error(s.register("sz", big, expect=None), 42209)
+    expect_error(s.post("/subjects/sz", {"schema": big}), 42209)
+    expect_error(s.post("/compatibility/subjects/sz/versions/latest", {"schema": big}), 42209)
+    small = avro_record("R", [{"name": "f", "type": "string"}], doc="d" * 100)
+    eq(s.register("sz", small).json.get("version"), 1, "schema below the limit")
+
+
+@test
+def test_sigterm_with_idle_keepalive_connection_exits_zero(s):
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    try:
+        sock.sendall(b"GET /subjects HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(sock.recv(100).startswith(b"HTTP/1.1 200"), "first request served")
+        # the connection stays open and idle while the server is stopped by the harness
+        s.stop()
+    finally:
+        sock.close()
+
+
+@test
+def test_sigterm_with_half_sent_request_exits_zero(s):
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    try:
+        sock.sendall(b"POST /subjects/x/versions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"sch")
+        expect_status(s.get("/"), 200)  # the server keeps serving others meanwhile
+        s.stop()
+    finally:
+        sock.close()
+
+
+@test
+def test_restart_keeps_everything(s):
+    s.register("keep", avro_record("K", [{"name": "a", "type": "int"}]))
+    expect_status(s.put("/config/keep", {"compatibility": "FULL"}), 200)
+    expect_status(s.put("/mode/other", {"mode": "READONLY"}), 200)
+    expect_status(s.put("/config", {"compatibility": "NONE"}), 200)
+    s.register(":.ctx:kept", avro_record("C", []))
+    expect_status(s.delete("/subjects/keep/versions/1"), 200)
+    s.stop()
+    s.start()
+    eq(s.get("/subjects/keep/versions?deleted=true").json, [1], "soft-deleted version kept")
+    eq(s.get("/subjects/keep/versions/1?deleted=true").json.get("version"), 1, "soft-deleted readable")
+    eq(s.get("/config/keep").json.get("compatibilityLevel"), "FULL", "subject config kept")
+    eq(s.get("/config").json.get("compatibilityLevel"), "NONE", "global config kept")
+    eq(s.get("/mode/other").json.get("mode"), "READONLY", "subject mode kept")
+    eq(s.get("/contexts").json, [".", ".ctx"], "context kept")
+
+
+@test
+def test_concurrent_clients_all_served(s):
+    import threading
+    errors = []
+    ids = {}
+
+    def worker(n):
+        try:
+            for i in range(10):
+                # unrelated records in one subject: the global level is NONE (set below)
+                r = s.register("conc-%d" % n, avro_record("R%d_%d" % (n, i), []), expect=None)
+                if r.status != 200:
+                    errors.append("worker %d: %r" % (n, r))
+                    return
+                ids[(n, i)] = r.json["id"]
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append("worker %d: %r" % (n, e))
+
+    expect_status(s.put("/config", {"compatibility": "NONE"}), 200)
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    check(not errors, "; ".join(errors[:5]))
+    eq(len(ids), 80, "registrations acknowledged")
+    eq(len(set(ids.values())), 80, "80 distinct schemas got 80 distinct ids")
+    for n in range(8):
+        eq(s.get("/subjects/conc-%d/versions" % n).json, list(range(1, 11)), "versions of conc-%d" % n)
