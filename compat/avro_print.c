@@ -422,11 +422,11 @@ static void print_logical(struct sr_buf *out, bool *first, const struct avro_pro
 
 /* Normalized form, modelled on Avro's Parsing Canonical Form but keeping what changes how
  * data is read or what a consumer sees: every name is a full name and there is no
- * "namespace"; members come in PCF order (name, type, fields, symbols, items, values,
+ * "namespace" (except "" for a null-namespace type nested in a namespaced one); members come in PCF order (name, type, fields, symbols, items, values,
  * size) followed by the enum default, logical-type attributes (logicalType, precision,
  * scale) and aliases (full names); fields are name, type, default, aliases. Docs, field
  * order and custom properties are dropped, as in PCF. */
-static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *n, int depth)
+static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth)
 {
     struct sr_buf *out = ctx->out;
     bool first = true;
@@ -436,6 +436,10 @@ static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *
     case AVRO_FIXED:
         sr_buf_putc(out, '{');
         key_string(out, &first, "name", n->fullname);
+        /* A full name without a dot would read back in the enclosing namespace; the one
+         * case where the normalized form must keep a namespace attribute. */
+        if (!n->space && cur_space)
+            key_string(out, &first, "namespace", "");
         key_string(out, &first, "type",
                    n->type == AVRO_RECORD ? (n->is_error ? "error" : "record") : avro_type_name(n->type));
         if (n->type == AVRO_RECORD) {
@@ -460,7 +464,7 @@ static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *
         sr_buf_putc(out, '{');
         key_string(out, &first, "type", n->type == AVRO_ARRAY ? "array" : "map");
         key(out, &first, n->type == AVRO_ARRAY ? "items" : "values");
-        if (print_node(ctx, n->items, NULL, depth + 1) < 0)
+        if (print_node(ctx, n->items, cur_space, depth + 1) < 0)
             return -1;
         sr_buf_putc(out, '}');
         return 0;
@@ -495,7 +499,7 @@ static int print_node(struct print_ctx *ctx, const struct avro_node *n, const ch
         return 0;
     }
     if (ctx->mode == AVRO_PRINT_NORMALIZED)
-        return print_normalized_node(ctx, n, depth);
+        return print_normalized_node(ctx, n, cur_space, depth);
     return print_canonical_node(ctx, n, cur_space, depth);
 }
 

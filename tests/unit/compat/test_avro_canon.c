@@ -206,6 +206,13 @@ static void test_normalize_uses_full_names_and_fixed_order(void **state)
                     "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"H\",\"namespace\":\"b\",\"size\":4}}}]}";
     avro_canon_is(b, COMPAT_PARSE_NORMALIZE, expected);
     avro_canon_is("{\"type\":\"string\",\"connect.name\":\"x\"}", COMPAT_PARSE_NORMALIZE, "\"string\"");
+    /* A null-namespace type inside a namespaced one keeps "namespace":"" so that its
+     * dotless full name does not read back as a.F. */
+    avro_canon_is("{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"f\",\"type\":"
+                  "{\"type\":\"fixed\",\"name\":\"F\",\"namespace\":\"\",\"size\":1}}]}",
+                  COMPAT_PARSE_NORMALIZE,
+                  "{\"name\":\"a.R\",\"type\":\"record\",\"fields\":[{\"name\":\"f\",\"type\":"
+                  "{\"name\":\"F\",\"namespace\":\"\",\"type\":\"fixed\",\"size\":1}}]}");
 }
 
 static const char *const addr_ref = "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.acme\",\"fields\":"

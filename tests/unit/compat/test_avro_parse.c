@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_avro_parse.c — what the Avro parser accepts and rejects (42201), including the
  * depth bounds that keep hostile input from crashing the registry. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "compat_test_util.h"
@@ -308,6 +309,98 @@ static void test_parse_references_define_named_types(void **state)
     assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
 }
 
+/* xorshift64: a fixed sequence, so every run checks the same inputs. */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_parse_survives_mutated_input_and_canonical_is_a_fixed_point(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"a.b\",\"doc\":\"d\",\"fields\":["
+        "{\"name\":\"i\",\"type\":\"int\",\"default\":1},{\"name\":\"u\",\"type\":[\"null\",\"R\"],\"default\":null},"
+        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"default\":\"A\"}},"
+        "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"c.F\",\"size\":2},\"aliases\":[\"g\"]},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"array\",\"items\":\"double\"}},"
+        "\"default\":{\"k\":[1.5,2]}},{\"name\":\"t\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}]}",
+        "[\"null\",{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"n\",\"type\":[\"null\",\"N\"]}]},\"string\"]",
+    };
+    static const char alphabet[] = "{}[]\":,.0123456789-eE nulltrueabcdfghimnoprstuvxyz\\";
+    uint64_t rnd = 0x9e3779b97f4a7c15ull;
+    int valid = 0, invalid = 0;
+    for (size_t si = 0; si < sizeof seeds / sizeof seeds[0]; si++) {
+        size_t base_len = strlen(seeds[si]);
+        char *buf = malloc(base_len + 16);
+        assert_non_null(buf);
+        for (int round = 0; round < 3000; round++) {
+            size_t len = base_len;
+            memcpy(buf, seeds[si], base_len + 1);
+            int edits = 1 + (int)(next_random(&rnd) % 3);
+            for (int e = 0; e < edits && len > 0; e++) {
+                size_t pos = next_random(&rnd) % len;
+                char c = alphabet[next_random(&rnd) % (sizeof alphabet - 1)];
+                switch (next_random(&rnd) % 3) {
+                case 0: /* replace */
+                    buf[pos] = c;
+                    break;
+                case 1: /* delete */
+                    memmove(buf + pos, buf + pos + 1, len - pos);
+                    len--;
+                    break;
+                default: /* insert */
+                    memmove(buf + pos + 1, buf + pos, len - pos + 1);
+                    buf[pos] = c;
+                    len++;
+                }
+            }
+            struct sr_error err = {0};
+            struct compat_schema *s = compat_schema_parse(SR_SCHEMA_AVRO, buf, len, NULL, 0, 0, &err);
+            if (!s) {
+                assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
+                invalid++;
+                continue;
+            }
+            valid++;
+            /* What we store must read back to itself. */
+            size_t clen = 0;
+            const char *canon = compat_schema_canonical(s, &clen);
+            struct compat_schema *again = compat_schema_parse(SR_SCHEMA_AVRO, canon, clen, NULL, 0, 0, &err);
+            if (!again)
+                fail_msg("canonical text of %s does not parse: %s", buf, err.message);
+            assert_string_equal(compat_schema_canonical(again, NULL), canon);
+            /* Any schema can read its own data. */
+            struct compat_result res;
+            compat_result_init(&res);
+            assert_int_equal(compat_can_read(s, again, &res, &err), 0);
+            if (!res.compatible)
+                fail_msg("%s cannot read itself: %s", canon, res.messages[0]);
+            compat_result_free(&res);
+            /* The normalized text is a fixed point too. */
+            struct compat_schema *norm = compat_schema_parse(SR_SCHEMA_AVRO, buf, len, NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
+            assert_non_null(norm);
+            const char *ntext = compat_schema_canonical(norm, NULL);
+            struct compat_schema *norm2 =
+                compat_schema_parse(SR_SCHEMA_AVRO, ntext, strlen(ntext), NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
+            if (!norm2)
+                fail_msg("normalized text %s does not parse: %s", ntext, err.message);
+            assert_string_equal(compat_schema_canonical(norm2, NULL), ntext);
+            compat_schema_free(norm2);
+            compat_schema_free(norm);
+            compat_schema_free(again);
+            compat_schema_free(s);
+        }
+        free(buf);
+    }
+    /* Both outcomes must have been exercised for the test to mean anything. */
+    assert_true(valid > 100);
+    assert_true(invalid > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_100000_deep_nesting_without_crashing),
         cmocka_unit_test(test_parse_bounds_depth_jansson_accepts),
         cmocka_unit_test(test_parse_references_define_named_types),
+        cmocka_unit_test(test_parse_survives_mutated_input_and_canonical_is_a_fixed_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
