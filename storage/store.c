@@ -1340,6 +1340,16 @@ static uint64_t make_seed(const struct store *st)
     return seed;
 }
 
+/* Rewords a "database is locked" failure of store_open(): another process owns the file. */
+static void explain_busy(struct store *st, const char *path, struct sr_error *err)
+{
+    if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "%s is in use by another process", path);
+        sr_err_store(err, detail);
+    }
+}
+
 int store_open(const char *path, struct store **out, struct sr_error *err)
 {
     struct store *st = NULL;
@@ -1373,10 +1383,18 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
         goto out;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    if (sqlite3_busy_timeout(st->db, 5000) != SQLITE_OK)
-        goto fail_db;
-    if (query_text(st, "PRAGMA journal_mode = WAL", buf, sizeof buf, err) != 0)
+    /* One process owns the file: every read is served from this process's memory, so a
+     * second registry on the same file would hand out the same ids. EXCLUSIVE locking,
+     * set before WAL is entered, takes the file lock at the first access and keeps it until
+     * close (the kernel drops it if the process dies); it also keeps the WAL index in
+     * process memory instead of a -shm file. Without a busy timeout a file held by a live
+     * registry is refused at once. */
+    if (query_text(st, "PRAGMA locking_mode = EXCLUSIVE", buf, sizeof buf, err) != 0)
         goto out;
+    if (query_text(st, "PRAGMA journal_mode = WAL", buf, sizeof buf, err) != 0) {
+        explain_busy(st, path, err);
+        goto out;
+    }
     if (strcmp(buf, "wal") != 0) {
         sr_err_store(err, "the database cannot use write-ahead logging (journal_mode=WAL refused)");
         goto out;
@@ -1385,8 +1403,10 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
      * kill -9 alike. */
     if (exec_simple(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err) != 0)
         goto out;
-    if (setup_layout(st, err) != 0)
+    if (setup_layout(st, err) != 0) {
+        explain_busy(st, path, err);
         goto out;
+    }
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(st->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmts[i], NULL) !=
             SQLITE_OK) {
@@ -1399,9 +1419,6 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
     *out = st;
     st = NULL;
     ret = 0;
-    goto out;
-fail_db:
-    db_error(st, err, "configuring the connection");
 out:
     store_close(st);
     return ret;

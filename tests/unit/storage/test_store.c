@@ -189,6 +189,9 @@ static void test_open_garbage_file_fails_with_50001(void **state)
 static void test_open_uses_wal_and_records_layout_version(void **state)
 {
     struct fixture *f = *state;
+    /* The store holds the file exclusively; look at it after close. */
+    store_close(f->st);
+    f->st = NULL;
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     assert_int_equal(sqlite3_open(f->dir.path, &db), SQLITE_OK);
@@ -202,6 +205,23 @@ static void test_open_uses_wal_and_records_layout_version(void **state)
     sqlite3_finalize(q);
     sqlite3_close(db);
     store_close(NULL); /* accepted, does nothing */
+}
+
+static void test_open_refuses_a_file_held_by_another_store(void **state)
+{
+    struct fixture *f = *state;
+    struct store *second = NULL;
+    struct sr_error err = {0};
+    /* Two registries on one file would hand out the same ids. */
+    assert_int_equal(store_open(f->dir.path, &second, &err), -1);
+    assert_null(second);
+    assert_int_equal(err.code, SR_ERR_STORE);
+    assert_non_null(strstr(err.message, "in use by another process"));
+    reg(f->st, "s", ".", 1, 0, "\"a\"");
+    reopen(f);
+    store_read_begin(f->st);
+    assert_non_null(store_schema_by_id(f->st, ".", 1));
+    store_read_end(f->st);
 }
 
 static void test_open_rejects_inconsistent_rows_with_50001(void **state)
@@ -749,10 +769,13 @@ static void test_config_and_mode_set_replace_remove(void **state)
     store_read_end(f->st);
 }
 
-/* Installs (sql != NULL) or drops the fault-injection triggers through a second connection;
- * the store's statements are re-prepared by SQLite when the schema changes. */
-static void inject(const char *path, const char *sql)
+/* Installs or drops the fault-injection triggers through a second connection while the
+ * store is closed (it holds the file exclusively), then reopens the store. */
+static void inject(struct fixture *f, const char *sql)
 {
+    const char *path = f->dir.path;
+    store_close(f->st);
+    f->st = NULL;
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
@@ -761,6 +784,7 @@ static void inject(const char *path, const char *sql)
     if (rc != SQLITE_OK)
         fail_msg("%s: %s", sql, msg);
     sqlite3_close(db);
+    reopen(f);
 }
 
 static void expect_injected_failure(int rc, const struct sr_error *err)
@@ -802,15 +826,14 @@ static void test_failed_writes_roll_back_and_leave_memory_unchanged(void **state
     assert_state_before_faults(f->st);
 
     /* Every trigger fires after earlier statements of the same transaction succeeded. */
-    inject(f->dir.path,
-           "CREATE TRIGGER f1 BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
-           "CREATE TRIGGER f2 BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
-           "CREATE TRIGGER f3 AFTER DELETE ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
-           "CREATE TRIGGER f4 BEFORE INSERT ON config BEGIN SELECT RAISE(ABORT, 'injected'); END;"
-           "CREATE TRIGGER f5 BEFORE UPDATE ON config BEGIN SELECT RAISE(ABORT, 'injected'); END;"
-           "CREATE TRIGGER f6 BEFORE DELETE ON mode BEGIN SELECT RAISE(ABORT, 'injected'); END;"
-           "CREATE TRIGGER f7 BEFORE UPDATE ON contexts WHEN new.known = 0"
-           " BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+    inject(f, "CREATE TRIGGER f1 BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+              "CREATE TRIGGER f2 BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+              "CREATE TRIGGER f3 AFTER DELETE ON versions BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+              "CREATE TRIGGER f4 BEFORE INSERT ON config BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+              "CREATE TRIGGER f5 BEFORE UPDATE ON config BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+              "CREATE TRIGGER f6 BEFORE DELETE ON mode BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+              "CREATE TRIGGER f7 BEFORE UPDATE ON contexts WHEN new.known = 0"
+              " BEGIN SELECT RAISE(ABORT, 'injected'); END;");
     struct sr_error err;
     int32_t both[] = {1, 2};
     store_write_begin(f->st);
@@ -836,9 +859,9 @@ static void test_failed_writes_roll_back_and_leave_memory_unchanged(void **state
     store_read_end(f->st);
     assert_state_before_faults(f->st);
 
-    inject(f->dir.path, "DROP TRIGGER f1; DROP TRIGGER f2; DROP TRIGGER f3; DROP TRIGGER f4;"
-                        "DROP TRIGGER f5; DROP TRIGGER f6; DROP TRIGGER f7;");
-    reopen(f);
+    /* Dropping the triggers reopens the store: the file is unchanged too. */
+    inject(f, "DROP TRIGGER f1; DROP TRIGGER f2; DROP TRIGGER f3; DROP TRIGGER f4;"
+              "DROP TRIGGER f5; DROP TRIGGER f6; DROP TRIGGER f7;");
     assert_state_before_faults(f->st);
     /* And the store works again. */
     assert_int_equal(reg(f->st, "s", ".", 3, 0, "\"c\""), 3);
@@ -1027,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_open_garbage_file_fails_with_50001),
         cmocka_unit_test_setup_teardown(test_open_uses_wal_and_records_layout_version, setup, teardown),
         cmocka_unit_test(test_open_rejects_inconsistent_rows_with_50001),
+        cmocka_unit_test_setup_teardown(test_open_refuses_a_file_held_by_another_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_assigns_increasing_ids_per_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_with_existing_id_reuses_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_explicit_id_above_max_raises_max_id, setup, teardown),
