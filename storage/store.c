@@ -11,7 +11,8 @@
  * On disk (SQLite, WAL, synchronous=FULL, layout version in PRAGMA user_version): one table
  * per kind of record (contexts with their persisted max_id so that ids of deleted schemas
  * are never handed out again, schemas, schema_refs, versions, config, mode). The files are
- * read once by store_open(); afterwards SQLite is only written.
+ * read once by store_open(); afterwards SQLite is only written. The connection holds the
+ * file exclusively, since a second process serving from its own memory would diverge.
  *
  * Why this split: reads are the hot path and must not wait for disk or for a writer's fsync,
  * while a write must be durable before it is acknowledged. So a write runs its SQL
@@ -1123,17 +1124,25 @@ static int load_schemas(struct store *st, struct sr_error *err)
     return 0;
 }
 
-/* Refs arrive sorted by (context, id, pos); each schema's run is copied in one go. */
+/* Refs arrive sorted by (context, id, pos); each schema's run is gathered, then copied
+ * into the schema's own refs block. */
+static void free_ref_strings(struct store_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((void *)refs[i].name);
+        free((void *)refs[i].subject);
+    }
+}
+
 static int load_refs(struct store *st, struct sr_error *err)
 {
     sqlite3_stmt *s = st->stmts[ST_LOAD_REFS];
     struct sschema *cur = NULL;
-    struct store_ref *refs = NULL;
-    char **strs = NULL; /* pairs of copied name, subject for the current run */
+    struct store_ref *refs = NULL; /* the current run; strings owned here */
     size_t n = 0;
-    int ret = 0, rc;
+    int ret = 0;
     for (;;) {
-        rc = sqlite3_step(s);
+        int rc = sqlite3_step(s);
         struct sschema *sc = NULL;
         if (rc == SQLITE_ROW) {
             const char *cname = col_text(s, 0);
@@ -1149,35 +1158,22 @@ static int load_refs(struct store *st, struct sr_error *err)
         }
         if (cur && sc != cur) {
             schema_set_refs(cur, refs, n);
-            for (size_t i = 0; i < n; i++) {
-                free(strs[2 * i]);
-                free(strs[2 * i + 1]);
-            }
+            free_ref_strings(refs, n);
             n = 0;
         }
         if (!sc)
             break;
         cur = sc;
-        struct store_ref r = {NULL, NULL, sqlite3_column_int(s, 4)};
-        char *name = sr_xstrdup(col_text(s, 2));
-        char *subject = sr_xstrdup(col_text(s, 3));
-        r.name = name;
-        r.subject = subject;
         refs = sr_xrealloc(refs, (n + 1) * sizeof *refs);
-        strs = sr_xrealloc(strs, 2 * (n + 1) * sizeof *strs);
-        refs[n] = r;
-        strs[2 * n] = name;
-        strs[2 * n + 1] = subject;
+        refs[n].name = sr_xstrdup(col_text(s, 2));
+        refs[n].subject = sr_xstrdup(col_text(s, 3));
+        refs[n].version = sqlite3_column_int(s, 4);
         n++;
     }
     stmt_done(s);
 out:
-    for (size_t i = 0; i < n; i++) {
-        free(strs[2 * i]);
-        free(strs[2 * i + 1]);
-    }
+    free_ref_strings(refs, n);
     free(refs);
-    free(strs);
     return ret;
 }
 
