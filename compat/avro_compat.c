@@ -44,10 +44,12 @@ struct ilist {
     size_t cap;
 };
 
-/* Location tokens, root first (the root token "" is not printed). */
+/* Location tokens, root first (the root token "" is not printed). Tokens are borrowed:
+ * literals, names, or index strings that live in the frame that pushed them. */
 struct location {
-    const char *tokens[AVRO_COMPAT_MAX_DEPTH * 3 + 8];
+    const char **tokens;
     size_t count;
+    size_t cap;
 };
 
 enum memo_state { MEMO_EMPTY, MEMO_IN_PROGRESS, MEMO_DONE };
@@ -130,15 +132,21 @@ static char *render_location(const struct location *loc)
     return sr_buf_steal(&b, NULL);
 }
 
+/* Pushes a token; the walk's depth bound (AVRO_COMPAT_MAX_DEPTH) bounds the stack. */
 static bool loc_push(struct checker *c, struct location *loc, const char *token)
 {
-    if (loc->count == sizeof loc->tokens / sizeof loc->tokens[0]) {
-        c->failed = true;
-        sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: nested too deeply to check compatibility");
-        return false;
+    (void)c;
+    if (loc->count == loc->cap) {
+        loc->cap = loc->cap ? loc->cap * 2 : 16;
+        loc->tokens = sr_xrealloc(loc->tokens, loc->cap * sizeof *loc->tokens);
     }
     loc->tokens[loc->count++] = token;
     return true;
+}
+
+static void loc_free(struct location *loc)
+{
+    free(loc->tokens);
 }
 
 static void incompatible(struct ilist *out, enum incompat_type type, const struct location *loc, char *message)
@@ -193,28 +201,58 @@ static void get_compat_at(struct checker *c, const char *token, const struct avr
  * union checks use it to probe branches. Returns true when compatible. */
 static bool probe(struct checker *c, const struct avro_node *r, const struct avro_node *w)
 {
-    struct location *fresh = sr_xmalloc(sizeof *fresh);
+    struct location fresh = {0};
     struct ilist tmp = {0};
-    fresh->count = 0;
-    fresh->tokens[fresh->count++] = "";
-    get_compat(c, r, w, fresh, &tmp);
+    loc_push(c, &fresh, "");
+    get_compat(c, r, w, &fresh, &tmp);
     bool ok = tmp.count == 0;
     ilist_free(&tmp);
-    free(fresh);
+    loc_free(&fresh);
     return ok;
+}
+
+static bool names_match(const struct avro_node *r, const struct avro_node *w)
+{
+    /* Avro compares the unqualified names, then the reader's aliases against the writer's
+     * full name. */
+    if (strcmp(r->name, w->name) == 0)
+        return true;
+    for (size_t i = 0; i < r->naliases; i++)
+        if (strcmp(r->aliases[i], w->fullname) == 0)
+            return true;
+    return false;
+}
+
+/* False when reader branch r certainly cannot read the non-union writer w (different kinds
+ * without a promotion, or named types whose names do not match): Java would probe such a
+ * branch and find it incompatible, so skipping it keeps the answer and spares a wide union
+ * the quadratic walk. */
+static bool may_read(const struct avro_node *r, const struct avro_node *w)
+{
+    if (r->type == w->type)
+        return !avro_is_named(r->type) || names_match(r, w);
+    switch (r->type) {
+    case AVRO_LONG:
+        return w->type == AVRO_INT;
+    case AVRO_FLOAT:
+        return w->type == AVRO_INT || w->type == AVRO_LONG;
+    case AVRO_DOUBLE:
+        return w->type == AVRO_INT || w->type == AVRO_LONG || w->type == AVRO_FLOAT;
+    case AVRO_BYTES:
+        return w->type == AVRO_STRING;
+    case AVRO_STRING:
+        return w->type == AVRO_BYTES;
+    default:
+        return false;
+    }
 }
 
 static void check_names(const struct avro_node *r, const struct avro_node *w, struct checker *c, struct location *loc,
                         struct ilist *out)
 {
-    /* Avro compares the unqualified names, then the reader's aliases against the writer's
-     * full name. */
     if (!loc_push(c, loc, "name"))
         return;
-    bool same = strcmp(r->name, w->name) == 0;
-    for (size_t i = 0; !same && i < r->naliases; i++)
-        same = strcmp(r->aliases[i], w->fullname) == 0;
-    if (!same)
+    if (!names_match(r, w))
         incompatible(out, NAME_MISMATCH, loc, xasprintf("expected: %s", w->fullname));
     loc->count--;
 }
@@ -231,13 +269,9 @@ static void check_enum_symbols(const struct avro_node *r, const struct avro_node
         return;
     const char **missing = sr_xcalloc(w->nsymbols ? w->nsymbols : 1, sizeof *missing);
     size_t nmissing = 0;
-    for (size_t i = 0; i < w->nsymbols; i++) {
-        bool found = false;
-        for (size_t k = 0; k < r->nsymbols && !found; k++)
-            found = strcmp(r->symbols[k], w->symbols[i]) == 0;
-        if (!found)
+    for (size_t i = 0; i < w->nsymbols; i++)
+        if (avro_index_get(&r->symbol_index, w->symbols[i]) < 0)
             missing[nmissing++] = w->symbols[i];
-    }
     /* A reader enum default absorbs unknown writer symbols. */
     if (nmissing && !r->enum_default) {
         struct sr_buf b = SR_BUF_INIT;
@@ -259,17 +293,17 @@ static const struct avro_field *lookup_writer_field(struct checker *c, const str
 {
     const struct avro_field *found = NULL;
     size_t matches = 0;
-    for (size_t i = 0; i < w->nfields; i++) {
-        bool match = strcmp(w->fields[i].name, rf->name) == 0;
-        for (size_t a = 0; !match && a < rf->naliases; a++)
-            match = strcmp(w->fields[i].name, rf->aliases[a]) == 0;
-        if (match) {
-            /* Java counts the direct match and each alias match separately. */
-            size_t hits = strcmp(w->fields[i].name, rf->name) == 0 ? 1 : 0;
-            for (size_t a = 0; a < rf->naliases; a++)
-                hits += strcmp(w->fields[i].name, rf->aliases[a]) == 0;
-            matches += hits;
-            found = &w->fields[i];
+    /* Java collects the direct match and one match per alias, duplicates included. */
+    long pos = avro_index_get(&w->field_index, rf->name);
+    if (pos >= 0) {
+        found = &w->fields[pos];
+        matches++;
+    }
+    for (size_t a = 0; a < rf->naliases; a++) {
+        pos = avro_index_get(&w->field_index, rf->aliases[a]);
+        if (pos >= 0) {
+            found = &w->fields[pos];
+            matches++;
         }
     }
     if (matches > 1 && !c->exception)
@@ -391,7 +425,7 @@ static void calculate(struct checker *c, const struct avro_node *r, const struct
     case AVRO_UNION:
         /* A non-union writer must match some reader branch. */
         for (size_t i = 0; i < r->nbranches && !c->failed && !c->exception; i++)
-            if (probe(c, r->branches[i], w))
+            if (may_read(r->branches[i], w) && probe(c, r->branches[i], w))
                 return;
         incompatible(out, MISSING_UNION_BRANCH, loc,
                      xasprintf("reader union lacking writer type: %s", type_upper(w->type)));
@@ -472,12 +506,11 @@ int avro_can_read(const struct avro_schema *reader, const struct avro_schema *wr
                   struct sr_error *err)
 {
     struct checker c = {.err = err};
-    struct location *loc = sr_xmalloc(sizeof *loc);
+    struct location loc = {0};
     struct ilist found = {0};
     int rc = 0;
-    loc->count = 0;
-    loc->tokens[loc->count++] = "";
-    get_compat(&c, reader->root, writer->root, loc, &found);
+    loc_push(&c, &loc, "");
+    get_compat(&c, reader->root, writer->root, &loc, &found);
     if (c.failed) {
         rc = -1;
     } else if (c.exception) {
@@ -493,6 +526,6 @@ int avro_can_read(const struct avro_schema *reader, const struct avro_schema *wr
     free(c.memo);
     ilist_free(&found);
     free(c.exception);
-    free(loc);
+    loc_free(&loc);
     return rc;
 }

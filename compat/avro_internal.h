@@ -44,6 +44,25 @@ struct avro_props {
     size_t count;
 };
 
+/* A hash index from a name to its position in an array the index does not own (fields,
+ * enum symbols, named types), so that lookups stay O(1) on hostile, very wide schemas. */
+struct avro_slot {
+    const char *key; /* borrowed; NULL = empty slot */
+    size_t pos;
+};
+
+struct avro_index {
+    struct avro_slot *slots;
+    size_t size; /* a power of two, or 0 */
+    size_t used;
+};
+
+/* Adds key -> pos. Returns false (and changes nothing) when key is already present. */
+bool avro_index_put(struct avro_index *ix, const char *key, size_t pos);
+/* The position stored for key, or -1. */
+long avro_index_get(const struct avro_index *ix, const char *key);
+void avro_index_free(struct avro_index *ix);
+
 struct avro_node;
 
 struct avro_field {
@@ -73,10 +92,12 @@ struct avro_node {
     /* record */
     struct avro_field *fields;
     size_t nfields;
+    struct avro_index field_index; /* field name -> position */
     bool fields_set; /* false while the record's own fields are being parsed */
     /* enum */
     char **symbols;
     size_t nsymbols;
+    struct avro_index symbol_index; /* symbol -> ordinal */
     char *enum_default; /* NULL when absent */
     /* fixed */
     int64_t size;
@@ -98,6 +119,7 @@ struct avro_schema {
     struct avro_node **named;
     size_t nnamed;
     size_t named_cap;
+    struct avro_index named_index; /* full name -> position in named */
 };
 
 /* avro_parse.c */

@@ -75,6 +75,53 @@ static struct avro_node *new_node(struct parse_ctx *ctx, enum avro_type type)
     return n;
 }
 
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+bool avro_index_put(struct avro_index *ix, const char *key, size_t pos)
+{
+    if (avro_index_get(ix, key) >= 0)
+        return false;
+    if ((ix->used + 1) * 2 > ix->size) {
+        struct avro_index grown = {.size = ix->size ? ix->size * 2 : 16};
+        grown.slots = sr_xcalloc(grown.size, sizeof *grown.slots);
+        for (size_t i = 0; i < ix->size; i++)
+            if (ix->slots[i].key)
+                avro_index_put(&grown, ix->slots[i].key, ix->slots[i].pos);
+        free(ix->slots);
+        *ix = grown;
+    }
+    size_t h = hash_str(key) & (ix->size - 1);
+    while (ix->slots[h].key)
+        h = (h + 1) & (ix->size - 1);
+    ix->slots[h] = (struct avro_slot){key, pos};
+    ix->used++;
+    return true;
+}
+
+long avro_index_get(const struct avro_index *ix, const char *key)
+{
+    if (!ix->size)
+        return -1;
+    for (size_t h = hash_str(key) & (ix->size - 1); ix->slots[h].key; h = (h + 1) & (ix->size - 1))
+        if (strcmp(ix->slots[h].key, key) == 0)
+            return (long)ix->slots[h].pos;
+    return -1;
+}
+
+void avro_index_free(struct avro_index *ix)
+{
+    free(ix->slots);
+    memset(ix, 0, sizeof *ix);
+}
+
 static void props_free(struct avro_props *props)
 {
     for (size_t i = 0; i < props->count; i++) {
@@ -108,7 +155,9 @@ static void node_free(struct avro_node *n)
         props_free(&f->props);
     }
     free(n->fields);
+    avro_index_free(&n->field_index);
     strv_free(n->symbols, n->nsymbols);
+    avro_index_free(&n->symbol_index);
     free(n->enum_default);
     free(n->branches);
     free(n);
@@ -122,6 +171,7 @@ void avro_schema_free(struct avro_schema *schema)
         node_free(schema->nodes[i]);
     free(schema->nodes);
     free(schema->named);
+    avro_index_free(&schema->named_index);
     free(schema);
 }
 
@@ -138,10 +188,8 @@ static bool valid_name(const char *s, size_t len)
 
 static struct avro_node *find_named(const struct avro_schema *s, const char *fullname)
 {
-    for (size_t i = 0; i < s->nnamed; i++)
-        if (strcmp(s->named[i]->fullname, fullname) == 0)
-            return s->named[i];
-    return NULL;
+    long i = avro_index_get(&s->named_index, fullname);
+    return i < 0 ? NULL : s->named[i];
 }
 
 static char *join_name(const char *space, const char *name)
@@ -215,14 +263,6 @@ static const char *optional_text(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static bool strv_contains(char *const *v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* Parses "aliases" (absent, or an array of strings; duplicates collapse as in Java's
  * LinkedHashSet). With space_of_type set, each alias is resolved to a full name. */
 static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, const char *space, char ***out,
@@ -231,6 +271,8 @@ static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, c
     const json_t *arr = json_object_get(obj, "aliases");
     size_t i;
     const json_t *a;
+    struct avro_index seen = {0};
+    int rc = 0;
     if (!arr)
         return 0;
     if (!json_is_array(arr))
@@ -238,25 +280,30 @@ static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, c
     *out = sr_xcalloc(json_array_size(arr), sizeof **out);
     json_array_foreach(arr, i, a) {
         const char *alias = json_string_value(a);
-        if (!alias)
-            return fail(ctx, "alias not a string");
+        if (!alias) {
+            rc = fail(ctx, "alias not a string");
+            break;
+        }
         char *full;
         if (named) {
             const char *dot = strrchr(alias, '.');
             const char *simple = dot ? dot + 1 : alias;
-            if (!valid_name(simple, strlen(simple)))
-                return fail(ctx, "Illegal alias name: \"%s\"", alias);
+            if (!valid_name(simple, strlen(simple))) {
+                rc = fail(ctx, "Illegal alias name: \"%s\"", alias);
+                break;
+            }
             full = dot ? sr_xstrdup(alias) : join_name(space, alias);
         } else {
             full = sr_xstrdup(alias);
         }
-        if (strv_contains(*out, *nout, full)) {
+        if (!avro_index_put(&seen, full, *nout)) {
             free(full);
             continue;
         }
         (*out)[(*nout)++] = full;
     }
-    return 0;
+    avro_index_free(&seen);
+    return rc;
 }
 
 static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth, struct avro_node **out);
@@ -285,7 +332,7 @@ static bool valid_default(const struct avro_node *type, const json_t *value, int
     case AVRO_FIXED:
         return json_is_string(value);
     case AVRO_ENUM:
-        return json_is_string(value) && strv_contains(type->symbols, type->nsymbols, json_string_value(value));
+        return json_is_string(value) && avro_index_get(&type->symbol_index, json_string_value(value)) >= 0;
     case AVRO_ARRAY: {
         size_t i;
         const json_t *v;
@@ -384,12 +431,12 @@ static int parse_fields(struct parse_ctx *ctx, struct avro_node *rec, const json
             return fail(ctx, "No field name in record %s", rec->fullname);
         if (!valid_name(name, strlen(name)))
             return fail(ctx, "Illegal field name: \"%s\" in record %s", name, rec->fullname);
-        for (size_t k = 0; k < rec->nfields; k++)
-            if (strcmp(rec->fields[k].name, name) == 0)
-                return fail(ctx, "Duplicate field %s in record %s", name, rec->fullname);
+        if (avro_index_get(&rec->field_index, name) >= 0)
+            return fail(ctx, "Duplicate field %s in record %s", name, rec->fullname);
         /* Counted from here on so that node_free releases what we attach. */
         rec->nfields++;
         f->name = sr_xstrdup(name);
+        avro_index_put(&rec->field_index, f->name, rec->nfields - 1);
         const char *doc = optional_text(fj, "doc");
         if (doc)
             f->doc = sr_xstrdup(doc);
@@ -449,14 +496,16 @@ static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *
         const char *sym = json_string_value(sj);
         if (!sym || !valid_name(sym, strlen(sym)))
             return fail(ctx, "Illegal enum symbol in %s", n->fullname);
-        if (strv_contains(n->symbols, n->nsymbols, sym))
+        if (avro_index_get(&n->symbol_index, sym) >= 0)
             return fail(ctx, "Duplicate enum symbol: %s", sym);
-        n->symbols[n->nsymbols++] = sr_xstrdup(sym);
+        n->symbols[n->nsymbols] = sr_xstrdup(sym);
+        avro_index_put(&n->symbol_index, n->symbols[n->nsymbols], n->nsymbols);
+        n->nsymbols++;
     }
     const json_t *def = json_object_get(obj, "default");
     if (def) {
         const char *d = json_string_value(def);
-        if (!d || !strv_contains(n->symbols, n->nsymbols, d))
+        if (!d || avro_index_get(&n->symbol_index, d) < 0)
             return fail(ctx, "The Enum Default: %s is not in the enum symbol set of %s", d ? d : "(not a string)",
                         n->fullname);
         n->enum_default = sr_xstrdup(d);
@@ -467,26 +516,32 @@ static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *
 static int parse_union(struct parse_ctx *ctx, const json_t *arr, const char *space, int depth, struct avro_node **out)
 {
     struct avro_node *u = new_node(ctx, AVRO_UNION);
+    struct avro_index seen = {0};
     size_t i;
     const json_t *bj;
+    int rc = 0;
     *out = u;
     u->branches = sr_xcalloc(json_array_size(arr), sizeof *u->branches);
     json_array_foreach(arr, i, bj) {
         struct avro_node *b;
-        if (parse_schema(ctx, bj, space, depth + 1, &b) < 0)
-            return -1;
-        if (b->type == AVRO_UNION)
-            return fail(ctx, "Unions may not immediately contain other unions");
-        for (size_t k = 0; k < u->nbranches; k++) {
-            const struct avro_node *o = u->branches[k];
-            bool dup = avro_is_named(b->type) ? avro_is_named(o->type) && strcmp(o->fullname, b->fullname) == 0
-                                              : o->type == b->type;
-            if (dup)
-                return fail(ctx, "Duplicate in union: %s", avro_is_named(b->type) ? b->fullname : avro_type_name(b->type));
+        if (parse_schema(ctx, bj, space, depth + 1, &b) < 0) {
+            rc = -1;
+            break;
+        }
+        if (b->type == AVRO_UNION) {
+            rc = fail(ctx, "Unions may not immediately contain other unions");
+            break;
+        }
+        /* Branches are unique by full name for named types, by type name otherwise. */
+        const char *key = avro_is_named(b->type) ? b->fullname : avro_type_name(b->type);
+        if (!avro_index_put(&seen, key, u->nbranches)) {
+            rc = fail(ctx, "Duplicate in union: %s", key);
+            break;
         }
         u->branches[u->nbranches++] = b;
     }
-    return 0;
+    avro_index_free(&seen);
+    return rc;
 }
 
 /* Defines a named type: name and namespace resolution (a dotted name carries its own
@@ -530,6 +585,7 @@ static int define_named(struct parse_ctx *ctx, struct avro_node *n, const json_t
         s->named = sr_xrealloc(s->named, s->named_cap * sizeof *s->named);
     }
     /* Registered before the body is parsed, so a record can refer to itself. */
+    avro_index_put(&s->named_index, n->fullname, s->nnamed);
     s->named[s->nnamed++] = n;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "compat_test_util.h"
+#include "sr_buf.h"
 
 static void test_parse_accepts_every_primitive(void **state)
 {
@@ -309,6 +310,39 @@ static void test_parse_references_define_named_types(void **state)
     assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
 }
 
+static void test_parse_handles_wide_records_enums_and_unions(void **state)
+{
+    (void)state;
+    /* Thousands of fields, symbols and union branches: lookups are indexed, and a
+     * duplicate at the far end is still found. */
+    struct sr_buf b = SR_BUF_INIT;
+    const int n = 3000;
+    sr_buf_puts(&b, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[");
+    for (int i = 0; i < n; i++)
+        sr_buf_printf(&b, "{\"name\":\"f%d\",\"type\":\"int\"},", i);
+    sr_buf_puts(&b, "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
+    for (int i = 0; i < n; i++)
+        sr_buf_printf(&b, "%s\"S%d\"", i ? "," : "", i);
+    sr_buf_puts(&b, "]}},{\"name\":\"u\",\"type\":[");
+    for (int i = 0; i < n; i++)
+        sr_buf_printf(&b, "%s{\"type\":\"fixed\",\"name\":\"F%d\",\"size\":1}", i ? "," : "", i);
+    sr_buf_puts(&b, "]}]}");
+    struct compat_schema *s = avro_ok(b.data);
+    struct compat_result res;
+    struct sr_error err = {0};
+    compat_result_init(&res);
+    assert_int_equal(compat_can_read(s, s, &res, &err), 0);
+    assert_true(res.compatible);
+    compat_result_free(&res);
+    compat_schema_free(s);
+    /* The same record with the first field repeated at the end. */
+    b.len -= 2;
+    b.data[b.len] = '\0';
+    sr_buf_puts(&b, ",{\"name\":\"f0\",\"type\":\"long\"}]}");
+    avro_invalid(b.data, "Duplicate field f0");
+    sr_buf_free(&b);
+}
+
 /* xorshift64: a fixed sequence, so every run checks the same inputs. */
 static uint64_t next_random(uint64_t *x)
 {
@@ -422,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_100000_deep_nesting_without_crashing),
         cmocka_unit_test(test_parse_bounds_depth_jansson_accepts),
         cmocka_unit_test(test_parse_references_define_named_types),
+        cmocka_unit_test(test_parse_handles_wide_records_enums_and_unions),
         cmocka_unit_test(test_parse_survives_mutated_input_and_canonical_is_a_fixed_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
