@@ -9,13 +9,14 @@
 
 #include "sr_buf.h"
 
-static void *avro_ops_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs, unsigned flags,
-                            struct sr_buf *canonical, struct sr_error *err)
+static void *avro_ops_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs,
+                            unsigned flags, struct sr_buf *canonical, struct sr_error *err)
 {
     struct avro_schema *schema = avro_schema_parse(text, len, refs, nrefs, flags, err);
     if (!schema)
         return NULL;
-    enum avro_print_mode mode = (flags & COMPAT_PARSE_NORMALIZE) ? AVRO_PRINT_NORMALIZED : AVRO_PRINT_CANONICAL;
+    enum avro_print_mode mode =
+        (flags & COMPAT_PARSE_NORMALIZE) ? AVRO_PRINT_NORMALIZED : AVRO_PRINT_CANONICAL;
     if (avro_print(schema, mode, canonical, err) < 0) {
         avro_schema_free(schema);
         return NULL;
@@ -28,7 +29,8 @@ static void avro_ops_free(void *impl)
     avro_schema_free(impl);
 }
 
-static int avro_ops_can_read(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err)
+static int avro_ops_can_read(const void *reader, const void *writer, struct compat_result *res,
+                             struct sr_error *err)
 {
     return avro_can_read(reader, writer, res, err);
 }

@@ -28,8 +28,8 @@ enum incompat_type {
 };
 
 static const char *const incompat_names[] = {
-    "NAME_MISMATCH",     "FIXED_SIZE_MISMATCH", "MISSING_ENUM_SYMBOLS", "READER_FIELD_MISSING_DEFAULT_VALUE",
-    "TYPE_MISMATCH",     "MISSING_UNION_BRANCH",
+    "NAME_MISMATCH", "FIXED_SIZE_MISMATCH",  "MISSING_ENUM_SYMBOLS", "READER_FIELD_MISSING_DEFAULT_VALUE",
+    "TYPE_MISMATCH", "MISSING_UNION_BRANCH",
 };
 
 struct incompat {
@@ -83,7 +83,8 @@ static void ilist_add(struct ilist *l, enum incompat_type type, char *location, 
 static void ilist_append_copy(struct ilist *dst, const struct ilist *src)
 {
     for (size_t i = 0; i < src->count; i++)
-        ilist_add(dst, src->items[i].type, sr_xstrdup(src->items[i].location), sr_xstrdup(src->items[i].message));
+        ilist_add(dst, src->items[i].type, sr_xstrdup(src->items[i].location),
+                  sr_xstrdup(src->items[i].message));
 }
 
 static void ilist_free(struct ilist *l)
@@ -149,7 +150,8 @@ static void loc_free(struct location *loc)
     free(loc->tokens);
 }
 
-static void incompatible(struct ilist *out, enum incompat_type type, const struct location *loc, char *message)
+static void incompatible(struct ilist *out, enum incompat_type type, const struct location *loc,
+                         char *message)
 {
     ilist_add(out, type, render_location(loc), message);
 }
@@ -184,12 +186,12 @@ static struct memo_entry *memo_slot(struct checker *c, const struct avro_node *r
     return &c->memo[h];
 }
 
-static void get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w, struct location *loc,
-                       struct ilist *out);
+static void get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w,
+                       struct location *loc, struct ilist *out);
 
 /* getCompatibility(token, reader, writer, location): push, check, pop. */
-static void get_compat_at(struct checker *c, const char *token, const struct avro_node *r, const struct avro_node *w,
-                          struct location *loc, struct ilist *out)
+static void get_compat_at(struct checker *c, const char *token, const struct avro_node *r,
+                          const struct avro_node *w, struct location *loc, struct ilist *out)
 {
     if (!loc_push(c, loc, token))
         return;
@@ -247,8 +249,8 @@ static bool may_read(const struct avro_node *r, const struct avro_node *w)
     }
 }
 
-static void check_names(const struct avro_node *r, const struct avro_node *w, struct checker *c, struct location *loc,
-                        struct ilist *out)
+static void check_names(const struct avro_node *r, const struct avro_node *w, struct checker *c,
+                        struct location *loc, struct ilist *out)
 {
     if (!loc_push(c, loc, "name"))
         return;
@@ -307,8 +309,8 @@ static const struct avro_field *lookup_writer_field(struct checker *c, const str
         }
     }
     if (matches > 1 && !c->exception)
-        c->exception = xasprintf("Reader record field %s matches multiple fields in writer record schema %s", rf->name,
-                                 w->fullname);
+        c->exception = xasprintf("Reader record field %s matches multiple fields in writer record schema %s",
+                                 rf->name, w->fullname);
     return found;
 }
 
@@ -348,8 +350,8 @@ static void type_mismatch(const struct avro_node *r, const struct avro_node *w, 
                            type_upper(w->type)));
 }
 
-static void calculate(struct checker *c, const struct avro_node *r, const struct avro_node *w, struct location *loc,
-                      struct ilist *out)
+static void calculate(struct checker *c, const struct avro_node *r, const struct avro_node *w,
+                      struct location *loc, struct ilist *out)
 {
     char index[24];
     if (r->type == w->type) {
@@ -364,8 +366,9 @@ static void calculate(struct checker *c, const struct avro_node *r, const struct
             check_names(r, w, c, loc, out);
             if (loc_push(c, loc, "size")) {
                 if (r->size != w->size)
-                    incompatible(out, FIXED_SIZE_MISMATCH, loc,
-                                 xasprintf("expected: %lld, found: %lld", (long long)w->size, (long long)r->size));
+                    incompatible(
+                        out, FIXED_SIZE_MISMATCH, loc,
+                        xasprintf("expected: %lld, found: %lld", (long long)w->size, (long long)r->size));
                 loc->count--;
             }
             return;
@@ -384,8 +387,9 @@ static void calculate(struct checker *c, const struct avro_node *r, const struct
                 if (!loc_push(c, loc, index))
                     return;
                 if (!probe(c, r, w->branches[i]))
-                    incompatible(out, MISSING_UNION_BRANCH, loc,
-                                 xasprintf("reader union lacking writer type: %s", type_upper(w->branches[i]->type)));
+                    incompatible(
+                        out, MISSING_UNION_BRANCH, loc,
+                        xasprintf("reader union lacking writer type: %s", type_upper(w->branches[i]->type)));
                 loc->count--;
             }
             return;
@@ -436,8 +440,8 @@ static void calculate(struct checker *c, const struct avro_node *r, const struct
     }
 }
 
-static void get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w, struct location *loc,
-                       struct ilist *out)
+static void get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w,
+                       struct location *loc, struct ilist *out)
 {
     if (c->failed || c->exception)
         return;
@@ -450,7 +454,8 @@ static void get_compat(struct checker *c, const struct avro_node *r, const struc
     }
     if (++c->depth > AVRO_COMPAT_MAX_DEPTH) {
         c->failed = true;
-        sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: nested too deeply to check compatibility");
+        sr_error_set(c->err, SR_ERR_INVALID_SCHEMA,
+                     "Invalid schema: nested too deeply to check compatibility");
         c->depth--;
         return;
     }
@@ -476,34 +481,39 @@ static void add_message(struct compat_result *res, const struct incompat *inc)
     char desc[768];
     switch (inc->type) {
     case FIXED_SIZE_MISMATCH:
-        snprintf(desc, sizeof desc,
-                 "The size of FIXED type field at path '%s' in the new schema does not match with the old schema", p);
+        snprintf(
+            desc, sizeof desc,
+            "The size of FIXED type field at path '%s' in the new schema does not match with the old schema",
+            p);
         break;
     case TYPE_MISMATCH:
-        snprintf(desc, sizeof desc, "The type (path '%s') of a field in the new schema does not match with the old schema",
-                 p);
+        snprintf(desc, sizeof desc,
+                 "The type (path '%s') of a field in the new schema does not match with the old schema", p);
         break;
     case NAME_MISMATCH:
         snprintf(desc, sizeof desc, "The name of the schema has changed (path '%s')", p);
         break;
     case MISSING_ENUM_SYMBOLS:
-        snprintf(desc, sizeof desc, "The new schema is missing enum symbols '%s' at path '%s' in the old schema", m, p);
+        snprintf(desc, sizeof desc,
+                 "The new schema is missing enum symbols '%s' at path '%s' in the old schema", m, p);
         break;
     case MISSING_UNION_BRANCH:
-        snprintf(desc, sizeof desc, "The new schema is missing a type inside a union field at path '%s' in the old schema",
-                 p);
+        snprintf(desc, sizeof desc,
+                 "The new schema is missing a type inside a union field at path '%s' in the old schema", p);
         break;
     case READER_FIELD_MISSING_DEFAULT_VALUE:
         snprintf(desc, sizeof desc,
-                 "The field '%s' at path '%s' in the new schema has no default value and is missing in the old schema", m,
-                 p);
+                 "The field '%s' at path '%s' in the new schema has no default value and is missing in the "
+                 "old schema",
+                 m, p);
         break;
     }
-    compat_result_add(res, "{errorType:'%s', description:'%s', additionalInfo:'%s'}", incompat_names[inc->type], desc, m);
+    compat_result_add(res, "{errorType:'%s', description:'%s', additionalInfo:'%s'}",
+                      incompat_names[inc->type], desc, m);
 }
 
-int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer, struct compat_result *res,
-                  struct sr_error *err)
+int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
+                  struct compat_result *res, struct sr_error *err)
 {
     struct checker c = {.err = err};
     struct location loc = {0};

@@ -87,18 +87,18 @@ struct avro_node {
     char *doc;
     char **aliases; /* full names, resolved against the type's namespace */
     size_t naliases;
-    bool is_error;        /* a record declared with "type":"error" */
-    bool from_reference;  /* defined by a referenced schema, not by this one */
+    bool is_error;       /* a record declared with "type":"error" */
+    bool from_reference; /* defined by a referenced schema, not by this one */
     /* record */
     struct avro_field *fields;
     size_t nfields;
     struct avro_index field_index; /* field name -> position */
-    bool fields_set; /* false while the record's own fields are being parsed */
+    bool fields_set;               /* false while the record's own fields are being parsed */
     /* enum */
     char **symbols;
     size_t nsymbols;
     struct avro_index symbol_index; /* symbol -> ordinal */
-    char *enum_default; /* NULL when absent */
+    char *enum_default;             /* NULL when absent */
     /* fixed */
     int64_t size;
     /* array items / map values */
@@ -125,8 +125,8 @@ struct avro_schema {
 /* avro_parse.c */
 /* Parses text (after each reference, in order) into a new schema; caller frees with
  * avro_schema_free(). NULL with err set to 42201 on invalid input. */
-struct avro_schema *avro_schema_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs,
-                                      unsigned flags, struct sr_error *err);
+struct avro_schema *avro_schema_parse(const char *text, size_t len, const struct compat_ref *refs,
+                                      size_t nrefs, unsigned flags, struct sr_error *err);
 void avro_schema_free(struct avro_schema *schema);
 const char *avro_type_name(enum avro_type type);
 bool avro_is_named(enum avro_type type);
@@ -149,7 +149,7 @@ void avro_print_string(struct sr_buf *out, const char *s);
 void avro_print_double(struct sr_buf *out, double d);
 
 /* avro_compat.c */
-int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer, struct compat_result *res,
-                  struct sr_error *err);
+int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
+                  struct compat_result *res, struct sr_error *err);
 
 #endif

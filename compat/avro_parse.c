@@ -27,12 +27,13 @@ struct parse_ctx {
     struct sr_error *err;
 };
 
-static const char *const primitive_names[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+static const char *const primitive_names[] = {"null",  "boolean", "int",   "long",
+                                              "float", "double",  "bytes", "string"};
 
 const char *avro_type_name(enum avro_type type)
 {
-    static const char *const names[] = {"null",   "boolean", "int",   "long",  "float", "double", "bytes",
-                                        "string", "record",  "enum",  "fixed", "array", "map",    "union"};
+    static const char *const names[] = {"null",   "boolean", "int",  "long",  "float", "double", "bytes",
+                                        "string", "record",  "enum", "fixed", "array", "map",    "union"};
     return names[type];
 }
 
@@ -57,8 +58,8 @@ static int fail(struct parse_ctx *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    return sr_error_set(ctx->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s%s", ctx->in_reference ? "in a reference: " : "",
-                        detail);
+    return sr_error_set(ctx->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s%s",
+                        ctx->in_reference ? "in a reference: " : "", detail);
 }
 
 static struct avro_node *new_node(struct parse_ctx *ctx, enum avro_type type)
@@ -241,14 +242,16 @@ static void collect_props(const json_t *obj, const char *const *reserved, struct
     const char *key;
     json_t *value;
     size_t n = 0;
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         if (!is_reserved(key, reserved))
             n++;
     }
     if (!n)
         return;
     props->items = sr_xcalloc(n, sizeof *props->items);
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         if (is_reserved(key, reserved))
             continue;
         props->items[props->count].key = sr_xstrdup(key);
@@ -278,7 +281,8 @@ static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, c
     if (!json_is_array(arr))
         return fail(ctx, "aliases not an array");
     *out = sr_xcalloc(json_array_size(arr), sizeof **out);
-    json_array_foreach(arr, i, a) {
+    json_array_foreach(arr, i, a)
+    {
         const char *alias = json_string_value(a);
         if (!alias) {
             rc = fail(ctx, "alias not a string");
@@ -306,7 +310,8 @@ static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, c
     return rc;
 }
 
-static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth, struct avro_node **out);
+static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth,
+                        struct avro_node **out);
 
 /* Is `value` a valid default for `type`? Union defaults match the first branch (Avro
  * specification); bytes and fixed defaults are strings; float/double accept integers. */
@@ -338,7 +343,8 @@ static bool valid_default(const struct avro_node *type, const json_t *value, int
         const json_t *v;
         if (!json_is_array(value))
             return false;
-        json_array_foreach(value, i, v) {
+        json_array_foreach(value, i, v)
+        {
             if (!valid_default(type->items, v, depth + 1))
                 return false;
         }
@@ -349,7 +355,8 @@ static bool valid_default(const struct avro_node *type, const json_t *value, int
         const json_t *v;
         if (!json_is_object(value))
             return false;
-        json_object_foreach((json_t *)value, k, v) {
+        json_object_foreach((json_t *)value, k, v)
+        {
             if (!valid_default(type->items, v, depth + 1))
                 return false;
         }
@@ -424,7 +431,8 @@ static int parse_fields(struct parse_ctx *ctx, struct avro_node *rec, const json
     if (!json_is_array(fields))
         return fail(ctx, "Record has no fields: %s", rec->fullname);
     rec->fields = sr_xcalloc(json_array_size(fields), sizeof *rec->fields);
-    json_array_foreach(fields, i, fj) {
+    json_array_foreach(fields, i, fj)
+    {
         struct avro_field *f = &rec->fields[rec->nfields];
         const char *name = json_is_object(fj) ? optional_text(fj, "name") : NULL;
         if (!name)
@@ -492,7 +500,8 @@ static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *
     if (!json_is_array(symbols))
         return fail(ctx, "Enum has no symbols: %s", n->fullname);
     n->symbols = sr_xcalloc(json_array_size(symbols), sizeof *n->symbols);
-    json_array_foreach(symbols, i, sj) {
+    json_array_foreach(symbols, i, sj)
+    {
         const char *sym = json_string_value(sj);
         if (!sym || !valid_name(sym, strlen(sym)))
             return fail(ctx, "Illegal enum symbol in %s", n->fullname);
@@ -506,14 +515,15 @@ static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *
     if (def) {
         const char *d = json_string_value(def);
         if (!d || avro_index_get(&n->symbol_index, d) < 0)
-            return fail(ctx, "The Enum Default: %s is not in the enum symbol set of %s", d ? d : "(not a string)",
-                        n->fullname);
+            return fail(ctx, "The Enum Default: %s is not in the enum symbol set of %s",
+                        d ? d : "(not a string)", n->fullname);
         n->enum_default = sr_xstrdup(d);
     }
     return 0;
 }
 
-static int parse_union(struct parse_ctx *ctx, const json_t *arr, const char *space, int depth, struct avro_node **out)
+static int parse_union(struct parse_ctx *ctx, const json_t *arr, const char *space, int depth,
+                       struct avro_node **out)
 {
     struct avro_node *u = new_node(ctx, AVRO_UNION);
     struct avro_index seen = {0};
@@ -522,7 +532,8 @@ static int parse_union(struct parse_ctx *ctx, const json_t *arr, const char *spa
     int rc = 0;
     *out = u;
     u->branches = sr_xcalloc(json_array_size(arr), sizeof *u->branches);
-    json_array_foreach(arr, i, bj) {
+    json_array_foreach(arr, i, bj)
+    {
         struct avro_node *b;
         if (parse_schema(ctx, bj, space, depth + 1, &b) < 0) {
             rc = -1;
@@ -590,10 +601,11 @@ static int define_named(struct parse_ctx *ctx, struct avro_node *n, const json_t
     return 0;
 }
 
-static int parse_object(struct parse_ctx *ctx, const json_t *obj, const char *space, int depth, struct avro_node **out)
+static int parse_object(struct parse_ctx *ctx, const json_t *obj, const char *space, int depth,
+                        struct avro_node **out)
 {
-    static const char *const schema_reserved[] = {"doc",    "fields", "items", "name", "namespace", "size",
-                                                  "symbols", "values", "type",  "aliases", NULL};
+    static const char *const schema_reserved[] = {
+        "doc", "fields", "items", "name", "namespace", "size", "symbols", "values", "type", "aliases", NULL};
     static const char *const enum_reserved[] = {"doc",     "fields", "items", "name",    "namespace", "size",
                                                 "symbols", "values", "type",  "aliases", "default",   NULL};
     const char *type = optional_text(obj, "type");
@@ -637,15 +649,15 @@ static int parse_object(struct parse_ctx *ctx, const json_t *obj, const char *sp
         *out = n;
         return 0;
     }
-    if (avro_is_named(n->type) &&
-        parse_aliases(ctx, obj, true, n->space, &n->aliases, &n->naliases) < 0)
+    if (avro_is_named(n->type) && parse_aliases(ctx, obj, true, n->space, &n->aliases, &n->naliases) < 0)
         return -1;
     collect_props(obj, n->type == AVRO_ENUM ? enum_reserved : schema_reserved, &n->props);
     *out = n;
     return 0;
 }
 
-static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth, struct avro_node **out)
+static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth,
+                        struct avro_node **out)
 {
     if (depth > COMPAT_MAX_DEPTH)
         return fail(ctx, "schema nested deeper than %d levels", COMPAT_MAX_DEPTH);
@@ -671,8 +683,8 @@ static int parse_text(struct parse_ctx *ctx, const char *text, size_t len, struc
     return rc;
 }
 
-struct avro_schema *avro_schema_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs,
-                                      unsigned flags, struct sr_error *err)
+struct avro_schema *avro_schema_parse(const char *text, size_t len, const struct compat_ref *refs,
+                                      size_t nrefs, unsigned flags, struct sr_error *err)
 {
     struct avro_schema *schema = sr_xcalloc(1, sizeof *schema);
     struct parse_ctx ctx = {

@@ -38,13 +38,27 @@ void avro_print_string(struct sr_buf *out, const char *s)
         const char *esc = NULL;
         char ubuf[7];
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\f': esc = "\\f"; break;
-        case '\r': esc = "\\r"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
         default:
             if (c < 0x20) {
                 snprintf(ubuf, sizeof ubuf, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
@@ -131,7 +145,8 @@ static void print_json(struct sr_buf *out, const json_t *v, int depth)
         const json_t *m;
         bool first = true;
         sr_buf_putc(out, '{');
-        json_object_foreach((json_t *)v, k, m) {
+        json_object_foreach((json_t *)v, k, m)
+        {
             if (!first)
                 sr_buf_putc(out, ',');
             first = false;
@@ -146,7 +161,8 @@ static void print_json(struct sr_buf *out, const json_t *v, int depth)
         size_t i;
         const json_t *m;
         sr_buf_putc(out, '[');
-        json_array_foreach(v, i, m) {
+        json_array_foreach(v, i, m)
+        {
             if (i)
                 sr_buf_putc(out, ',');
             print_json(out, m, depth + 1);
@@ -222,8 +238,8 @@ static bool streq_null(const char *a, const char *b)
  * simple name for the null namespace). */
 static const char *qualified(const char *space, const char *name, const char *full, const char *cur_space)
 {
-    static const char *const keywords[] = {"record", "enum",   "array", "map",   "union",   "fixed", "string",
-                                           "bytes",  "int",    "long",  "float", "double",  "boolean", "null"};
+    static const char *const keywords[] = {"record", "enum", "array", "map",   "union",  "fixed",   "string",
+                                           "bytes",  "int",  "long",  "float", "double", "boolean", "null"};
     if (!streq_null(space, cur_space))
         return full;
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
@@ -267,7 +283,9 @@ static void print_strv(struct sr_buf *out, char *const *v, size_t n)
 
 static const char *order_name(enum avro_order order)
 {
-    return order == AVRO_ORDER_DESCENDING ? "descending" : order == AVRO_ORDER_IGNORE ? "ignore" : "ascending";
+    return order == AVRO_ORDER_DESCENDING ? "descending"
+           : order == AVRO_ORDER_IGNORE   ? "ignore"
+                                          : "ascending";
 }
 
 static int print_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth);
@@ -335,7 +353,8 @@ static void print_namespace(struct sr_buf *out, bool *first, const struct avro_n
     }
 }
 
-static int print_canonical_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth)
+static int print_canonical_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space,
+                                int depth)
 {
     struct sr_buf *out = ctx->out;
     bool first = true;
@@ -422,11 +441,12 @@ static void print_logical(struct sr_buf *out, bool *first, const struct avro_pro
 
 /* Normalized form, modelled on Avro's Parsing Canonical Form but keeping what changes how
  * data is read or what a consumer sees: every name is a full name and there is no
- * "namespace" (except "" for a null-namespace type nested in a namespaced one); members come in PCF order (name, type, fields, symbols, items, values,
- * size) followed by the enum default, logical-type attributes (logicalType, precision,
- * scale) and aliases (full names); fields are name, type, default, aliases. Docs, field
- * order and custom properties are dropped, as in PCF. */
-static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth)
+ * "namespace" (except "" for a null-namespace type nested in a namespaced one); members come in PCF order
+ * (name, type, fields, symbols, items, values, size) followed by the enum default, logical-type attributes
+ * (logicalType, precision, scale) and aliases (full names); fields are name, type, default, aliases. Docs,
+ * field order and custom properties are dropped, as in PCF. */
+static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space,
+                                 int depth)
 {
     struct sr_buf *out = ctx->out;
     bool first = true;

@@ -19,13 +19,18 @@ static void test_canon_primitive_object_becomes_name(void **state)
 static void test_canon_ignores_key_order_and_whitespace(void **state)
 {
     (void)state;
-    const char *a = "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.acme\",\"doc\":\"A user\",\"fields\":["
-                    "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"email\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
-    const char *b = "{ \"fields\" : [ { \"type\" : \"long\", \"name\" : \"id\" },\n"
-                    "  { \"default\": null, \"type\": [ \"null\", {\"type\":\"string\"} ], \"name\": \"email\" } ],\n"
-                    "  \"doc\": \"A user\", \"namespace\": \"com.acme\", \"name\": \"User\", \"type\": \"record\" }";
-    const char *expected = "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.acme\",\"doc\":\"A user\",\"fields\":["
-                           "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"email\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
+    const char *a =
+        "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.acme\",\"doc\":\"A user\",\"fields\":["
+        "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"email\",\"type\":[\"null\",\"string\"],\"default\":"
+        "null}]}";
+    const char *b =
+        "{ \"fields\" : [ { \"type\" : \"long\", \"name\" : \"id\" },\n"
+        "  { \"default\": null, \"type\": [ \"null\", {\"type\":\"string\"} ], \"name\": \"email\" } ],\n"
+        "  \"doc\": \"A user\", \"namespace\": \"com.acme\", \"name\": \"User\", \"type\": \"record\" }";
+    const char *expected =
+        "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.acme\",\"doc\":\"A user\",\"fields\":["
+        "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"email\",\"type\":[\"null\",\"string\"],\"default\":"
+        "null}]}";
     avro_canon_is(a, 0, expected);
     avro_canon_is(b, 0, expected);
 }
@@ -33,31 +38,37 @@ static void test_canon_ignores_key_order_and_whitespace(void **state)
 static void test_canon_orders_field_members(void **state)
 {
     (void)state;
-    avro_canon_is("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"x-prop\":[1,{\"b\":2,\"a\":1}],\"aliases\":[\"old\"],"
-                  "\"order\":\"DESCENDING\",\"default\":\"d\",\"doc\":\"the doc\",\"type\":\"string\",\"name\":\"f\"},"
-                  "{\"name\":\"g\",\"type\":\"int\",\"order\":\"ascending\"}]}",
-                  0,
-                  "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":\"string\",\"doc\":\"the doc\","
-                  "\"default\":\"d\",\"order\":\"descending\",\"aliases\":[\"old\"],\"x-prop\":[1,{\"b\":2,\"a\":1}]},"
-                  "{\"name\":\"g\",\"type\":\"int\"}]}");
+    avro_canon_is(
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"x-prop\":[1,{\"b\":2,\"a\":1}],\"aliases\":["
+        "\"old\"],"
+        "\"order\":\"DESCENDING\",\"default\":\"d\",\"doc\":\"the doc\",\"type\":\"string\",\"name\":\"f\"},"
+        "{\"name\":\"g\",\"type\":\"int\",\"order\":\"ascending\"}]}",
+        0,
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":\"string\",\"doc\":\"the "
+        "doc\","
+        "\"default\":\"d\",\"order\":\"descending\",\"aliases\":[\"old\"],\"x-prop\":[1,{\"b\":2,\"a\":1}]},"
+        "{\"name\":\"g\",\"type\":\"int\"}]}");
 }
 
 static void test_canon_orders_named_type_members(void **state)
 {
     (void)state;
-    avro_canon_is("{\"aliases\":[\"Old\"],\"custom\":true,\"doc\":\"d\",\"symbols\":[\"A\",\"B\"],\"default\":\"A\","
-                  "\"namespace\":\"n\",\"name\":\"E\",\"type\":\"enum\"}",
-                  0,
-                  "{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"n\",\"doc\":\"d\",\"symbols\":[\"A\",\"B\"],"
-                  "\"default\":\"A\",\"custom\":true,\"aliases\":[\"Old\"]}");
-    avro_canon_is("{\"size\":16,\"logicalType\":\"decimal\",\"precision\":10,\"name\":\"x.y.F\",\"type\":\"fixed\","
-                  "\"aliases\":[\"z.G\"]}",
-                  0,
-                  "{\"type\":\"fixed\",\"name\":\"F\",\"namespace\":\"x.y\",\"size\":16,\"logicalType\":\"decimal\","
-                  "\"precision\":10,\"aliases\":[\"z.G\"]}");
+    avro_canon_is(
+        "{\"aliases\":[\"Old\"],\"custom\":true,\"doc\":\"d\",\"symbols\":[\"A\",\"B\"],\"default\":\"A\","
+        "\"namespace\":\"n\",\"name\":\"E\",\"type\":\"enum\"}",
+        0,
+        "{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"n\",\"doc\":\"d\",\"symbols\":[\"A\",\"B\"],"
+        "\"default\":\"A\",\"custom\":true,\"aliases\":[\"Old\"]}");
+    avro_canon_is(
+        "{\"size\":16,\"logicalType\":\"decimal\",\"precision\":10,\"name\":\"x.y.F\",\"type\":\"fixed\","
+        "\"aliases\":[\"z.G\"]}",
+        0,
+        "{\"type\":\"fixed\",\"name\":\"F\",\"namespace\":\"x.y\",\"size\":16,\"logicalType\":\"decimal\","
+        "\"precision\":10,\"aliases\":[\"z.G\"]}");
     avro_canon_is("{\"fields\":[],\"name\":\"Oops\",\"type\":\"error\",\"k\":\"v\"}", 0,
                   "{\"type\":\"error\",\"name\":\"Oops\",\"fields\":[],\"k\":\"v\"}");
-    avro_canon_is("{\"values\":\"int\",\"p\":1,\"type\":\"map\"}", 0, "{\"type\":\"map\",\"values\":\"int\",\"p\":1}");
+    avro_canon_is("{\"values\":\"int\",\"p\":1,\"type\":\"map\"}", 0,
+                  "{\"type\":\"map\",\"values\":\"int\",\"p\":1}");
     avro_canon_is("{\"p\":1,\"items\":{\"type\":\"int\"},\"type\":\"array\"}", 0,
                   "{\"type\":\"array\",\"items\":\"int\",\"p\":1}");
 }
@@ -65,17 +76,21 @@ static void test_canon_orders_named_type_members(void **state)
 static void test_canon_elides_inherited_namespace(void **state)
 {
     (void)state;
-    avro_canon_is("{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
-                  "{\"name\":\"same\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"namespace\":\"a\",\"fields\":[]}},"
-                  "{\"name\":\"other\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"b\",\"symbols\":[\"S\"]}},"
-                  "{\"name\":\"dotted\",\"type\":{\"type\":\"fixed\",\"name\":\"a.F\",\"size\":1}},"
-                  "{\"name\":\"none\",\"type\":{\"type\":\"fixed\",\"name\":\"G\",\"namespace\":\"\",\"size\":1}}]}",
-                  0,
-                  "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
-                  "{\"name\":\"same\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"fields\":[]}},"
-                  "{\"name\":\"other\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"b\",\"symbols\":[\"S\"]}},"
-                  "{\"name\":\"dotted\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":1}},"
-                  "{\"name\":\"none\",\"type\":{\"type\":\"fixed\",\"name\":\"G\",\"namespace\":\"\",\"size\":1}}]}");
+    avro_canon_is(
+        "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
+        "{\"name\":\"same\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"namespace\":\"a\",\"fields\":[]}}"
+        ","
+        "{\"name\":\"other\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"b\",\"symbols\":["
+        "\"S\"]}},"
+        "{\"name\":\"dotted\",\"type\":{\"type\":\"fixed\",\"name\":\"a.F\",\"size\":1}},"
+        "{\"name\":\"none\",\"type\":{\"type\":\"fixed\",\"name\":\"G\",\"namespace\":\"\",\"size\":1}}]}",
+        0,
+        "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
+        "{\"name\":\"same\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"fields\":[]}},"
+        "{\"name\":\"other\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"b\",\"symbols\":["
+        "\"S\"]}},"
+        "{\"name\":\"dotted\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":1}},"
+        "{\"name\":\"none\",\"type\":{\"type\":\"fixed\",\"name\":\"G\",\"namespace\":\"\",\"size\":1}}]}");
 }
 
 static void test_canon_prints_seen_named_types_by_shortest_name(void **state)
@@ -91,7 +106,8 @@ static void test_canon_prints_seen_named_types_by_shortest_name(void **state)
                   "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
                   "{\"name\":\"x\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"fields\":[]}},"
                   "{\"name\":\"y\",\"type\":\"In\"},"
-                  "{\"name\":\"z\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"b\",\"symbols\":[\"S\"]}},"
+                  "{\"name\":\"z\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"b\","
+                  "\"symbols\":[\"S\"]}},"
                   "{\"name\":\"w\",\"type\":{\"type\":\"array\",\"items\":\"b.E\"}},"
                   "{\"name\":\"self\",\"type\":[\"null\",\"Outer\"]}]}");
 }
@@ -112,35 +128,36 @@ static void test_canon_qualifies_names_that_are_type_keywords(void **state)
 static void test_canon_prints_defaults_as_jackson_does(void **state)
 {
     (void)state;
-    avro_canon_is("{\"type\":\"record\",\"name\":\"R\",\"fields\":["
-                  "{\"name\":\"a\",\"type\":\"double\",\"default\":1.0},"
-                  "{\"name\":\"b\",\"type\":\"double\",\"default\":1},"
-                  "{\"name\":\"c\",\"type\":\"double\",\"default\":1e2},"
-                  "{\"name\":\"d\",\"type\":\"double\",\"default\":12345678.9},"
-                  "{\"name\":\"e\",\"type\":\"double\",\"default\":0.0001},"
-                  "{\"name\":\"f\",\"type\":\"float\",\"default\":\"NaN\"},"
-                  "{\"name\":\"g\",\"type\":\"double\",\"default\":\"-Infinity\"},"
-                  "{\"name\":\"h\",\"type\":\"double\",\"default\":\"2.50\"},"
-                  "{\"name\":\"i\",\"type\":\"double\",\"default\":-0.0},"
-                  "{\"name\":\"j\",\"type\":\"long\",\"default\":-9223372036854775808},"
-                  "{\"name\":\"k\",\"type\":\"string\",\"default\":\"tab\\tq\\\"\\u0001\\u00e9/\"},"
-                  "{\"name\":\"l\",\"type\":{\"type\":\"map\",\"values\":\"double\"},\"default\":{\"z\":0.5,\"a\":3}},"
-                  "{\"name\":\"m\",\"type\":\"boolean\",\"default\":false}]}",
-                  0,
-                  "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
-                  "{\"name\":\"a\",\"type\":\"double\",\"default\":1.0},"
-                  "{\"name\":\"b\",\"type\":\"double\",\"default\":1},"
-                  "{\"name\":\"c\",\"type\":\"double\",\"default\":100.0},"
-                  "{\"name\":\"d\",\"type\":\"double\",\"default\":1.23456789E7},"
-                  "{\"name\":\"e\",\"type\":\"double\",\"default\":1.0E-4},"
-                  "{\"name\":\"f\",\"type\":\"float\",\"default\":\"NaN\"},"
-                  "{\"name\":\"g\",\"type\":\"double\",\"default\":\"-Infinity\"},"
-                  "{\"name\":\"h\",\"type\":\"double\",\"default\":2.5},"
-                  "{\"name\":\"i\",\"type\":\"double\",\"default\":-0.0},"
-                  "{\"name\":\"j\",\"type\":\"long\",\"default\":-9223372036854775808},"
-                  "{\"name\":\"k\",\"type\":\"string\",\"default\":\"tab\\tq\\\"\\u0001\xc3\xa9/\"},"
-                  "{\"name\":\"l\",\"type\":{\"type\":\"map\",\"values\":\"double\"},\"default\":{\"z\":0.5,\"a\":3}},"
-                  "{\"name\":\"m\",\"type\":\"boolean\",\"default\":false}]}");
+    avro_canon_is(
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+        "{\"name\":\"a\",\"type\":\"double\",\"default\":1.0},"
+        "{\"name\":\"b\",\"type\":\"double\",\"default\":1},"
+        "{\"name\":\"c\",\"type\":\"double\",\"default\":1e2},"
+        "{\"name\":\"d\",\"type\":\"double\",\"default\":12345678.9},"
+        "{\"name\":\"e\",\"type\":\"double\",\"default\":0.0001},"
+        "{\"name\":\"f\",\"type\":\"float\",\"default\":\"NaN\"},"
+        "{\"name\":\"g\",\"type\":\"double\",\"default\":\"-Infinity\"},"
+        "{\"name\":\"h\",\"type\":\"double\",\"default\":\"2.50\"},"
+        "{\"name\":\"i\",\"type\":\"double\",\"default\":-0.0},"
+        "{\"name\":\"j\",\"type\":\"long\",\"default\":-9223372036854775808},"
+        "{\"name\":\"k\",\"type\":\"string\",\"default\":\"tab\\tq\\\"\\u0001\\u00e9/\"},"
+        "{\"name\":\"l\",\"type\":{\"type\":\"map\",\"values\":\"double\"},\"default\":{\"z\":0.5,\"a\":3}},"
+        "{\"name\":\"m\",\"type\":\"boolean\",\"default\":false}]}",
+        0,
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+        "{\"name\":\"a\",\"type\":\"double\",\"default\":1.0},"
+        "{\"name\":\"b\",\"type\":\"double\",\"default\":1},"
+        "{\"name\":\"c\",\"type\":\"double\",\"default\":100.0},"
+        "{\"name\":\"d\",\"type\":\"double\",\"default\":1.23456789E7},"
+        "{\"name\":\"e\",\"type\":\"double\",\"default\":1.0E-4},"
+        "{\"name\":\"f\",\"type\":\"float\",\"default\":\"NaN\"},"
+        "{\"name\":\"g\",\"type\":\"double\",\"default\":\"-Infinity\"},"
+        "{\"name\":\"h\",\"type\":\"double\",\"default\":2.5},"
+        "{\"name\":\"i\",\"type\":\"double\",\"default\":-0.0},"
+        "{\"name\":\"j\",\"type\":\"long\",\"default\":-9223372036854775808},"
+        "{\"name\":\"k\",\"type\":\"string\",\"default\":\"tab\\tq\\\"\\u0001\xc3\xa9/\"},"
+        "{\"name\":\"l\",\"type\":{\"type\":\"map\",\"values\":\"double\"},\"default\":{\"z\":0.5,\"a\":3}},"
+        "{\"name\":\"m\",\"type\":\"boolean\",\"default\":false}]}");
 }
 
 static void test_canon_keeps_logical_types_in_input_order(void **state)
@@ -148,24 +165,26 @@ static void test_canon_keeps_logical_types_in_input_order(void **state)
     (void)state;
     avro_canon_is("{\"scale\":2,\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":4}", 0,
                   "{\"type\":\"bytes\",\"scale\":2,\"logicalType\":\"decimal\",\"precision\":4}");
-    avro_canon_is("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"ts\",\"type\":"
-                  "{\"logicalType\":\"timestamp-micros\",\"type\":\"long\"}},{\"name\":\"id\",\"type\":"
-                  "{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"d\",\"type\":{\"type\":\"fixed\","
-                  "\"name\":\"Dur\",\"size\":12,\"logicalType\":\"duration\"}}]}",
-                  0,
-                  "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"ts\",\"type\":"
-                  "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"id\",\"type\":"
-                  "{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"d\",\"type\":{\"type\":\"fixed\","
-                  "\"name\":\"Dur\",\"size\":12,\"logicalType\":\"duration\"}}]}");
+    avro_canon_is(
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"ts\",\"type\":"
+        "{\"logicalType\":\"timestamp-micros\",\"type\":\"long\"}},{\"name\":\"id\",\"type\":"
+        "{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"d\",\"type\":{\"type\":\"fixed\","
+        "\"name\":\"Dur\",\"size\":12,\"logicalType\":\"duration\"}}]}",
+        0,
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"ts\",\"type\":"
+        "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"id\",\"type\":"
+        "{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"d\",\"type\":{\"type\":\"fixed\","
+        "\"name\":\"Dur\",\"size\":12,\"logicalType\":\"duration\"}}]}");
 }
 
 static void test_canon_is_stable_when_reparsed(void **state)
 {
     (void)state;
-    const char *in = "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
-                     "{\"name\":\"x\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"namespace\":\"\",\"fields\":["
-                     "{\"name\":\"r\",\"type\":[\"null\",\"a.Outer\"],\"default\":null}]}},"
-                     "{\"name\":\"y\",\"type\":\"In\",\"doc\":\"d\",\"default\":{\"r\":null}}]}";
+    const char *in =
+        "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
+        "{\"name\":\"x\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"namespace\":\"\",\"fields\":["
+        "{\"name\":\"r\",\"type\":[\"null\",\"a.Outer\"],\"default\":null}]}},"
+        "{\"name\":\"y\",\"type\":\"In\",\"doc\":\"d\",\"default\":{\"r\":null}}]}";
     struct compat_schema *s1 = avro_ok(in);
     struct compat_schema *s2 = avro_ok(compat_schema_canonical(s1, NULL));
     assert_string_equal(compat_schema_canonical(s1, NULL), compat_schema_canonical(s2, NULL));
@@ -176,34 +195,44 @@ static void test_canon_is_stable_when_reparsed(void **state)
 static void test_normalize_uses_full_names_and_fixed_order(void **state)
 {
     (void)state;
-    const char *a = "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"doc\":\"dropped\",\"x\":1,\"fields\":["
-                    "{\"name\":\"in\",\"doc\":\"dropped\",\"order\":\"ignore\",\"type\":{\"type\":\"record\",\"name\":\"In\","
-                    "\"fields\":[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
-                    "{\"name\":\"again\",\"type\":\"In\",\"aliases\":[\"old\"]},"
-                    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"aliases\":[\"F\"],\"symbols\":[\"A\",\"B\"],"
-                    "\"default\":\"A\"}},"
-                    "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"precision\":9,\"logicalType\":\"decimal\",\"scale\":2,"
-                    "\"other\":1}},"
-                    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"b.H\",\"size\":4}}}]}";
-    const char *expected = "{\"name\":\"a.Outer\",\"type\":\"record\",\"fields\":["
-                           "{\"name\":\"in\",\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":"
-                           "[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
-                           "{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\"]},"
-                           "{\"name\":\"e\",\"type\":{\"name\":\"a.E\",\"type\":\"enum\",\"symbols\":[\"A\",\"B\"],"
-                           "\"default\":\"A\",\"aliases\":[\"a.F\"]}},"
-                           "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":9,"
-                           "\"scale\":2}},"
-                           "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"name\":\"b.H\",\"type\":\"fixed\","
-                           "\"size\":4}}}]}";
+    const char *a =
+        "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"doc\":\"dropped\",\"x\":1,\"fields\":["
+        "{\"name\":\"in\",\"doc\":\"dropped\",\"order\":\"ignore\",\"type\":{\"type\":\"record\",\"name\":"
+        "\"In\","
+        "\"fields\":[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
+        "{\"name\":\"again\",\"type\":\"In\",\"aliases\":[\"old\"]},"
+        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"aliases\":[\"F\"],\"symbols\":[\"A\","
+        "\"B\"],"
+        "\"default\":\"A\"}},"
+        "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"precision\":9,\"logicalType\":\"decimal\","
+        "\"scale\":2,"
+        "\"other\":1}},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"b.H\",\"size\":"
+        "4}}}]}";
+    const char *expected =
+        "{\"name\":\"a.Outer\",\"type\":\"record\",\"fields\":["
+        "{\"name\":\"in\",\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":"
+        "[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
+        "{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\"]},"
+        "{\"name\":\"e\",\"type\":{\"name\":\"a.E\",\"type\":\"enum\",\"symbols\":[\"A\",\"B\"],"
+        "\"default\":\"A\",\"aliases\":[\"a.F\"]}},"
+        "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":9,"
+        "\"scale\":2}},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"name\":\"b.H\",\"type\":\"fixed\","
+        "\"size\":4}}}]}";
     avro_canon_is(a, COMPAT_PARSE_NORMALIZE, expected);
     /* Equivalent input spelled differently normalizes to the same text. */
     const char *b = "{\"namespace\":\"a\",\"name\":\"Outer\",\"type\":\"record\",\"fields\":["
-                    "{\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":[{\"default\":0,\"name\":\"v\",\"type\":{\"type\":\"int\"}}]},"
+                    "{\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":[{\"default\":0,\"name\":"
+                    "\"v\",\"type\":{\"type\":\"int\"}}]},"
                     "\"name\":\"in\"},{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\"]},"
-                    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"a.E\",\"aliases\":[\"a.F\"],\"symbols\":[\"A\",\"B\"],"
+                    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"a.E\",\"aliases\":[\"a.F\"],"
+                    "\"symbols\":[\"A\",\"B\"],"
                     "\"default\":\"A\"}},"
-                    "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":9,\"scale\":2}},"
-                    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"H\",\"namespace\":\"b\",\"size\":4}}}]}";
+                    "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\","
+                    "\"precision\":9,\"scale\":2}},"
+                    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":"
+                    "\"H\",\"namespace\":\"b\",\"size\":4}}}]}";
     avro_canon_is(b, COMPAT_PARSE_NORMALIZE, expected);
     avro_canon_is("{\"type\":\"string\",\"connect.name\":\"x\"}", COMPAT_PARSE_NORMALIZE, "\"string\"");
     /* A null-namespace type inside a namespaced one keeps "namespace":"" so that its
@@ -215,8 +244,9 @@ static void test_normalize_uses_full_names_and_fixed_order(void **state)
                   "{\"name\":\"F\",\"namespace\":\"\",\"type\":\"fixed\",\"size\":1}}]}");
 }
 
-static const char *const addr_ref = "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.acme\",\"fields\":"
-                                    "[{\"name\":\"street\",\"type\":\"string\"}]}";
+static const char *const addr_ref =
+    "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.acme\",\"fields\":"
+    "[{\"name\":\"street\",\"type\":\"string\"}]}";
 
 static struct compat_schema *parse_with_ref(const char *text, unsigned flags)
 {
@@ -238,9 +268,10 @@ static void test_format_resolved_inlines_references_at_first_use(void **state)
     size_t len = 0;
     char *resolved = compat_schema_format(s, "resolved", &len, &err);
     assert_non_null(resolved);
-    assert_string_equal(resolved, "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":["
-                                  "{\"name\":\"ship\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":"
-                                  "[{\"name\":\"street\",\"type\":\"string\"}]}},{\"name\":\"bill\",\"type\":\"Address\"}]}");
+    assert_string_equal(
+        resolved, "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":["
+                  "{\"name\":\"ship\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":"
+                  "[{\"name\":\"street\",\"type\":\"string\"}]}},{\"name\":\"bill\",\"type\":\"Address\"}]}");
     assert_int_equal(len, strlen(resolved));
     free(resolved);
     /* "default" and unknown formats do not apply: NULL without an error. */
@@ -262,12 +293,14 @@ static void test_format_resolved_inlines_references_at_first_use(void **state)
 static void test_normalize_keeps_references_by_full_name(void **state)
 {
     (void)state;
-    struct compat_schema *s = parse_with_ref("{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":"
-                                             "[{\"name\":\"ship\",\"type\":\"Address\"}]}",
-                                             COMPAT_PARSE_NORMALIZE);
-    assert_string_equal(compat_schema_canonical(s, NULL),
-                        "{\"name\":\"com.acme.Order\",\"type\":\"record\",\"fields\":[{\"name\":\"ship\",\"type\":"
-                        "\"com.acme.Address\"}]}");
+    struct compat_schema *s =
+        parse_with_ref("{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":"
+                       "[{\"name\":\"ship\",\"type\":\"Address\"}]}",
+                       COMPAT_PARSE_NORMALIZE);
+    assert_string_equal(
+        compat_schema_canonical(s, NULL),
+        "{\"name\":\"com.acme.Order\",\"type\":\"record\",\"fields\":[{\"name\":\"ship\",\"type\":"
+        "\"com.acme.Address\"}]}");
     compat_schema_free(s);
 }
 

@@ -45,7 +45,8 @@ static void test_backward_rejects_field_added_without_default(void **state)
     (void)state;
     unreadable(REC1("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\"}"),
                REC1("{\"name\":\"a\",\"type\":\"int\"}"),
-               "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path '/fields/1' in the "
+               "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path "
+               "'/fields/1' in the "
                "new schema has no default value and is missing in the old schema', additionalInfo:'b'}");
 }
 
@@ -67,7 +68,8 @@ static void test_backward_accepts_field_removed(void **state)
 static void test_forward_rejects_field_removed_without_default(void **state)
 {
     (void)state;
-    struct compat_schema *old = avro_ok(REC1("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\"}"));
+    struct compat_schema *old =
+        avro_ok(REC1("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\"}"));
     struct compat_schema *cand = avro_ok(REC1("{\"name\":\"a\",\"type\":\"int\"}"));
     const struct compat_schema *prev[] = {old};
     struct compat_result res;
@@ -77,10 +79,11 @@ static void test_forward_rejects_field_removed_without_default(void **state)
     assert_false(res.compatible);
     assert_int_equal(res.count, 1);
     /* The previous version is the reader here, so it is "the old schema". */
-    assert_string_equal(res.messages[0],
-                        "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path "
-                        "'/fields/1' in the old schema has no default value and is missing in the new schema', "
-                        "additionalInfo:'b'}");
+    assert_string_equal(
+        res.messages[0],
+        "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path "
+        "'/fields/1' in the old schema has no default value and is missing in the new schema', "
+        "additionalInfo:'b'}");
     compat_result_free(&res);
     compat_schema_free(old);
     compat_schema_free(cand);
@@ -103,8 +106,9 @@ static void test_can_read_rejects_field_matching_two_writer_fields(void **state)
 {
     (void)state;
     /* Java throws here; Confluent reports the exception as the only message. */
-    struct compat_result res = can_read(REC1("{\"name\":\"a\",\"type\":\"int\",\"aliases\":[\"b\"]}"),
-                                        REC1("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"int\"}"), 1);
+    struct compat_result res =
+        can_read(REC1("{\"name\":\"a\",\"type\":\"int\",\"aliases\":[\"b\"]}"),
+                 REC1("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"int\"}"), 1);
     assert_non_null(strstr(res.messages[0], "Unexpected exception during compatibility check"));
     compat_result_free(&res);
 }
@@ -113,7 +117,7 @@ static void test_can_read_accepts_type_promotions(void **state)
 {
     (void)state;
     static const char *const pairs[][2] = {
-        {"long", "int"},   {"float", "int"},    {"double", "int"},   {"float", "long"},
+        {"long", "int"},    {"float", "int"},    {"double", "int"},   {"float", "long"},
         {"double", "long"}, {"double", "float"}, {"string", "bytes"}, {"bytes", "string"},
     };
     char r[32], w[32];
@@ -127,14 +131,16 @@ static void test_can_read_accepts_type_promotions(void **state)
 static void test_can_read_rejects_narrowing_and_unrelated_types(void **state)
 {
     (void)state;
-    unreadable(REC1("{\"name\":\"a\",\"type\":\"int\"}"), REC1("{\"name\":\"a\",\"type\":\"long\"}"),
-               "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/0/type') of a field in the new "
-               "schema does not match with the old schema', additionalInfo:'reader type: INT not compatible with "
-               "writer type: LONG'}");
-    unreadable("\"float\"", "\"double\"",
-               "{errorType:'TYPE_MISMATCH', description:'The type (path '/') of a field in the new schema does not "
-               "match with the old schema', additionalInfo:'reader type: FLOAT not compatible with writer type: "
-               "DOUBLE'}");
+    unreadable(
+        REC1("{\"name\":\"a\",\"type\":\"int\"}"), REC1("{\"name\":\"a\",\"type\":\"long\"}"),
+        "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/0/type') of a field in the new "
+        "schema does not match with the old schema', additionalInfo:'reader type: INT not compatible with "
+        "writer type: LONG'}");
+    unreadable(
+        "\"float\"", "\"double\"",
+        "{errorType:'TYPE_MISMATCH', description:'The type (path '/') of a field in the new schema does not "
+        "match with the old schema', additionalInfo:'reader type: FLOAT not compatible with writer type: "
+        "DOUBLE'}");
     struct compat_result res = can_read("\"boolean\"", "\"null\"", 1);
     compat_result_free(&res);
     res = can_read("\"int\"", "{\"type\":\"array\",\"items\":\"int\"}", 1);
@@ -155,8 +161,9 @@ static void test_can_read_accepts_rename_with_reader_alias(void **state)
     (void)state;
     readable("{\"type\":\"record\",\"name\":\"Foo\",\"aliases\":[\"x.Bar\"],\"fields\":[]}",
              "{\"type\":\"record\",\"name\":\"Bar\",\"namespace\":\"x\",\"fields\":[]}");
-    readable("{\"type\":\"enum\",\"name\":\"New\",\"namespace\":\"x\",\"aliases\":[\"Old\"],\"symbols\":[\"A\"]}",
-             "{\"type\":\"enum\",\"name\":\"Old\",\"namespace\":\"x\",\"symbols\":[\"A\"]}");
+    readable(
+        "{\"type\":\"enum\",\"name\":\"New\",\"namespace\":\"x\",\"aliases\":[\"Old\"],\"symbols\":[\"A\"]}",
+        "{\"type\":\"enum\",\"name\":\"Old\",\"namespace\":\"x\",\"symbols\":[\"A\"]}");
 }
 
 static void test_can_read_ignores_namespace_change(void **state)
@@ -170,18 +177,20 @@ static void test_can_read_ignores_namespace_change(void **state)
 static void test_can_read_rejects_fixed_size_change(void **state)
 {
     (void)state;
-    unreadable("{\"type\":\"fixed\",\"name\":\"F\",\"size\":8}", "{\"type\":\"fixed\",\"name\":\"F\",\"size\":16}",
-               "{errorType:'FIXED_SIZE_MISMATCH', description:'The size of FIXED type field at path '/size' in the "
-               "new schema does not match with the old schema', additionalInfo:'expected: 16, found: 8'}");
+    unreadable(
+        "{\"type\":\"fixed\",\"name\":\"F\",\"size\":8}", "{\"type\":\"fixed\",\"name\":\"F\",\"size\":16}",
+        "{errorType:'FIXED_SIZE_MISMATCH', description:'The size of FIXED type field at path '/size' in the "
+        "new schema does not match with the old schema', additionalInfo:'expected: 16, found: 8'}");
 }
 
 static void test_can_read_rejects_missing_enum_symbols(void **state)
 {
     (void)state;
-    unreadable("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}",
-               "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"D\",\"A\",\"C\"]}",
-               "{errorType:'MISSING_ENUM_SYMBOLS', description:'The new schema is missing enum symbols '[C, D]' at "
-               "path '/symbols' in the old schema', additionalInfo:'[C, D]'}");
+    unreadable(
+        "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}",
+        "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"D\",\"A\",\"C\"]}",
+        "{errorType:'MISSING_ENUM_SYMBOLS', description:'The new schema is missing enum symbols '[C, D]' at "
+        "path '/symbols' in the old schema', additionalInfo:'[C, D]'}");
     readable("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\"]}",
              "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}");
 }
@@ -196,10 +205,12 @@ static void test_can_read_accepts_missing_enum_symbols_with_reader_default(void 
 static void test_can_read_rejects_union_writer_branch_missing_in_reader(void **state)
 {
     (void)state;
-    unreadable(REC1("{\"name\":\"f\",\"type\":[\"null\",\"int\"]}"), REC1("{\"name\":\"f\",\"type\":[\"null\",\"string\"]}"),
-               "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union "
-               "field at path '/fields/0/type/1' in the old schema', additionalInfo:'reader union lacking writer "
-               "type: STRING'}");
+    unreadable(
+        REC1("{\"name\":\"f\",\"type\":[\"null\",\"int\"]}"),
+        REC1("{\"name\":\"f\",\"type\":[\"null\",\"string\"]}"),
+        "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union "
+        "field at path '/fields/0/type/1' in the old schema', additionalInfo:'reader union lacking writer "
+        "type: STRING'}");
     /* Branch order does not matter, promotions apply per branch. */
     readable("[\"string\",\"null\",\"long\"]", "[\"null\",\"int\"]");
 }
@@ -209,44 +220,51 @@ static void test_can_read_matches_non_union_writer_to_reader_branch(void **state
     (void)state;
     readable("[\"null\",\"string\"]", "\"string\"");
     readable("[\"null\",\"double\"]", "\"int\"");
-    unreadable("[\"null\",\"string\"]", "\"int\"",
-               "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union "
-               "field at path '/' in the old schema', additionalInfo:'reader union lacking writer type: INT'}");
+    unreadable(
+        "[\"null\",\"string\"]", "\"int\"",
+        "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union "
+        "field at path '/' in the old schema', additionalInfo:'reader union lacking writer type: INT'}");
 }
 
 static void test_can_read_requires_non_union_reader_to_read_every_writer_branch(void **state)
 {
     (void)state;
     readable("\"long\"", "[\"int\",\"long\"]");
-    unreadable("\"string\"", "[\"null\",\"string\"]",
-               "{errorType:'TYPE_MISMATCH', description:'The type (path '/0') of a field in the new schema does not "
-               "match with the old schema', additionalInfo:'reader type: STRING not compatible with writer type: "
-               "NULL'}");
+    unreadable(
+        "\"string\"", "[\"null\",\"string\"]",
+        "{errorType:'TYPE_MISMATCH', description:'The type (path '/0') of a field in the new schema does not "
+        "match with the old schema', additionalInfo:'reader type: STRING not compatible with writer type: "
+        "NULL'}");
 }
 
 static void test_can_read_recurses_into_arrays_and_maps(void **state)
 {
     (void)state;
     readable("{\"type\":\"array\",\"items\":\"long\"}", "{\"type\":\"array\",\"items\":\"int\"}");
-    unreadable("{\"type\":\"array\",\"items\":\"int\"}", "{\"type\":\"array\",\"items\":\"string\"}",
-               "{errorType:'TYPE_MISMATCH', description:'The type (path '/items') of a field in the new schema does "
-               "not match with the old schema', additionalInfo:'reader type: INT not compatible with writer type: "
-               "STRING'}");
-    unreadable("{\"type\":\"map\",\"values\":\"int\"}", "{\"type\":\"map\",\"values\":\"string\"}",
-               "{errorType:'TYPE_MISMATCH', description:'The type (path '/values') of a field in the new schema "
-               "does not match with the old schema', additionalInfo:'reader type: INT not compatible with writer "
-               "type: STRING'}");
-    struct compat_result res = can_read("{\"type\":\"map\",\"values\":\"int\"}", "{\"type\":\"array\",\"items\":\"int\"}", 1);
+    unreadable(
+        "{\"type\":\"array\",\"items\":\"int\"}", "{\"type\":\"array\",\"items\":\"string\"}",
+        "{errorType:'TYPE_MISMATCH', description:'The type (path '/items') of a field in the new schema does "
+        "not match with the old schema', additionalInfo:'reader type: INT not compatible with writer type: "
+        "STRING'}");
+    unreadable(
+        "{\"type\":\"map\",\"values\":\"int\"}", "{\"type\":\"map\",\"values\":\"string\"}",
+        "{errorType:'TYPE_MISMATCH', description:'The type (path '/values') of a field in the new schema "
+        "does not match with the old schema', additionalInfo:'reader type: INT not compatible with writer "
+        "type: STRING'}");
+    struct compat_result res =
+        can_read("{\"type\":\"map\",\"values\":\"int\"}", "{\"type\":\"array\",\"items\":\"int\"}", 1);
     compat_result_free(&res);
 }
 
 static void test_can_read_terminates_on_recursive_types(void **state)
 {
     (void)state;
-    const char *list_v1 = "{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"int\"},"
-                          "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
-    const char *list_v2 = "{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"long\"},"
-                          "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
+    const char *list_v1 =
+        "{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"int\"},"
+        "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
+    const char *list_v2 =
+        "{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"long\"},"
+        "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
     readable(list_v1, list_v1);
     readable(list_v2, list_v1);
     struct compat_result res = can_read(list_v1, list_v2, 1);
@@ -257,12 +275,13 @@ static void test_can_read_terminates_on_recursive_types(void **state)
 static void test_can_read_collects_every_break(void **state)
 {
     (void)state;
-    struct compat_result res =
-        can_read(REC1("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\"},{\"name\":\"c\",\"type\":"
-                      "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\"]}}"),
-                 REC1("{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"c\",\"type\":"
-                      "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}}"),
-                 3);
+    struct compat_result res = can_read(
+        REC1(
+            "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\"},{\"name\":\"c\",\"type\":"
+            "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\"]}}"),
+        REC1("{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"c\",\"type\":"
+             "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}}"),
+        3);
     assert_non_null(strstr(res.messages[0], "TYPE_MISMATCH"));
     assert_non_null(strstr(res.messages[1], "READER_FIELD_MISSING_DEFAULT_VALUE"));
     assert_non_null(strstr(res.messages[2], "MISSING_ENUM_SYMBOLS"));

@@ -19,12 +19,14 @@ static struct compat_ref *load_refs(const json_t *refs_json, size_t *n)
     *n = json_array_size(refs_json);
     struct compat_ref *refs = calloc(*n ? *n : 1, sizeof *refs);
     assert_non_null(refs);
-    json_array_foreach(refs_json, i, r) {
+    json_array_foreach(refs_json, i, r)
+    {
         enum sr_schema_type type = SR_SCHEMA_AVRO;
         const char *schema = json_string_value(json_object_get(r, "schema"));
         assert_non_null(schema);
         assert_int_equal(sr_schema_type_parse(json_string_value(json_object_get(r, "schemaType")), &type), 0);
-        refs[i] = (struct compat_ref){json_string_value(json_object_get(r, "name")), type, schema, strlen(schema)};
+        refs[i] =
+            (struct compat_ref){json_string_value(json_object_get(r, "name")), type, schema, strlen(schema)};
     }
     return refs;
 }
@@ -59,11 +61,13 @@ static int run_case(const json_t *c)
     assert_non_null(prev);
     assert_int_equal(compat_level_parse(json_string_value(json_object_get(c, "level")), &level), 0);
     for (size_t i = 0; i < nprev; i++) {
-        prev[i] = parse_case_schema(id, json_string_value(json_array_get(prev_json, i)), json_array_get(prev_refs, i));
+        prev[i] = parse_case_schema(id, json_string_value(json_array_get(prev_json, i)),
+                                    json_array_get(prev_refs, i));
         if (!prev[i])
             goto out;
     }
-    cand = parse_case_schema(id, json_string_value(json_object_get(c, "new")), json_object_get(c, "references"));
+    cand =
+        parse_case_schema(id, json_string_value(json_object_get(c, "new")), json_object_get(c, "references"));
     if (!cand)
         goto out;
     if (compat_check(level, cand, (const struct compat_schema *const *)prev, nprev, &res, &err) < 0) {
@@ -71,8 +75,8 @@ static int run_case(const json_t *c)
         goto out;
     }
     if (res.compatible != expected) {
-        printf("FAIL %s [%s] expected %d got %d: %s\n", id, compat_level_name(level), expected, res.compatible,
-               res.count ? res.messages[0] : "");
+        printf("FAIL %s [%s] expected %d got %d: %s\n", id, compat_level_name(level), expected,
+               res.compatible, res.count ? res.messages[0] : "");
         goto out;
     }
     /* An incompatible answer always explains itself and names the failing version. */

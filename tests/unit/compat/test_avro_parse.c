@@ -10,7 +10,8 @@
 static void test_parse_accepts_every_primitive(void **state)
 {
     (void)state;
-    static const char *const prims[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+    static const char *const prims[] = {"null",  "boolean", "int",   "long",
+                                        "float", "double",  "bytes", "string"};
     char buf[64];
     for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++) {
         snprintf(buf, sizeof buf, "\"%s\"", prims[i]);
@@ -24,19 +25,23 @@ static void test_parse_accepts_complex_types(void **state)
 {
     (void)state;
     compat_schema_free(avro_ok("{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"));
-    compat_schema_free(avro_ok("{\"type\":\"error\",\"name\":\"Oops\",\"fields\":[{\"name\":\"m\",\"type\":\"string\"}]}"));
-    compat_schema_free(avro_ok("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"default\":\"B\"}"));
+    compat_schema_free(
+        avro_ok("{\"type\":\"error\",\"name\":\"Oops\",\"fields\":[{\"name\":\"m\",\"type\":\"string\"}]}"));
+    compat_schema_free(
+        avro_ok("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"default\":\"B\"}"));
     compat_schema_free(avro_ok("{\"type\":\"fixed\",\"name\":\"F\",\"size\":0}"));
     compat_schema_free(avro_ok("{\"type\":\"array\",\"items\":{\"type\":\"map\",\"values\":\"int\"}}"));
-    compat_schema_free(avro_ok("[\"null\",\"int\",{\"type\":\"array\",\"items\":\"int\"},{\"type\":\"map\",\"values\":\"int\"}]"));
+    compat_schema_free(avro_ok(
+        "[\"null\",\"int\",{\"type\":\"array\",\"items\":\"int\"},{\"type\":\"map\",\"values\":\"int\"}]"));
     compat_schema_free(avro_ok("[]"));
 }
 
 static void test_parse_accepts_recursive_record(void **state)
 {
     (void)state;
-    compat_schema_free(avro_ok("{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"int\"},"
-                               "{\"name\":\"next\",\"type\":[\"null\",\"Node\"],\"default\":null}]}"));
+    compat_schema_free(
+        avro_ok("{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"int\"},"
+                "{\"name\":\"next\",\"type\":[\"null\",\"Node\"],\"default\":null}]}"));
 }
 
 static void test_parse_resolves_names_through_namespaces(void **state)
@@ -44,18 +49,21 @@ static void test_parse_resolves_names_through_namespaces(void **state)
     (void)state;
     /* Inner inherits a.b; "Inner" resolves in the enclosing namespace, "a.b.Inner" fully,
      * and a dotted name carries its own namespace. */
-    compat_schema_free(avro_ok("{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a.b\",\"fields\":["
-                               "{\"name\":\"x\",\"type\":{\"type\":\"record\",\"name\":\"Inner\",\"fields\":[]}},"
-                               "{\"name\":\"y\",\"type\":\"Inner\"},{\"name\":\"z\",\"type\":\"a.b.Inner\"},"
-                               "{\"name\":\"w\",\"type\":{\"type\":\"enum\",\"name\":\"c.E\",\"symbols\":[\"S\"]}},"
-                               "{\"name\":\"v\",\"type\":\"c.E\"}]}"));
+    compat_schema_free(
+        avro_ok("{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a.b\",\"fields\":["
+                "{\"name\":\"x\",\"type\":{\"type\":\"record\",\"name\":\"Inner\",\"fields\":[]}},"
+                "{\"name\":\"y\",\"type\":\"Inner\"},{\"name\":\"z\",\"type\":\"a.b.Inner\"},"
+                "{\"name\":\"w\",\"type\":{\"type\":\"enum\",\"name\":\"c.E\",\"symbols\":[\"S\"]}},"
+                "{\"name\":\"v\",\"type\":\"c.E\"}]}"));
     /* A type in the null namespace is still found from inside a namespace. */
-    compat_schema_free(avro_ok("{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
-                               "{\"name\":\"x\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"namespace\":\"\",\"size\":2}},"
-                               "{\"name\":\"y\",\"type\":\"F\"}]}"));
+    compat_schema_free(
+        avro_ok("{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"fields\":["
+                "{\"name\":\"x\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"namespace\":\"\",\"size\":2}},"
+                "{\"name\":\"y\",\"type\":\"F\"}]}"));
     /* {"type": "Name"} refers to a defined type. */
     compat_schema_free(avro_ok("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":"
-                               "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\"]}},{\"name\":\"b\",\"type\":{\"type\":\"E\"}}]}"));
+                               "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\"]}},{\"name\":\"b\","
+                               "\"type\":{\"type\":\"E\"}}]}"));
     avro_invalid("{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a.b\",\"fields\":["
                  "{\"name\":\"w\",\"type\":{\"type\":\"enum\",\"name\":\"c.E\",\"symbols\":[\"S\"]}},"
                  "{\"name\":\"v\",\"type\":\"E\"}]}",
@@ -77,7 +85,8 @@ static void test_parse_rejects_unknown_and_unresolved_types(void **state)
     avro_invalid("\"strin\"", "Undefined name");
     avro_invalid("{\"type\":\"integer\"}", "Undefined name");
     avro_invalid("{\"nottype\":\"int\"}", "No type");
-    avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"Missing\"}]}", "Missing");
+    avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"Missing\"}]}",
+                 "Missing");
     avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\"}]}", "No field type");
     avro_invalid("{\"type\":\"array\"}", "items");
     avro_invalid("{\"type\":\"map\"}", "values");
@@ -103,7 +112,8 @@ static void test_parse_rejects_bad_names(void **state)
     avro_invalid("{\"type\":\"record\",\"name\":\"\",\"fields\":[]}", "Illegal name");
     avro_invalid("{\"type\":\"record\",\"name\":\"a.b.1R\",\"fields\":[]}", "Illegal name");
     /* Like Java, only the simple name is checked: this namespace is accepted. */
-    compat_schema_free(avro_ok("{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"com.my-company\",\"fields\":[]}"));
+    compat_schema_free(
+        avro_ok("{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"com.my-company\",\"fields\":[]}"));
     avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"my field\",\"type\":\"int\"}]}",
                  "Illegal field name");
     avro_invalid("{\"type\":\"record\",\"fields\":[]}", "No name");
@@ -130,10 +140,13 @@ static void test_parse_rejects_bad_unions(void **state)
     (void)state;
     avro_invalid("[\"null\",[\"int\"]]", "immediately contain");
     avro_invalid("[\"int\",\"int\"]", "Duplicate in union");
-    avro_invalid("[{\"type\":\"array\",\"items\":\"int\"},{\"type\":\"array\",\"items\":\"long\"}]", "Duplicate in union");
-    avro_invalid("[{\"type\":\"map\",\"values\":\"int\"},{\"type\":\"map\",\"values\":\"long\"}]", "Duplicate in union");
+    avro_invalid("[{\"type\":\"array\",\"items\":\"int\"},{\"type\":\"array\",\"items\":\"long\"}]",
+                 "Duplicate in union");
+    avro_invalid("[{\"type\":\"map\",\"values\":\"int\"},{\"type\":\"map\",\"values\":\"long\"}]",
+                 "Duplicate in union");
     /* Two distinct named types of the same kind are fine. */
-    compat_schema_free(avro_ok("[{\"type\":\"fixed\",\"name\":\"A\",\"size\":1},{\"type\":\"fixed\",\"name\":\"B\",\"size\":1}]"));
+    compat_schema_free(avro_ok(
+        "[{\"type\":\"fixed\",\"name\":\"A\",\"size\":1},{\"type\":\"fixed\",\"name\":\"B\",\"size\":1}]"));
 }
 
 static void test_parse_rejects_bad_attributes(void **state)
@@ -141,14 +154,16 @@ static void test_parse_rejects_bad_attributes(void **state)
     (void)state;
     avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"aliases\":\"x\",\"fields\":[]}", "aliases");
     avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"aliases\":[1],\"fields\":[]}", "alias");
-    avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\",\"order\":\"up\"}]}",
+    avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\",\"order\":"
+                 "\"up\"}]}",
                  "order");
     avro_invalid("{\"type\":\"record\",\"name\":\"R\",\"fields\":[\"a\"]}", "No field name");
 }
 
 static const char *default_case(char *buf, size_t size, const char *type, const char *def)
 {
-    snprintf(buf, size, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":%s,\"default\":%s}]}",
+    snprintf(buf, size,
+             "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":%s,\"default\":%s}]}",
              type, def);
     return buf;
 }
@@ -205,7 +220,8 @@ static void test_parse_rejects_mismatched_defaults(void **state)
         {"[\"null\",\"int\"]", "3"},
         {"[\"int\",\"null\"]", "null"},
         {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}", "{}"},
-        {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}", "{\"a\":\"x\"}"},
+        {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}",
+         "{\"a\":\"x\"}"},
     };
     char buf[512];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -215,11 +231,13 @@ static void test_parse_rejects_mismatched_defaults(void **state)
 static void test_parse_lenient_skips_default_validation(void **state)
 {
     (void)state;
-    const char *text = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":\"int\",\"default\":\"x\"}]}";
+    const char *text = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":\"int\","
+                       "\"default\":\"x\"}]}";
     avro_invalid(text, "Invalid default");
     struct compat_schema *s = avro_ok_flags(text, COMPAT_PARSE_LENIENT);
     assert_string_equal(compat_schema_canonical(s, NULL),
-                        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":\"int\",\"default\":\"x\"}]}");
+                        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":\"int\","
+                        "\"default\":\"x\"}]}");
     compat_schema_free(s);
 }
 
@@ -287,16 +305,18 @@ static void test_parse_references_define_named_types(void **state)
     (void)state;
     const char *addr = "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.acme\",\"fields\":"
                        "[{\"name\":\"street\",\"type\":\"string\"}]}";
-    const char *order = "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":"
-                        "[{\"name\":\"ship\",\"type\":\"Address\"},{\"name\":\"bill\",\"type\":\"com.acme.Address\"}]}";
+    const char *order =
+        "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":"
+        "[{\"name\":\"ship\",\"type\":\"Address\"},{\"name\":\"bill\",\"type\":\"com.acme.Address\"}]}";
     struct compat_ref ref = {"com.acme.Address", SR_SCHEMA_AVRO, addr, strlen(addr)};
     struct sr_error err = {0};
     struct compat_schema *s = compat_schema_parse(SR_SCHEMA_AVRO, order, strlen(order), &ref, 1, 0, &err);
     assert_non_null(s);
     /* The referenced type is known, so it is printed by name. */
-    assert_string_equal(compat_schema_canonical(s, NULL),
-                        "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":"
-                        "[{\"name\":\"ship\",\"type\":\"Address\"},{\"name\":\"bill\",\"type\":\"Address\"}]}");
+    assert_string_equal(
+        compat_schema_canonical(s, NULL),
+        "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\",\"fields\":"
+        "[{\"name\":\"ship\",\"type\":\"Address\"},{\"name\":\"bill\",\"type\":\"Address\"}]}");
     compat_schema_free(s);
     /* Without the reference the name is unknown. */
     avro_invalid(order, "Undefined name");
@@ -357,12 +377,16 @@ static void test_parse_survives_mutated_input_and_canonical_is_a_fixed_point(voi
     (void)state;
     static const char *const seeds[] = {
         "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"a.b\",\"doc\":\"d\",\"fields\":["
-        "{\"name\":\"i\",\"type\":\"int\",\"default\":1},{\"name\":\"u\",\"type\":[\"null\",\"R\"],\"default\":null},"
-        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"default\":\"A\"}},"
+        "{\"name\":\"i\",\"type\":\"int\",\"default\":1},{\"name\":\"u\",\"type\":[\"null\",\"R\"],"
+        "\"default\":null},"
+        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"default\":"
+        "\"A\"}},"
         "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"c.F\",\"size\":2},\"aliases\":[\"g\"]},"
         "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"array\",\"items\":\"double\"}},"
-        "\"default\":{\"k\":[1.5,2]}},{\"name\":\"t\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}]}",
-        "[\"null\",{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"n\",\"type\":[\"null\",\"N\"]}]},\"string\"]",
+        "\"default\":{\"k\":[1.5,2]}},{\"name\":\"t\",\"type\":{\"type\":\"long\",\"logicalType\":"
+        "\"timestamp-millis\"}}]}",
+        "[\"null\",{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"n\",\"type\":[\"null\",\"N\"]}"
+        "]},\"string\"]",
     };
     static const char alphabet[] = "{}[]\":,.0123456789-eE nulltrueabcdfghimnoprstuvxyz\\";
     uint64_t rnd = 0x9e3779b97f4a7c15ull;
@@ -415,11 +439,12 @@ static void test_parse_survives_mutated_input_and_canonical_is_a_fixed_point(voi
                 fail_msg("%s cannot read itself: %s", canon, res.messages[0]);
             compat_result_free(&res);
             /* The normalized text is a fixed point too. */
-            struct compat_schema *norm = compat_schema_parse(SR_SCHEMA_AVRO, buf, len, NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
+            struct compat_schema *norm =
+                compat_schema_parse(SR_SCHEMA_AVRO, buf, len, NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
             assert_non_null(norm);
             const char *ntext = compat_schema_canonical(norm, NULL);
-            struct compat_schema *norm2 =
-                compat_schema_parse(SR_SCHEMA_AVRO, ntext, strlen(ntext), NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
+            struct compat_schema *norm2 = compat_schema_parse(SR_SCHEMA_AVRO, ntext, strlen(ntext), NULL, 0,
+                                                              COMPAT_PARSE_NORMALIZE, &err);
             if (!norm2)
                 fail_msg("normalized text %s does not parse: %s", ntext, err.message);
             assert_string_equal(compat_schema_canonical(norm2, NULL), ntext);

@@ -8,8 +8,9 @@
 static void test_level_names_round_trip_case_insensitively(void **state)
 {
     (void)state;
-    static const char *const names[] = {"NONE",    "BACKWARD",           "BACKWARD_TRANSITIVE", "FORWARD",
-                                        "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"};
+    static const char *const names[] = {"NONE",           "BACKWARD",           "BACKWARD_TRANSITIVE",
+                                        "FORWARD",        "FORWARD_TRANSITIVE", "FULL",
+                                        "FULL_TRANSITIVE"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         enum compat_level level;
         assert_int_equal(compat_level_parse(names[i], &level), 0);
@@ -61,11 +62,13 @@ static void test_avro_is_supported_and_parse_dispatches(void **state)
 /* Schemas of one record R evolving: v1 {a}, v2 {a, b default}, v3 {a, b default, c default};
  * "nob" is {a, b} with b lacking a default. */
 #define V1 "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}"
-#define V2                                                                                                             \
-    "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":"    \
+#define V2                                                                                                   \
+    "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\","     \
+    "\"type\":"                                                                                              \
     "\"int\",\"default\":0}]}"
-#define NOB                                                                                                            \
-    "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"int\"}]}"
+#define NOB                                                                                                  \
+    "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\","     \
+    "\"type\":\"int\"}]}"
 #define STR "\"string\""
 
 struct check {
@@ -74,7 +77,8 @@ struct check {
     size_t count;
 };
 
-static struct check run(enum compat_level level, const char *cand_text, const char *const *prev_text, size_t n)
+static struct check run(enum compat_level level, const char *cand_text, const char *const *prev_text,
+                        size_t n)
 {
     struct compat_schema *cand = avro_ok(cand_text);
     struct compat_schema *prev[4];
