@@ -15,7 +15,9 @@ struct compat_type_ops {
     void *(*parse)(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs, unsigned flags,
                    struct sr_buf *canonical, struct sr_error *err);
     void (*free_impl)(void *impl);
-    /* Same contract as compat_can_read(), both schemas of this type. */
+    /* Same contract as compat_can_read(), both schemas of this type. Messages call the
+     * reader "the new schema" and the writer "the old schema" (Confluent's BACKWARD wording);
+     * for FORWARD checks compat.c swaps those two phrases, as Confluent does. */
     int (*can_read)(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err);
     /* Same contract as compat_schema_format(); may be NULL (no formats). */
     char *(*format)(const void *impl, const char *format, size_t *len, struct sr_error *err);
