@@ -77,9 +77,11 @@ void avro_print_string(struct sr_buf *out, const char *s)
 
 void avro_print_double(struct sr_buf *out, double d)
 {
-    /* Java's Double.toString(): the shortest digits that read back as d; plain notation
-     * with at least one fractional digit for 1e-3 <= |d| < 1e7, else d.dddE<exp>.
-     * Jackson quotes the non-finite values (QUOTE_NON_NUMERIC_NUMBERS is on by default). */
+    /* Java's Double.toString() as specified since JDK 19: the shortest digits that read back
+     * as d; plain notation with at least one fractional digit for 1e-3 <= |d| < 1e7, else
+     * d.dddE<exp>. (JDK 17's older algorithm occasionally printed one digit more; that is
+     * not reproduced.) Jackson quotes the non-finite values (QUOTE_NON_NUMERIC_NUMBERS is
+     * on by default). */
     char buf[40], digits[24];
     int prec, exp10, nd = 0;
     if (isnan(d)) {
@@ -94,7 +96,9 @@ void avro_print_double(struct sr_buf *out, double d)
         sr_buf_puts(out, signbit(d) ? "-0.0" : "0.0");
         return;
     }
-    for (prec = 0; prec < 17; prec++) {
+    /* At least two significant digits: when one digit would do, Java (JDK 19+) prints the
+     * two-digit decimal closest to d, e.g. 4.9E-324 rather than 5.0E-324. */
+    for (prec = 1; prec < 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec, d);
         if (strtod(buf, NULL) == d)
             break;

@@ -328,6 +328,9 @@ static void test_canon_formats_doubles_like_java(void **state)
     double_is(1.7976931348623157e308, "1.7976931348623157E308");
     double_is(0.30000000000000004, "0.30000000000000004");
     double_is(-0.0, "-0.0");
+    double_is(4.9e-324, "4.9E-324");
+    double_is(1e23, "1.0E23");
+    double_is(2e-3, "0.002");
 }
 
 int main(void)
