@@ -21,13 +21,13 @@
  * aborts), so memory always equals the committed database.
  *
  * Borrowed pointers: readers get pointers into the live structures. A reader holds the read
- * lock, so no apply runs while it looks. Arrays a reader may hold (listings, version lists,
- * buckets) are therefore never modified in place: every change builds a new array
- * (copy-on-write) and retires the old one, and every unlinked object is retired too. Retired
- * memory is freed in store_write_end(): it became unreachable under the write lock, so no
- * reader that starts later can find it, every reader from before the apply has finished, and
- * only the writer itself (whose pointers the header keeps valid until store_write_end()) may
- * still hold it.
+ * lock, so no apply runs while it looks, and anything unlinked under the write lock can be
+ * reached by no later reader. The one party that keeps pointers across an apply is the
+ * writer itself (the header keeps them valid until store_write_end()). Hence: unlinked
+ * objects are retired and freed in store_write_end(); small arrays (version lists,
+ * buckets) are replaced by copies, never edited in place; the big name listings are
+ * edited in place unless the writer fetched them in this write section, in which case
+ * the first change copies them (struct name_list).
  *
  * The rwlock prefers writers so that a steady stream of readers cannot starve the apply;
  * the price is that a thread must not nest store_read_begin() calls. */
@@ -38,6 +38,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,24 @@ struct kv {
     char scope[];
 };
 
+/* A sorted listing of names handed out whole. It is changed in place (no reader can look
+ * during an apply), except when the writer itself got the array in its current write
+ * section: then the change goes to a copy and the old array waits for store_write_end().
+ * So a bulk operation (say, hard-deleting thousands of subjects in one write section)
+ * copies a 100k-entry listing at most once, not once per subject. */
+struct name_list {
+    const char **items;
+    size_t n;
+    size_t cap;
+    bool lent; /* returned to the writer in the current write section */
+};
+
+/* A version; pub must stay first. doomed marks it during a batch removal. */
+struct sversion {
+    struct store_version pub;
+    bool doomed;
+};
+
 struct grave {
     void (*fn)(void *);
     void *p;
@@ -207,7 +226,7 @@ struct store {
     sqlite3_stmt *stmts[ST_COUNT];
     pthread_rwlock_t rw;
     pthread_mutex_t wmu;
-    bool in_write;
+    atomic_uintptr_t writer; /* the thread inside store_write_begin()..end(), or 0 */
     uint64_t seed;
     struct store_map contexts;  /* name -> struct context (never freed before close) */
     struct store_map subjects;  /* name -> struct ssubject */
@@ -215,12 +234,9 @@ struct store {
     struct store_map referrers; /* (subject, version) -> struct rbucket */
     struct store_map config;    /* scope -> struct kv */
     struct store_map modes;     /* scope -> struct kv */
-    const char *const *subject_list;
-    size_t nsubject_list;
-    const char *const *context_list; /* known contexts */
-    size_t ncontext_list;
-    const char *const *mode_list;
-    size_t nmode_list;
+    struct name_list subject_list;
+    struct name_list context_list; /* known contexts */
+    struct name_list mode_list;
     struct grave *graves; /* retired memory, freed in store_write_end() */
     size_t ngraves;
     size_t cap_graves;
@@ -244,9 +260,21 @@ static const char *const empty_strings[1] = {NULL};
 static const struct store_version *const empty_versions[1] = {NULL};
 static const struct store_schema *const empty_schemas[1] = {NULL};
 
+static uintptr_t self_id(void)
+{
+    return (uintptr_t)pthread_self();
+}
+
+/* True on the thread inside store_write_begin()..end(). Other threads only ever see 0 or
+ * another thread's id there, so a relaxed load is enough. */
+static bool is_writer(struct store *st)
+{
+    return atomic_load_explicit(&st->writer, memory_order_relaxed) == self_id();
+}
+
 static void retire(struct store *st, void (*fn)(void *), void *p)
 {
-    assert(st->in_write);
+    assert(is_writer(st));
     if (!p)
         return;
     if (st->ngraves == st->cap_graves) {
@@ -360,6 +388,66 @@ static size_t lower_bound(const void *arr, size_t n, size_t elsz, bsearch_cmp cm
 static int cmp_str_elem(const void *elem, const void *key)
 {
     return strcmp(*(const char *const *)elem, key);
+}
+
+/* Makes l->items safe to change in place and able to hold need entries. */
+static void list_make_private(struct store *st, struct name_list *l, size_t need)
+{
+    if (l->lent) {
+        size_t cap = need + need / 2 + 8;
+        const char **a = sr_xmalloc(cap * sizeof *a);
+        if (l->n)
+            memcpy(a, l->items, l->n * sizeof *a);
+        retire(st, free, (void *)l->items);
+        l->items = a;
+        l->cap = cap;
+        l->lent = false;
+    } else if (need > l->cap) {
+        l->cap = need + need / 2 + 8;
+        l->items = sr_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+}
+
+/* Adds name (borrowed: it must live as long as its entry) in sorted position. */
+static void list_insert(struct store *st, struct name_list *l, const char *name)
+{
+    bool found;
+    size_t pos = lower_bound(l->items, l->n, sizeof *l->items, cmp_str_elem, name, &found);
+    if (found)
+        return;
+    list_make_private(st, l, l->n + 1);
+    memmove(l->items + pos + 1, l->items + pos, (l->n - pos) * sizeof *l->items);
+    l->items[pos] = name;
+    l->n++;
+}
+
+static void list_remove(struct store *st, struct name_list *l, const char *name)
+{
+    bool found;
+    size_t pos = lower_bound(l->items, l->n, sizeof *l->items, cmp_str_elem, name, &found);
+    if (!found)
+        return;
+    list_make_private(st, l, l->n);
+    memmove(l->items + pos, l->items + pos + 1, (l->n - pos - 1) * sizeof *l->items);
+    l->n--;
+}
+
+/* Load-time append; the loader sorts once at the end. */
+static void list_append(struct name_list *l, const char *name)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->items = sr_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = name;
+}
+
+static size_t list_get(struct store *st, struct name_list *l, const char *const **out)
+{
+    if (is_writer(st))
+        l->lent = true;
+    *out = l->n ? (const char *const *)l->items : empty_strings;
+    return l->n;
 }
 
 struct schema_pos {
@@ -715,16 +803,10 @@ static void context_set_known(struct store *st, struct context *c, bool known)
 {
     if (c->known == known)
         return;
-    bool found;
-    size_t pos =
-        lower_bound(st->context_list, st->ncontext_list, sizeof(char *), cmp_str_elem, c->name, &found);
-    if (known) {
-        const char *name = c->name;
-        st->context_list =
-            cow_insert(st, st->context_list, st->ncontext_list++, pos, &name, sizeof name, NULL);
-    } else if (found) {
-        st->context_list = cow_remove(st, st->context_list, st->ncontext_list--, pos, sizeof(char *), NULL);
-    }
+    if (known)
+        list_insert(st, &st->context_list, c->name);
+    else
+        list_remove(st, &st->context_list, c->name);
     c->known = known;
 }
 
@@ -822,11 +904,7 @@ static struct ssubject *subject_get_or_add(struct store *st, const char *name, s
     subj->name_len = len;
     subj->ctx = ctx;
     store_map_insert(&st->subjects, hash_str(st, subj->name, len), subj);
-    bool found;
-    size_t pos =
-        lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
-    const char *n = subj->name;
-    st->subject_list = cow_insert(st, st->subject_list, st->nsubject_list++, pos, &n, sizeof n, NULL);
+    list_insert(st, &st->subject_list, subj->name);
     ctx->nsubjects++;
     return subj;
 }
@@ -839,28 +917,16 @@ static void kv_remove(struct store *st, struct store_map *m, const char *scope)
         retire(st, kv_free, e);
 }
 
-static void mode_list_remove(struct store *st, const char *scope)
-{
-    bool found;
-    size_t pos = lower_bound(st->mode_list, st->nmode_list, sizeof(char *), cmp_str_elem, scope, &found);
-    if (found)
-        st->mode_list = cow_remove(st, st->mode_list, st->nmode_list--, pos, sizeof(char *), NULL);
-}
-
 /* Removes a subject that has no version left, with its config and mode. */
 static void subject_unlink(struct store *st, struct ssubject *subj)
 {
     assert(subj->n == 0);
-    bool found;
-    size_t pos =
-        lower_bound(st->subject_list, st->nsubject_list, sizeof(char *), cmp_str_elem, subj->name, &found);
-    if (found)
-        st->subject_list = cow_remove(st, st->subject_list, st->nsubject_list--, pos, sizeof(char *), NULL);
+    list_remove(st, &st->subject_list, subj->name);
     struct str_key k = {subj->name, subj->name_len};
     store_map_remove(&st->subjects, hash_str(st, k.s, k.len), eq_subject, &k);
     subj->ctx->nsubjects--;
     kv_remove(st, &st->config, subj->name);
-    mode_list_remove(st, subj->name);
+    list_remove(st, &st->mode_list, subj->name);
     kv_remove(st, &st->modes, subj->name);
     retire(st, subject_free, subj);
 }
@@ -877,22 +943,26 @@ static void version_link(struct store *st, struct ssubject *subj, struct store_v
     s->pub.versions = cow_insert(st, s->pub.versions, s->pub.nversions++, pos, &v, sizeof v, &s->one);
 }
 
-/* Removes one version; its schema goes too when left without versions. */
-static void version_unlink(struct store *st, struct ssubject *subj, const struct store_version *v)
+/* Returns arr without its doomed versions (a new array, the inline slot, or NULL when none
+ * is left) and updates *n; the old array is retired. */
+static const struct store_version *const *filter_doomed(struct store *st,
+                                                        const struct store_version *const *arr, size_t *n,
+                                                        const struct store_version **slot)
 {
-    struct sschema *s = (struct sschema *)v->schema;
-    bool found;
-    size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
-    if (found)
-        subj->vers = cow_remove(st, subj->vers, subj->n--, pos, sizeof *subj->vers, &subj->one);
-    struct version_pos k = {v->subject, v->version};
-    pos = lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
-    if (found)
-        s->pub.versions =
-            cow_remove(st, s->pub.versions, s->pub.nversions--, pos, sizeof *s->pub.versions, &s->one);
-    retire(st, free, (void *)v);
-    if (s->pub.nversions == 0)
-        schema_unlink(st, s);
+    size_t keep = 0;
+    for (size_t i = 0; i < *n; i++)
+        keep += !((const struct sversion *)arr[i])->doomed;
+    if (keep == *n)
+        return arr;
+    /* keep < *n, so a kept single entry never comes from the slot itself. */
+    const struct store_version **na = keep == 0 ? NULL : keep == 1 ? slot : sr_xmalloc(keep * sizeof *na);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (!((const struct sversion *)arr[i])->doomed)
+            na[k++] = arr[i];
+    retire_array(st, arr, slot);
+    *n = keep;
+    return na;
 }
 
 /* ---- removal planning (before the transaction; memory untouched) ---- */
@@ -973,11 +1043,27 @@ static int sql_removal(struct store *st, const struct ssubject *subj, const stru
     return 0;
 }
 
+/* Applies a planned removal in one pass: every affected array is rebuilt once, so removing
+ * n versions costs O(n + array sizes), not O(n * array size). */
 static void apply_removal(struct store *st, struct ssubject *subj, const struct removal *r)
 {
+    if (!subj || r->n == 0)
+        return;
     for (size_t i = 0; i < r->n; i++)
-        version_unlink(st, subj, r->vers[i]);
-    if (subj && subj->n == 0)
+        ((struct sversion *)r->vers[i])->doomed = true;
+    subj->vers = filter_doomed(st, subj->vers, &subj->n, &subj->one);
+    /* r->vers is grouped by schema. */
+    for (size_t i = 0; i < r->n;) {
+        struct sschema *s = (struct sschema *)r->vers[i]->schema;
+        while (i < r->n && r->vers[i]->schema == &s->pub)
+            i++;
+        s->pub.versions = filter_doomed(st, s->pub.versions, &s->pub.nversions, &s->one);
+        if (s->pub.nversions == 0)
+            schema_unlink(st, s);
+    }
+    for (size_t i = 0; i < r->n; i++)
+        retire(st, free, (void *)r->vers[i]);
+    if (subj->n == 0)
         subject_unlink(st, subj);
 }
 
@@ -1067,8 +1153,7 @@ static int load_contexts(struct store *st, struct sr_error *err)
         struct context *c = context_new(name, sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2) != 0);
         store_map_insert(&st->contexts, hash_str(st, c->name, c->name_len), c);
         if (c->known) {
-            const char *n = c->name;
-            st->context_list = append_grow(st->context_list, st->ncontext_list++, &n, sizeof n, NULL);
+            list_append(&st->context_list, c->name);
         }
     }
     if (rc != SQLITE_DONE)
@@ -1197,10 +1282,10 @@ static int load_versions(struct store *st, struct sr_error *err)
             subj->ctx = ctx;
             ctx->nsubjects++;
             store_map_insert(&st->subjects, hash_str(st, subj->name, len), subj);
-            const char *n = subj->name;
-            st->subject_list = append_grow(st->subject_list, st->nsubject_list++, &n, sizeof n, NULL);
+            list_append(&st->subject_list, subj->name);
         }
-        struct store_version *v = sr_xcalloc(1, sizeof *v);
+        struct sversion *sv = sr_xcalloc(1, sizeof *sv);
+        struct store_version *v = &sv->pub;
         v->subject = subj->name;
         v->version = sqlite3_column_int(s, 1);
         v->deleted = sqlite3_column_int(s, 4) != 0;
@@ -1229,8 +1314,7 @@ static int load_kv(struct store *st, enum store_stmt which, struct store_map *m,
         struct kv *e = kv_new(scope, value);
         store_map_insert(m, hash_str(st, e->scope, e->scope_len), e);
         if (list_modes) {
-            const char *n = e->scope;
-            st->mode_list = append_grow(st->mode_list, st->nmode_list++, &n, sizeof n, NULL);
+            list_append(&st->mode_list, e->scope);
         }
     }
     if (rc != SQLITE_DONE)
@@ -1303,10 +1387,10 @@ static void sort_referrers(struct store *st)
     }
 }
 
-static void sort_names(const char *const *names, size_t n)
+static void sort_names(struct name_list *l)
 {
-    if (n > 1) /* an empty list is NULL, which qsort must not see */
-        qsort((void *)names, n, sizeof *names, qsort_str);
+    if (l->n > 1) /* an empty list is NULL, which qsort must not see */
+        qsort(l->items, l->n, sizeof *l->items, qsort_str);
 }
 
 static int load_all(struct store *st, struct sr_error *err)
@@ -1319,9 +1403,9 @@ static int load_all(struct store *st, struct sr_error *err)
     sort_referrers(st);
     /* SQLite's BINARY collation is memcmp, i.e. the bytewise order the header promises,
      * but the listings are sorted here anyway so that no collation detail can leak in. */
-    sort_names(st->subject_list, st->nsubject_list);
-    sort_names(st->context_list, st->ncontext_list);
-    sort_names(st->mode_list, st->nmode_list);
+    sort_names(&st->subject_list);
+    sort_names(&st->context_list);
+    sort_names(&st->mode_list);
     return 0;
 }
 
@@ -1477,9 +1561,9 @@ void store_close(struct store *st)
     store_map_free(&st->referrers);
     store_map_free(&st->config);
     store_map_free(&st->modes);
-    free((void *)st->subject_list);
-    free((void *)st->context_list);
-    free((void *)st->mode_list);
+    free(st->subject_list.items);
+    free(st->context_list.items);
+    free(st->mode_list.items);
     pthread_rwlock_destroy(&st->rw);
     pthread_mutex_destroy(&st->wmu);
     free(st);
@@ -1500,13 +1584,17 @@ void store_read_end(struct store *st)
 void store_write_begin(struct store *st)
 {
     pthread_mutex_lock(&st->wmu);
-    st->in_write = true;
+    atomic_store_explicit(&st->writer, self_id(), memory_order_relaxed);
 }
 
 void store_write_end(struct store *st)
 {
     bury_all(st);
-    st->in_write = false;
+    /* The writer holds no borrowed pointer any more. */
+    st->subject_list.lent = false;
+    st->context_list.lent = false;
+    st->mode_list.lent = false;
+    atomic_store_explicit(&st->writer, 0, memory_order_relaxed);
     pthread_mutex_unlock(&st->wmu);
 }
 
@@ -1554,8 +1642,7 @@ size_t store_subject_versions(struct store *st, const char *subject, const struc
 
 size_t store_subjects(struct store *st, const char *const **out)
 {
-    *out = st->nsubject_list ? st->subject_list : empty_strings;
-    return st->nsubject_list;
+    return list_get(st, &st->subject_list, out);
 }
 
 const char *store_subject_context(struct store *st, const char *subject)
@@ -1574,8 +1661,7 @@ size_t store_referrers(struct store *st, const char *subject, int32_t version,
 
 size_t store_contexts(struct store *st, const char *const **out)
 {
-    *out = st->ncontext_list ? st->context_list : empty_strings;
-    return st->ncontext_list;
+    return list_get(st, &st->context_list, out);
 }
 
 const char *store_config_get(struct store *st, const char *scope)
@@ -1592,8 +1678,7 @@ const char *store_mode_get(struct store *st, const char *scope)
 
 size_t store_mode_scopes(struct store *st, const char *const **out)
 {
-    *out = st->nmode_list ? st->mode_list : empty_strings;
-    return st->nmode_list;
+    return list_get(st, &st->mode_list, out);
 }
 
 /* ---- writes ---- */
@@ -1629,7 +1714,7 @@ static int sql_insert_schema(struct store *st, const struct store_new_version *n
 int store_register(struct store *st, const struct store_new_version *nv, int64_t *id_out,
                    struct sr_error *err)
 {
-    assert(st->in_write);
+    assert(is_writer(st));
     struct removal purge = {0};
     int ret = -1;
 
@@ -1693,7 +1778,8 @@ int store_register(struct store *st, const struct store_new_version *nv, int64_t
         schema_link(st, sc);
     }
     subj = subject_get_or_add(st, nv->subject, ctx);
-    struct store_version *v = sr_xcalloc(1, sizeof *v);
+    struct sversion *sv = sr_xcalloc(1, sizeof *sv);
+    struct store_version *v = &sv->pub;
     v->subject = subj->name;
     v->version = nv->version;
     v->ts_ms = nv->ts_ms;
@@ -1716,7 +1802,7 @@ out:
 int store_soft_delete(struct store *st, const char *subject, const int32_t *versions, size_t n,
                       struct sr_error *err)
 {
-    assert(st->in_write);
+    assert(is_writer(st));
     struct ssubject *subj = find_subject(st, subject);
     if (!subj || n == 0)
         return 0;
@@ -1746,7 +1832,7 @@ int store_soft_delete(struct store *st, const char *subject, const int32_t *vers
 int store_hard_delete(struct store *st, const char *subject, const int32_t *versions, size_t n,
                       struct sr_error *err)
 {
-    assert(st->in_write);
+    assert(is_writer(st));
     struct ssubject *subj = find_subject(st, subject);
     struct removal r;
     int ret = -1;
@@ -1776,7 +1862,7 @@ out:
 static int kv_set(struct store *st, struct store_map *m, bool is_mode, const char *scope, const char *value,
                   struct sr_error *err)
 {
-    assert(st->in_write);
+    assert(is_writer(st));
     enum store_stmt which =
         value ? (is_mode ? ST_MODE_SET : ST_CONFIG_SET) : (is_mode ? ST_MODE_DELETE : ST_CONFIG_DELETE);
     if (!scope)
@@ -1802,15 +1888,11 @@ static int kv_set(struct store *st, struct store_map *m, bool is_mode, const cha
     } else if (value) {
         e = kv_new(scope, value);
         store_map_insert(m, hash_str(st, e->scope, e->scope_len), e);
-        if (is_mode) {
-            bool found;
-            const char *n = e->scope;
-            size_t pos = lower_bound(st->mode_list, st->nmode_list, sizeof(char *), cmp_str_elem, n, &found);
-            st->mode_list = cow_insert(st, st->mode_list, st->nmode_list++, pos, &n, sizeof n, NULL);
-        }
+        if (is_mode)
+            list_insert(st, &st->mode_list, e->scope);
     } else if (e) {
         if (is_mode)
-            mode_list_remove(st, scope);
+            list_remove(st, &st->mode_list, e->scope);
         kv_remove(st, m, scope);
     }
     apply_end(st);
@@ -1829,7 +1911,7 @@ int store_mode_set(struct store *st, const char *scope, const char *mode, struct
 
 int store_context_delete(struct store *st, const char *context, struct sr_error *err)
 {
-    assert(st->in_write);
+    assert(is_writer(st));
     struct context *c = find_context(st, context);
     if (!c || !c->known)
         return 0;

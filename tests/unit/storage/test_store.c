@@ -895,6 +895,89 @@ static void test_writer_pointers_stay_valid_until_write_end(void **state)
     store_write_end(f->st);
 }
 
+static int check_consistent(struct store *st);
+
+static void test_bulk_hard_delete_while_iterating_the_listing(void **state)
+{
+    struct fixture *f = *state;
+    char subject[32], text[32];
+    struct sr_error err = {0};
+    store_write_begin(f->st);
+    for (int i = 0; i < 120; i++) {
+        snprintf(subject, sizeof subject, "s%03d", i);
+        snprintf(text, sizeof text, "\"%d\"", i);
+        struct store_new_version nv = nv_make(subject, ".", 1, 0, text);
+        assert_int_equal(store_register(f->st, &nv, NULL, &err), 0);
+    }
+    store_write_end(f->st);
+    /* What api/ does for a context or IMPORT switch: walk the listing, deleting as it goes. */
+    store_write_begin(f->st);
+    const char *const *names;
+    size_t n = store_subjects(f->st, &names);
+    assert_int_equal(n, 120);
+    int32_t v1 = 1;
+    for (size_t i = 0; i < n; i += 2)
+        assert_int_equal(store_hard_delete(f->st, names[i], &v1, 1, &err), 0);
+    /* The walked array never changed under the writer. */
+    for (size_t i = 0; i < n; i++) {
+        snprintf(subject, sizeof subject, "s%03zu", i);
+        assert_string_equal(names[i], subject);
+    }
+    const char *const *now;
+    assert_int_equal(store_subjects(f->st, &now), 60);
+    assert_string_equal(now[0], "s001");
+    store_write_end(f->st);
+    reopen(f);
+    store_read_begin(f->st);
+    assert_int_equal(store_subjects(f->st, &names), 60);
+    assert_string_equal(names[59], "s119");
+    store_read_end(f->st);
+}
+
+static void test_hard_delete_of_many_versions_at_once(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 300 };
+    char text[32];
+    struct sr_error err = {0};
+    int32_t *all = calloc(N, sizeof *all);
+    store_write_begin(f->st);
+    for (int i = 0; i < N; i++) {
+        /* Every third version shares schema id 1 so that schema version lists shrink too. */
+        snprintf(text, sizeof text, "\"%d\"", i % 3 ? i : 0);
+        struct store_new_version nv = nv_make("big", ".", i + 1, i % 3 ? 0 : 1, text);
+        if (i == 0)
+            nv.id = 0;
+        assert_int_equal(store_register(f->st, &nv, NULL, &err), 0);
+        all[i] = i + 1;
+    }
+    store_write_end(f->st);
+    reg(f->st, "other", ".", 1, 1, "\"0\"");
+    store_read_begin(f->st);
+    assert_int_equal(store_schema_by_id(f->st, ".", 1)->nversions, N / 3 + 1);
+    store_read_end(f->st);
+
+    store_write_begin(f->st);
+    /* Keep the first ten versions; remove the rest in one call. */
+    assert_int_equal(store_hard_delete(f->st, "big", all + 10, N - 10, &err), 0);
+    store_write_end(f->st);
+    for (int pass = 0; pass < 2; pass++) {
+        const struct store_version *const *vers;
+        store_read_begin(f->st);
+        assert_int_equal(store_subject_versions(f->st, "big", &vers), 10);
+        assert_int_equal(vers[9]->version, 10);
+        const struct store_schema *s = store_schema_by_id(f->st, ".", 1);
+        /* Versions 1, 4, 7, 10 of "big" plus "other" v1. */
+        assert_int_equal(s->nversions, 5);
+        assert_string_equal(s->versions[4]->subject, "other");
+        assert_null(store_schema_by_id(f->st, ".", store_max_id(f->st, ".")));
+        assert_int_equal(check_consistent(f->st), 0);
+        store_read_end(f->st);
+        reopen(f);
+    }
+    free(all);
+}
+
 /* ---- concurrency ---- */
 
 #define READERS 4
@@ -1080,6 +1163,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_writes_roll_back_and_leave_memory_unchanged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_writer_pointers_stay_valid_until_write_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_hard_delete_while_iterating_the_listing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hard_delete_of_many_versions_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_never_see_a_half_applied_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listing_sorted_through_many_changes, setup, teardown),
     };
