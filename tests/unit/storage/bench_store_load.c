@@ -146,8 +146,9 @@ int main(int argc, char **argv)
     store_read_begin(st);
     size_t nsubj = store_subjects(st, &names);
     store_read_end(st);
-    printf("schemas=%d avg_text=%zu bytes subjects=%zu load=%.3f s rss_added=%.1f MiB (total %.1f MiB) heap_added=%.1f MiB\n", n,
-           text_bytes / (size_t)(n ? n : 1), nsubj, t1 - t0, (double)(after - before) / 1024.0,
+    printf("schemas=%d avg_text=%zu bytes subjects=%zu load=%.3f s rss_added=%.1f MiB (total %.1f MiB) "
+           "heap_added=%.1f MiB\n",
+           n, text_bytes / (size_t)(n ? n : 1), nsubj, t1 - t0, (double)(after - before) / 1024.0,
            (double)after / 1024.0, (double)(heap_after - heap_before) / 1048576.0);
     store_close(st);
     char p[600];
