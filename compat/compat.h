@@ -99,4 +99,41 @@ SR_MUST_CHECK int compat_check(enum compat_level level, const struct compat_sche
                                const struct compat_schema *const *previous, size_t nprevious,
                                struct compat_result *res, struct sr_error *err);
 
+/* JSON Schema instance validation (JSON schemas only): does a JSON value satisfy a parsed
+ * schema? Used for event payloads (CloudEvents data) and any other "is this document valid"
+ * question. Implemented in json.c. */
+struct json_t;
+
+struct compat_json_violation {
+    char *instance_path; /* JSON Pointer into the instance, "" for the whole instance */
+    char *schema_path;   /* JSON Pointer of the failing keyword, from the schema's root */
+    char *message;       /* why it failed */
+};
+
+struct compat_json_result {
+    bool valid;
+    struct compat_json_violation *items; /* owned by the result */
+    size_t count;
+    size_t cap;
+    bool truncated; /* more violations than COMPAT_JSON_MAX_VIOLATIONS; the rest were dropped */
+};
+
+#define COMPAT_JSON_MAX_VIOLATIONS 1000
+
+enum compat_json_validate_flags {
+    COMPAT_JSON_VALIDATE_DEFAULT = 0,
+    /* `format` keywords assert (date-time, email, uuid, ...) instead of only annotating. */
+    COMPAT_JSON_ASSERT_FORMAT = 1 << 0,
+};
+
+void compat_json_result_init(struct compat_json_result *res);
+void compat_json_result_free(struct compat_json_result *res);
+
+/* Validates `instance` (borrowed) against `schema`, which must be of type SR_SCHEMA_JSON.
+ * Fills res (initialised by the caller) with the verdict and every violation. Returns 0 when
+ * decided, or -1 with err set (42201 if the schema is not JSON or cannot be evaluated, e.g.
+ * an evaluation that exceeds the recursion budget). */
+SR_MUST_CHECK int compat_json_validate(const struct compat_schema *schema, const struct json_t *instance,
+                                       unsigned flags, struct compat_json_result *res, struct sr_error *err);
+
 #endif

@@ -9,7 +9,7 @@ SUDO=""
 PACKAGES="build-essential cmake pkg-config git ca-certificates curl
   libevent-dev libavro-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev libsqlite3-dev sqlite3 libjansson-dev
-  libcmocka-dev python3 python3-confluent-kafka python3-avro python3-protobuf
+  libcmocka-dev libpcre2-dev python3 python3-confluent-kafka python3-avro python3-protobuf
   clang libclang-rt-14-dev"
 missing=""
 for p in $PACKAGES; do
