@@ -7,7 +7,6 @@
 #include "avro_internal.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,7 +383,7 @@ static bool valid_default(const struct avro_node *type, const json_t *value, int
     return false;
 }
 
-/* Java converts a string default of a float/double field with Double.valueOf(). Returns a
+/* Java converts a string default of a float/double field with Double.parseDouble(). Returns a
  * new JSON value (a real, or for NaN/Infinity the string Jackson prints for them), or NULL
  * when Java would throw NumberFormatException. */
 static json_t *java_double_default(const char *text)
@@ -412,10 +411,10 @@ static json_t *java_double_default(const char *text)
             s[l - 1] = '\0';
         if (!(p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))) {
             char *end;
-            errno = 0;
             double d = strtod(s, &end);
-            if (*end == '\0' && end != s && isfinite(d))
-                out = json_real(d);
+            /* Out of range reads as Infinity in Java too. */
+            if (*end == '\0' && end != s)
+                out = isinf(d) ? json_string(d < 0 ? "-Infinity" : "Infinity") : json_real(d);
         }
     }
     free(s);
