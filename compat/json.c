@@ -22,8 +22,8 @@ static json_t *load_text(const char *text, size_t len, struct sr_error *err)
     if (!doc && strstr(jerr.text, "too big"))
         doc = json_loadb(text, len, JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr);
     if (!doc) {
-        sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s (line %d, column %d)", jerr.text, jerr.line,
-                     jerr.column);
+        sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s (line %d, column %d)", jerr.text,
+                     jerr.line, jerr.column);
         return NULL;
     }
     if (!json_is_object(doc) && !json_is_boolean(doc)) {
@@ -69,11 +69,16 @@ static void impl_free(void *p)
 static const char *metaschema_for(enum json_draft d)
 {
     switch (d) {
-    case JSON_DRAFT4: return "http://json-schema.org/draft-04/schema";
-    case JSON_DRAFT6: return "http://json-schema.org/draft-06/schema";
-    case JSON_DRAFT2019: return "https://json-schema.org/draft/2019-09/schema";
-    case JSON_DRAFT2020: return "https://json-schema.org/draft/2020-12/schema";
-    default: return "http://json-schema.org/draft-07/schema";
+    case JSON_DRAFT4:
+        return "http://json-schema.org/draft-04/schema";
+    case JSON_DRAFT6:
+        return "http://json-schema.org/draft-06/schema";
+    case JSON_DRAFT2019:
+        return "https://json-schema.org/draft/2019-09/schema";
+    case JSON_DRAFT2020:
+        return "https://json-schema.org/draft/2020-12/schema";
+    default:
+        return "http://json-schema.org/draft-07/schema";
     }
 }
 
@@ -95,8 +100,8 @@ static int check_metaschema(struct json_schema_impl *impl, struct sr_error *err)
         for (size_t i = 0; i < res.count; i++)
             if (strlen(res.items[i].instance_path) > strlen(v->instance_path))
                 v = &res.items[i];
-        rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: at '%s': %s", v ? v->instance_path : "",
-                          v ? v->message : "not a valid JSON schema");
+        rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: at '%s': %s",
+                          v ? v->instance_path : "", v ? v->message : "not a valid JSON schema");
     } else if (rc != 0) {
         *err = e;
     }
@@ -104,8 +109,8 @@ static int check_metaschema(struct json_schema_impl *impl, struct sr_error *err)
     return rc;
 }
 
-static void *json_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs, unsigned flags,
-                        struct sr_buf *canonical, struct sr_error *err)
+static void *json_parse(const char *text, size_t len, const struct compat_ref *refs, size_t nrefs,
+                        unsigned flags, struct sr_buf *canonical, struct sr_error *err)
 {
     struct json_schema_impl *impl = sr_xcalloc(1, sizeof *impl);
     char *base = NULL;
@@ -152,7 +157,8 @@ fail:
     return NULL;
 }
 
-static int json_can_read(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err)
+static int json_can_read(const void *reader, const void *writer, struct compat_result *res,
+                         struct sr_error *err)
 {
     return json_diff_can_read(reader, writer, res, err);
 }

@@ -20,135 +20,135 @@
 /* ---- change kinds ---------------------------------------------------------------------- */
 
 /* X(name, allowed under STRICT, message class) */
-#define DIFF_KINDS(X)                                                                                              \
-    X(ID_CHANGED, 1, M_OTHER)                                                                                      \
-    X(DESCRIPTION_CHANGED, 1, M_OTHER)                                                                             \
-    X(TITLE_CHANGED, 1, M_OTHER)                                                                                   \
-    X(DEFAULT_CHANGED, 1, M_OTHER)                                                                                 \
-    X(SCHEMA_ADDED, 0, M_OTHER)                                                                                    \
-    X(SCHEMA_REMOVED, 1, M_OTHER)                                                                                  \
-    X(TYPE_EXTENDED, 1, M_OTHER)                                                                                   \
-    X(TYPE_NARROWED, 0, M_TYPE_CHANGED)                                                                            \
-    X(TYPE_CHANGED, 0, M_TYPE_CHANGED)                                                                             \
-    X(MAX_LENGTH_ADDED, 0, M_KEYWORD)                                                                              \
-    X(MAX_LENGTH_REMOVED, 1, M_OTHER)                                                                              \
-    X(MAX_LENGTH_INCREASED, 1, M_OTHER)                                                                            \
-    X(MAX_LENGTH_DECREASED, 0, M_DECREASED)                                                                        \
-    X(MIN_LENGTH_ADDED, 0, M_KEYWORD)                                                                              \
-    X(MIN_LENGTH_REMOVED, 1, M_OTHER)                                                                              \
-    X(MIN_LENGTH_INCREASED, 0, M_INCREASED)                                                                        \
-    X(MIN_LENGTH_DECREASED, 1, M_OTHER)                                                                            \
-    X(PATTERN_ADDED, 0, M_KEYWORD)                                                                                 \
-    X(PATTERN_REMOVED, 1, M_OTHER)                                                                                 \
-    X(PATTERN_CHANGED, 0, M_VALUE_CHANGED)                                                                         \
-    X(MAXIMUM_ADDED, 0, M_KEYWORD)                                                                                 \
-    X(MAXIMUM_REMOVED, 1, M_OTHER)                                                                                 \
-    X(MAXIMUM_INCREASED, 1, M_OTHER)                                                                               \
-    X(MAXIMUM_DECREASED, 0, M_DECREASED)                                                                           \
-    X(MINIMUM_ADDED, 0, M_KEYWORD)                                                                                 \
-    X(MINIMUM_REMOVED, 1, M_OTHER)                                                                                 \
-    X(MINIMUM_INCREASED, 0, M_INCREASED)                                                                           \
-    X(MINIMUM_DECREASED, 1, M_OTHER)                                                                               \
-    X(EXCLUSIVE_MAXIMUM_ADDED, 0, M_KEYWORD)                                                                       \
-    X(EXCLUSIVE_MAXIMUM_REMOVED, 1, M_OTHER)                                                                       \
-    X(EXCLUSIVE_MAXIMUM_INCREASED, 1, M_OTHER)                                                                     \
-    X(EXCLUSIVE_MAXIMUM_DECREASED, 0, M_DECREASED)                                                                 \
-    X(EXCLUSIVE_MINIMUM_ADDED, 0, M_KEYWORD)                                                                       \
-    X(EXCLUSIVE_MINIMUM_REMOVED, 1, M_OTHER)                                                                       \
-    X(EXCLUSIVE_MINIMUM_INCREASED, 0, M_INCREASED)                                                                 \
-    X(EXCLUSIVE_MINIMUM_DECREASED, 1, M_OTHER)                                                                     \
-    X(MULTIPLE_OF_ADDED, 0, M_KEYWORD)                                                                             \
-    X(MULTIPLE_OF_REMOVED, 1, M_OTHER)                                                                             \
-    X(MULTIPLE_OF_EXPANDED, 0, M_INCREASED)                                                                        \
-    X(MULTIPLE_OF_REDUCED, 1, M_OTHER)                                                                             \
-    X(MULTIPLE_OF_CHANGED, 0, M_VALUE_CHANGED)                                                                     \
-    X(REQUIRED_ATTRIBUTE_ADDED, 0, M_KEYWORD)                                                                      \
-    X(REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED, 1, M_OTHER)                                                           \
-    X(REQUIRED_ATTRIBUTE_REMOVED, 1, M_OTHER)                                                                      \
-    X(MAX_PROPERTIES_ADDED, 0, M_KEYWORD)                                                                          \
-    X(MAX_PROPERTIES_REMOVED, 1, M_OTHER)                                                                          \
-    X(MAX_PROPERTIES_INCREASED, 1, M_OTHER)                                                                        \
-    X(MAX_PROPERTIES_DECREASED, 0, M_DECREASED)                                                                    \
-    X(MIN_PROPERTIES_ADDED, 0, M_KEYWORD)                                                                          \
-    X(MIN_PROPERTIES_REMOVED, 1, M_OTHER)                                                                          \
-    X(MIN_PROPERTIES_INCREASED, 0, M_INCREASED)                                                                    \
-    X(MIN_PROPERTIES_DECREASED, 1, M_OTHER)                                                                        \
-    X(ADDITIONAL_PROPERTIES_ADDED, 1, M_OTHER)                                                                     \
-    X(ADDITIONAL_PROPERTIES_REMOVED, 0, M_KEYWORD)                                                                 \
-    X(ADDITIONAL_PROPERTIES_EXTENDED, 1, M_OTHER)                                                                  \
-    X(ADDITIONAL_PROPERTIES_NARROWED, 0, M_NARROWED)                                                               \
-    X(DEPENDENCY_ARRAY_ADDED, 0, M_KEYWORD)                                                                        \
-    X(DEPENDENCY_ARRAY_REMOVED, 1, M_OTHER)                                                                        \
-    X(DEPENDENCY_ARRAY_EXTENDED, 0, M_EXTENDED)                                                                    \
-    X(DEPENDENCY_ARRAY_NARROWED, 1, M_OTHER)                                                                       \
-    X(DEPENDENCY_ARRAY_CHANGED, 0, M_VALUE_CHANGED)                                                                \
-    X(DEPENDENCY_SCHEMA_ADDED, 0, M_KEYWORD)                                                                       \
-    X(DEPENDENCY_SCHEMA_REMOVED, 1, M_OTHER)                                                                       \
-    X(REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                                           \
-    X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                              \
-    X(OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                                           \
-    X(PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, M_OTHER)                                          \
-    X(REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 0, M_REQUIRED_TO_UNOPEN)                                    \
-    X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, M_OTHER)                                    \
-    X(OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, M_OTHER)                                                 \
-    X(PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, M_OTHER)                                                        \
-    X(PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, M_OTHER)                                           \
-    X(PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, M_REMOVED_FROM_CLOSED)                                        \
-    X(PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                     \
-    X(PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_REMOVED_NOT_COVERED)                      \
-    X(PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                       \
-    X(PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_ADDED_NOT_COVERED)                          \
-    X(UNEVALUATED_PROPERTIES_ADDED, 1, M_OTHER)                                                                    \
-    X(UNEVALUATED_PROPERTIES_REMOVED, 0, M_KEYWORD)                                                                \
-    X(UNEVALUATED_PROPERTIES_EXTENDED, 1, M_OTHER)                                                                 \
-    X(UNEVALUATED_PROPERTIES_NARROWED, 0, M_NARROWED)                                                              \
-    X(MAX_ITEMS_ADDED, 0, M_KEYWORD)                                                                               \
-    X(MAX_ITEMS_REMOVED, 1, M_OTHER)                                                                               \
-    X(MAX_ITEMS_INCREASED, 1, M_OTHER)                                                                             \
-    X(MAX_ITEMS_DECREASED, 0, M_DECREASED)                                                                         \
-    X(MIN_ITEMS_ADDED, 0, M_KEYWORD)                                                                               \
-    X(MIN_ITEMS_REMOVED, 1, M_OTHER)                                                                               \
-    X(MIN_ITEMS_INCREASED, 0, M_INCREASED)                                                                         \
-    X(MIN_ITEMS_DECREASED, 1, M_OTHER)                                                                             \
-    X(MAX_CONTAINS_ADDED, 0, M_KEYWORD)                                                                            \
-    X(MAX_CONTAINS_REMOVED, 1, M_OTHER)                                                                            \
-    X(MAX_CONTAINS_INCREASED, 1, M_OTHER)                                                                          \
-    X(MAX_CONTAINS_DECREASED, 0, M_DECREASED)                                                                      \
-    X(MIN_CONTAINS_ADDED, 0, M_KEYWORD)                                                                            \
-    X(MIN_CONTAINS_REMOVED, 1, M_OTHER)                                                                            \
-    X(MIN_CONTAINS_INCREASED, 0, M_INCREASED)                                                                      \
-    X(MIN_CONTAINS_DECREASED, 1, M_OTHER)                                                                          \
-    X(UNIQUE_ITEMS_ADDED, 0, M_KEYWORD)                                                                            \
-    X(UNIQUE_ITEMS_REMOVED, 1, M_OTHER)                                                                            \
-    X(ADDITIONAL_ITEMS_ADDED, 1, M_OTHER)                                                                           \
-    X(ADDITIONAL_ITEMS_REMOVED, 0, M_KEYWORD)                                                                       \
-    X(ADDITIONAL_ITEMS_EXTENDED, 1, M_OTHER)                                                                        \
-    X(ADDITIONAL_ITEMS_NARROWED, 0, M_NARROWED)                                                                     \
-    X(UNEVALUATED_ITEMS_ADDED, 1, M_OTHER)                                                                          \
-    X(UNEVALUATED_ITEMS_REMOVED, 0, M_KEYWORD)                                                                      \
-    X(UNEVALUATED_ITEMS_EXTENDED, 1, M_OTHER)                                                                       \
-    X(UNEVALUATED_ITEMS_NARROWED, 0, M_NARROWED)                                                                    \
-    X(ITEM_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                                                         \
-    X(ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, M_OTHER)                                              \
-    X(ITEM_ADDED_TO_CLOSED_CONTENT_MODEL, 1, M_OTHER)                                                               \
-    X(ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, M_OTHER)                                                             \
-    X(ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, M_OTHER)                                                \
-    X(ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, M_REMOVED_FROM_CLOSED)                                            \
-    X(ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                         \
-    X(ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_REMOVED_NOT_COVERED)                          \
-    X(ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                           \
-    X(ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_ADDED_NOT_COVERED)                              \
-    X(ENUM_ARRAY_EXTENDED, 1, M_OTHER)                                                                              \
-    X(ENUM_ARRAY_NARROWED, 0, M_NARROWED)                                                                           \
-    X(ENUM_ARRAY_CHANGED, 0, M_TYPE_CHANGED)                                                                        \
-    X(COMBINED_TYPE_EXTENDED, 1, M_OTHER)                                                                           \
-    X(COMBINED_TYPE_CHANGED, 0, M_TYPE_CHANGED)                                                                     \
-    X(PRODUCT_TYPE_EXTENDED, 0, M_EXTENDED)                                                                         \
-    X(PRODUCT_TYPE_NARROWED, 1, M_OTHER)                                                                            \
-    X(SUM_TYPE_EXTENDED, 1, M_OTHER)                                                                                \
-    X(SUM_TYPE_NARROWED, 0, M_NARROWED)                                                                             \
-    X(COMBINED_TYPE_SUBSCHEMAS_CHANGED, 0, M_TYPE_CHANGED)                                                          \
-    X(NOT_TYPE_EXTENDED, 0, M_EXTENDED)                                                                             \
+#define DIFF_KINDS(X)                                                                                        \
+    X(ID_CHANGED, 1, M_OTHER)                                                                                \
+    X(DESCRIPTION_CHANGED, 1, M_OTHER)                                                                       \
+    X(TITLE_CHANGED, 1, M_OTHER)                                                                             \
+    X(DEFAULT_CHANGED, 1, M_OTHER)                                                                           \
+    X(SCHEMA_ADDED, 0, M_OTHER)                                                                              \
+    X(SCHEMA_REMOVED, 1, M_OTHER)                                                                            \
+    X(TYPE_EXTENDED, 1, M_OTHER)                                                                             \
+    X(TYPE_NARROWED, 0, M_TYPE_CHANGED)                                                                      \
+    X(TYPE_CHANGED, 0, M_TYPE_CHANGED)                                                                       \
+    X(MAX_LENGTH_ADDED, 0, M_KEYWORD)                                                                        \
+    X(MAX_LENGTH_REMOVED, 1, M_OTHER)                                                                        \
+    X(MAX_LENGTH_INCREASED, 1, M_OTHER)                                                                      \
+    X(MAX_LENGTH_DECREASED, 0, M_DECREASED)                                                                  \
+    X(MIN_LENGTH_ADDED, 0, M_KEYWORD)                                                                        \
+    X(MIN_LENGTH_REMOVED, 1, M_OTHER)                                                                        \
+    X(MIN_LENGTH_INCREASED, 0, M_INCREASED)                                                                  \
+    X(MIN_LENGTH_DECREASED, 1, M_OTHER)                                                                      \
+    X(PATTERN_ADDED, 0, M_KEYWORD)                                                                           \
+    X(PATTERN_REMOVED, 1, M_OTHER)                                                                           \
+    X(PATTERN_CHANGED, 0, M_VALUE_CHANGED)                                                                   \
+    X(MAXIMUM_ADDED, 0, M_KEYWORD)                                                                           \
+    X(MAXIMUM_REMOVED, 1, M_OTHER)                                                                           \
+    X(MAXIMUM_INCREASED, 1, M_OTHER)                                                                         \
+    X(MAXIMUM_DECREASED, 0, M_DECREASED)                                                                     \
+    X(MINIMUM_ADDED, 0, M_KEYWORD)                                                                           \
+    X(MINIMUM_REMOVED, 1, M_OTHER)                                                                           \
+    X(MINIMUM_INCREASED, 0, M_INCREASED)                                                                     \
+    X(MINIMUM_DECREASED, 1, M_OTHER)                                                                         \
+    X(EXCLUSIVE_MAXIMUM_ADDED, 0, M_KEYWORD)                                                                 \
+    X(EXCLUSIVE_MAXIMUM_REMOVED, 1, M_OTHER)                                                                 \
+    X(EXCLUSIVE_MAXIMUM_INCREASED, 1, M_OTHER)                                                               \
+    X(EXCLUSIVE_MAXIMUM_DECREASED, 0, M_DECREASED)                                                           \
+    X(EXCLUSIVE_MINIMUM_ADDED, 0, M_KEYWORD)                                                                 \
+    X(EXCLUSIVE_MINIMUM_REMOVED, 1, M_OTHER)                                                                 \
+    X(EXCLUSIVE_MINIMUM_INCREASED, 0, M_INCREASED)                                                           \
+    X(EXCLUSIVE_MINIMUM_DECREASED, 1, M_OTHER)                                                               \
+    X(MULTIPLE_OF_ADDED, 0, M_KEYWORD)                                                                       \
+    X(MULTIPLE_OF_REMOVED, 1, M_OTHER)                                                                       \
+    X(MULTIPLE_OF_EXPANDED, 0, M_INCREASED)                                                                  \
+    X(MULTIPLE_OF_REDUCED, 1, M_OTHER)                                                                       \
+    X(MULTIPLE_OF_CHANGED, 0, M_VALUE_CHANGED)                                                               \
+    X(REQUIRED_ATTRIBUTE_ADDED, 0, M_KEYWORD)                                                                \
+    X(REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED, 1, M_OTHER)                                                     \
+    X(REQUIRED_ATTRIBUTE_REMOVED, 1, M_OTHER)                                                                \
+    X(MAX_PROPERTIES_ADDED, 0, M_KEYWORD)                                                                    \
+    X(MAX_PROPERTIES_REMOVED, 1, M_OTHER)                                                                    \
+    X(MAX_PROPERTIES_INCREASED, 1, M_OTHER)                                                                  \
+    X(MAX_PROPERTIES_DECREASED, 0, M_DECREASED)                                                              \
+    X(MIN_PROPERTIES_ADDED, 0, M_KEYWORD)                                                                    \
+    X(MIN_PROPERTIES_REMOVED, 1, M_OTHER)                                                                    \
+    X(MIN_PROPERTIES_INCREASED, 0, M_INCREASED)                                                              \
+    X(MIN_PROPERTIES_DECREASED, 1, M_OTHER)                                                                  \
+    X(ADDITIONAL_PROPERTIES_ADDED, 1, M_OTHER)                                                               \
+    X(ADDITIONAL_PROPERTIES_REMOVED, 0, M_KEYWORD)                                                           \
+    X(ADDITIONAL_PROPERTIES_EXTENDED, 1, M_OTHER)                                                            \
+    X(ADDITIONAL_PROPERTIES_NARROWED, 0, M_NARROWED)                                                         \
+    X(DEPENDENCY_ARRAY_ADDED, 0, M_KEYWORD)                                                                  \
+    X(DEPENDENCY_ARRAY_REMOVED, 1, M_OTHER)                                                                  \
+    X(DEPENDENCY_ARRAY_EXTENDED, 0, M_EXTENDED)                                                              \
+    X(DEPENDENCY_ARRAY_NARROWED, 1, M_OTHER)                                                                 \
+    X(DEPENDENCY_ARRAY_CHANGED, 0, M_VALUE_CHANGED)                                                          \
+    X(DEPENDENCY_SCHEMA_ADDED, 0, M_KEYWORD)                                                                 \
+    X(DEPENDENCY_SCHEMA_REMOVED, 1, M_OTHER)                                                                 \
+    X(REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                                     \
+    X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                        \
+    X(OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                                     \
+    X(PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, M_OTHER)                                    \
+    X(REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 0, M_REQUIRED_TO_UNOPEN)                              \
+    X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, M_OTHER)                              \
+    X(OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, M_OTHER)                                           \
+    X(PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, M_OTHER)                                                  \
+    X(PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, M_OTHER)                                     \
+    X(PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, M_REMOVED_FROM_CLOSED)                                  \
+    X(PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                               \
+    X(PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_REMOVED_NOT_COVERED)                \
+    X(PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                 \
+    X(PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_ADDED_NOT_COVERED)                    \
+    X(UNEVALUATED_PROPERTIES_ADDED, 1, M_OTHER)                                                              \
+    X(UNEVALUATED_PROPERTIES_REMOVED, 0, M_KEYWORD)                                                          \
+    X(UNEVALUATED_PROPERTIES_EXTENDED, 1, M_OTHER)                                                           \
+    X(UNEVALUATED_PROPERTIES_NARROWED, 0, M_NARROWED)                                                        \
+    X(MAX_ITEMS_ADDED, 0, M_KEYWORD)                                                                         \
+    X(MAX_ITEMS_REMOVED, 1, M_OTHER)                                                                         \
+    X(MAX_ITEMS_INCREASED, 1, M_OTHER)                                                                       \
+    X(MAX_ITEMS_DECREASED, 0, M_DECREASED)                                                                   \
+    X(MIN_ITEMS_ADDED, 0, M_KEYWORD)                                                                         \
+    X(MIN_ITEMS_REMOVED, 1, M_OTHER)                                                                         \
+    X(MIN_ITEMS_INCREASED, 0, M_INCREASED)                                                                   \
+    X(MIN_ITEMS_DECREASED, 1, M_OTHER)                                                                       \
+    X(MAX_CONTAINS_ADDED, 0, M_KEYWORD)                                                                      \
+    X(MAX_CONTAINS_REMOVED, 1, M_OTHER)                                                                      \
+    X(MAX_CONTAINS_INCREASED, 1, M_OTHER)                                                                    \
+    X(MAX_CONTAINS_DECREASED, 0, M_DECREASED)                                                                \
+    X(MIN_CONTAINS_ADDED, 0, M_KEYWORD)                                                                      \
+    X(MIN_CONTAINS_REMOVED, 1, M_OTHER)                                                                      \
+    X(MIN_CONTAINS_INCREASED, 0, M_INCREASED)                                                                \
+    X(MIN_CONTAINS_DECREASED, 1, M_OTHER)                                                                    \
+    X(UNIQUE_ITEMS_ADDED, 0, M_KEYWORD)                                                                      \
+    X(UNIQUE_ITEMS_REMOVED, 1, M_OTHER)                                                                      \
+    X(ADDITIONAL_ITEMS_ADDED, 1, M_OTHER)                                                                    \
+    X(ADDITIONAL_ITEMS_REMOVED, 0, M_KEYWORD)                                                                \
+    X(ADDITIONAL_ITEMS_EXTENDED, 1, M_OTHER)                                                                 \
+    X(ADDITIONAL_ITEMS_NARROWED, 0, M_NARROWED)                                                              \
+    X(UNEVALUATED_ITEMS_ADDED, 1, M_OTHER)                                                                   \
+    X(UNEVALUATED_ITEMS_REMOVED, 0, M_KEYWORD)                                                               \
+    X(UNEVALUATED_ITEMS_EXTENDED, 1, M_OTHER)                                                                \
+    X(UNEVALUATED_ITEMS_NARROWED, 0, M_NARROWED)                                                             \
+    X(ITEM_ADDED_TO_OPEN_CONTENT_MODEL, 0, M_ADDED_TO_OPEN)                                                  \
+    X(ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, M_OTHER)                                        \
+    X(ITEM_ADDED_TO_CLOSED_CONTENT_MODEL, 1, M_OTHER)                                                        \
+    X(ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, M_OTHER)                                                      \
+    X(ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, M_OTHER)                                         \
+    X(ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, M_REMOVED_FROM_CLOSED)                                      \
+    X(ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                   \
+    X(ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_REMOVED_NOT_COVERED)                    \
+    X(ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, M_OTHER)                                     \
+    X(ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, M_ADDED_NOT_COVERED)                        \
+    X(ENUM_ARRAY_EXTENDED, 1, M_OTHER)                                                                       \
+    X(ENUM_ARRAY_NARROWED, 0, M_NARROWED)                                                                    \
+    X(ENUM_ARRAY_CHANGED, 0, M_TYPE_CHANGED)                                                                 \
+    X(COMBINED_TYPE_EXTENDED, 1, M_OTHER)                                                                    \
+    X(COMBINED_TYPE_CHANGED, 0, M_TYPE_CHANGED)                                                              \
+    X(PRODUCT_TYPE_EXTENDED, 0, M_EXTENDED)                                                                  \
+    X(PRODUCT_TYPE_NARROWED, 1, M_OTHER)                                                                     \
+    X(SUM_TYPE_EXTENDED, 1, M_OTHER)                                                                         \
+    X(SUM_TYPE_NARROWED, 0, M_NARROWED)                                                                      \
+    X(COMBINED_TYPE_SUBSCHEMAS_CHANGED, 0, M_TYPE_CHANGED)                                                   \
+    X(NOT_TYPE_EXTENDED, 0, M_EXTENDED)                                                                      \
     X(NOT_TYPE_NARROWED, 1, M_OTHER)
 
 enum msg_class {
@@ -183,8 +183,23 @@ static const struct {
 
 /* ---- the schema model ------------------------------------------------------------------------ */
 
-enum dkind { DK_EMPTY, DK_TRUE, DK_FALSE, DK_STRING, DK_NUMBER, DK_BOOLEAN, DK_NULL, DK_OBJECT, DK_ARRAY,
-             DK_COMBINED, DK_NOT, DK_CONST, DK_ENUM, DK_REF, DK_COND };
+enum dkind {
+    DK_EMPTY,
+    DK_TRUE,
+    DK_FALSE,
+    DK_STRING,
+    DK_NUMBER,
+    DK_BOOLEAN,
+    DK_NULL,
+    DK_OBJECT,
+    DK_ARRAY,
+    DK_COMBINED,
+    DK_NOT,
+    DK_CONST,
+    DK_ENUM,
+    DK_REF,
+    DK_COND
+};
 
 enum crit { CRIT_ALL, CRIT_ANY, CRIT_ONE };
 
@@ -317,7 +332,9 @@ static struct dnode *build_child(struct model *m, const struct json_loc *parent,
 {
     struct json_loc l = *parent;
     l.schema = s;
-    const char *id = json_is_object(s) ? json_string_value(json_object_get(s, parent->draft == JSON_DRAFT4 ? "id" : "$id")) : NULL;
+    const char *id = json_is_object(s)
+                         ? json_string_value(json_object_get(s, parent->draft == JSON_DRAFT4 ? "id" : "$id"))
+                         : NULL;
     if (id && !(parent->draft <= JSON_DRAFT7 && (json_object_get(s, "$ref") || id[0] == '#'))) {
         char *nb = json_uri_resolve(parent->base, id);
         char *h = strchr(nb, '#');
@@ -337,25 +354,27 @@ static bool has_any(const json_t *s, const char *const *kws)
     return false;
 }
 
-static const char *const number_kws[] = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-                                         NULL};
+static const char *const number_kws[] = {"minimum",          "maximum",    "exclusiveMinimum",
+                                         "exclusiveMaximum", "multipleOf", NULL};
 static const char *const string_kws[] = {"minLength", "maxLength", "pattern", "format", NULL};
-static const char *const object_kws4[] = {"properties",        "required",           "minProperties",
-                                          "maxProperties",     "dependencies",       "patternProperties",
-                                          "additionalProperties", NULL};
+static const char *const object_kws4[] = {
+    "properties",   "required",          "minProperties",        "maxProperties",
+    "dependencies", "patternProperties", "additionalProperties", NULL};
 static const char *const object_kws6[] = {"properties",           "required",      "minProperties",
                                           "maxProperties",        "dependencies",  "patternProperties",
                                           "additionalProperties", "propertyNames", NULL};
-static const char *const object_kws2019[] = {"properties",           "required",           "minProperties",
-                                             "maxProperties",        "dependencies",       "patternProperties",
-                                             "additionalProperties", "propertyNames",      "unevaluatedProperties",
-                                             "dependentRequired",    "dependentSchemas",   NULL};
-static const char *const array_kws4[] = {"items", "additionalItems", "minItems", "maxItems", "uniqueItems", NULL};
+static const char *const object_kws2019[] = {
+    "properties",           "required",         "minProperties",
+    "maxProperties",        "dependencies",     "patternProperties",
+    "additionalProperties", "propertyNames",    "unevaluatedProperties",
+    "dependentRequired",    "dependentSchemas", NULL};
+static const char *const array_kws4[] = {"items",    "additionalItems", "minItems",
+                                         "maxItems", "uniqueItems",     NULL};
 static const char *const array_kws6[] = {"items",       "additionalItems", "minItems", "maxItems",
                                          "uniqueItems", "contains",        NULL};
-static const char *const array_kws2019[] = {"items",    "additionalItems", "minItems",         "maxItems",
-                                            "uniqueItems", "contains",     "prefixItems",      "unevaluatedItems",
-                                            "minContains", "maxContains",  NULL};
+static const char *const array_kws2019[] = {
+    "items",       "additionalItems",  "minItems",    "maxItems",    "uniqueItems", "contains",
+    "prefixItems", "unevaluatedItems", "minContains", "maxContains", NULL};
 
 static const json_t *num_or_null(const json_t *s, const char *kw)
 {
@@ -381,7 +400,8 @@ static void fill_number(struct dnode *n, const json_t *s, enum json_draft d)
     }
 }
 
-static void add_named(struct named **arr, size_t *n, const char *name, struct dnode *node, const json_t *value)
+static void add_named(struct named **arr, size_t *n, const char *name, struct dnode *node,
+                      const json_t *value)
 {
     *arr = sr_xrealloc(*arr, (*n + 1) * sizeof **arr);
     (*arr)[*n].name = name;
@@ -397,13 +417,13 @@ static void fill_object(struct model *m, struct dnode *n, const struct json_loc 
     json_t *v;
     const json_t *props = json_object_get(s, "properties");
     if (json_is_object(props))
-        json_object_foreach((json_t *)props, key, v) add_named(&n->props, &n->nprops, key, build_child(m, loc, v, depth),
-                                                               NULL);
+        json_object_foreach((json_t *)props, key, v)
+            add_named(&n->props, &n->nprops, key, build_child(m, loc, v, depth), NULL);
     n->required = json_is_array(json_object_get(s, "required")) ? json_object_get(s, "required") : NULL;
     const json_t *pp = json_object_get(s, "patternProperties");
     if (json_is_object(pp))
-        json_object_foreach((json_t *)pp, key, v) add_named(&n->pattern_props, &n->npattern_props, key,
-                                                            build_child(m, loc, v, depth), NULL);
+        json_object_foreach((json_t *)pp, key, v)
+            add_named(&n->pattern_props, &n->npattern_props, key, build_child(m, loc, v, depth), NULL);
     const json_t *ap = json_object_get(s, "additionalProperties");
     if (json_is_false(ap)) {
         n->permits_additional = false;
@@ -427,8 +447,8 @@ static void fill_object(struct model *m, struct dnode *n, const struct json_loc 
                 add_named(&n->dep_arrays, &n->ndep_arrays, key, NULL, v);
         const json_t *ds = json_object_get(s, "dependentSchemas");
         if (json_is_object(ds))
-            json_object_foreach((json_t *)ds, key, v) add_named(&n->dep_schemas, &n->ndep_schemas, key,
-                                                                build_child(m, loc, v, depth), NULL);
+            json_object_foreach((json_t *)ds, key, v)
+                add_named(&n->dep_schemas, &n->ndep_schemas, key, build_child(m, loc, v, depth), NULL);
     }
     n->max_props = num_or_null(s, "maxProperties");
     n->min_props = num_or_null(s, "minProperties");
@@ -448,7 +468,8 @@ static void fill_array(struct model *m, struct dnode *n, const struct json_loc *
         if (json_is_array(prefix)) {
             json_array_foreach(prefix, i, v)
             {
-                n->item_schemas = sr_xrealloc(n->item_schemas, (n->nitem_schemas + 1) * sizeof *n->item_schemas);
+                n->item_schemas =
+                    sr_xrealloc(n->item_schemas, (n->nitem_schemas + 1) * sizeof *n->item_schemas);
                 n->item_schemas[n->nitem_schemas++] = build_child(m, loc, v, depth);
             }
         }
@@ -466,7 +487,8 @@ static void fill_array(struct model *m, struct dnode *n, const struct json_loc *
         if (json_is_array(items)) {
             json_array_foreach(items, i, v)
             {
-                n->item_schemas = sr_xrealloc(n->item_schemas, (n->nitem_schemas + 1) * sizeof *n->item_schemas);
+                n->item_schemas =
+                    sr_xrealloc(n->item_schemas, (n->nitem_schemas + 1) * sizeof *n->item_schemas);
                 n->item_schemas[n->nitem_schemas++] = build_child(m, loc, v, depth);
             }
         } else if (items) {
@@ -575,7 +597,7 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
     } else {
         if (json_is_string(ref))
             push_part(&parts, &nparts, ref_node(m, loc, json_string_value(ref), depth));
-        const json_t *dref = d >= JSON_DRAFT2020 ? json_object_get(s, "$dynamicRef")
+        const json_t *dref = d >= JSON_DRAFT2020   ? json_object_get(s, "$dynamicRef")
                              : d == JSON_DRAFT2019 ? json_object_get(s, "$recursiveRef")
                                                    : NULL;
         if (json_is_string(dref))
@@ -645,8 +667,12 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
             }
             push_part(&parts, &nparts, p);
         }
-        const char *const *akws = d == JSON_DRAFT4 ? array_kws4 : d <= JSON_DRAFT7 ? array_kws6 : array_kws2019;
-        const char *const *okws = d == JSON_DRAFT4 ? object_kws4 : d <= JSON_DRAFT7 ? object_kws6 : object_kws2019;
+        const char *const *akws = d == JSON_DRAFT4   ? array_kws4
+                                  : d <= JSON_DRAFT7 ? array_kws6
+                                                     : array_kws2019;
+        const char *const *okws = d == JSON_DRAFT4   ? object_kws4
+                                  : d <= JSON_DRAFT7 ? object_kws6
+                                                     : object_kws2019;
         if (!took_array && has_any(s, akws))
             push_part(&parts, &nparts, typed_node(m, "array", loc, depth));
         if (!took_object && has_any(s, okws))
@@ -657,7 +683,8 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
         }
         if (!took_string && has_any(s, string_kws))
             push_part(&parts, &nparts, typed_node(m, "string", loc, depth));
-        if (d >= JSON_DRAFT7 && (json_object_get(s, "if") || json_object_get(s, "then") || json_object_get(s, "else")))
+        if (d >= JSON_DRAFT7 &&
+            (json_object_get(s, "if") || json_object_get(s, "then") || json_object_get(s, "else")))
             push_part(&parts, &nparts, new_node(m, DK_COND, NULL));
     }
 
@@ -733,7 +760,7 @@ static void dlist_copy(struct dlist *to, const struct dlist *from)
 /* Memo entry for one (original, update) pair. */
 struct pair {
     const struct dnode *a, *b;
-    int state; /* 0 unknown, 1 in progress, 2 done */
+    int state;          /* 0 unknown, 1 in progress, 2 done */
     struct dlist diffs; /* relative to the pair */
     bool seeded;        /* incompatible in an earlier pass */
     struct dlist seed;
@@ -861,8 +888,9 @@ static int cmp_numbers(const json_t *a, const json_t *b)
 }
 
 /* minLength-style attribute: added / removed / increased / decreased */
-static void compare_limit(struct dctx *c, const char *kw, const json_t *o, const json_t *u, enum diff_kind added,
-                          enum diff_kind removed, enum diff_kind increased, enum diff_kind decreased)
+static void compare_limit(struct dctx *c, const char *kw, const json_t *o, const json_t *u,
+                          enum diff_kind added, enum diff_kind removed, enum diff_kind increased,
+                          enum diff_kind decreased)
 {
     if (!o && !u)
         return;
@@ -914,7 +942,8 @@ static void compare_string(struct dctx *c, const struct dnode *o, const struct d
         add_at(c, "pattern", PATTERN_ADDED);
     else if (o->pattern && !u->pattern)
         add_at(c, "pattern", PATTERN_REMOVED);
-    else if (o->pattern && u->pattern && strcmp(json_string_value(o->pattern), json_string_value(u->pattern)) != 0)
+    else if (o->pattern && u->pattern &&
+             strcmp(json_string_value(o->pattern), json_string_value(u->pattern)) != 0)
         add_at(c, "pattern", PATTERN_CHANGED);
 }
 
@@ -945,10 +974,10 @@ static void compare_number(struct dctx *c, const struct dnode *o, const struct d
                   MAXIMUM_DECREASED);
     compare_limit(c, "minimum", o->minimum, u->minimum, MINIMUM_ADDED, MINIMUM_REMOVED, MINIMUM_INCREASED,
                   MINIMUM_DECREASED);
-    compare_limit(c, "exclusiveMaximum", o->excl_max, u->excl_max, EXCLUSIVE_MAXIMUM_ADDED, EXCLUSIVE_MAXIMUM_REMOVED,
-                  EXCLUSIVE_MAXIMUM_INCREASED, EXCLUSIVE_MAXIMUM_DECREASED);
-    compare_limit(c, "exclusiveMinimum", o->excl_min, u->excl_min, EXCLUSIVE_MINIMUM_ADDED, EXCLUSIVE_MINIMUM_REMOVED,
-                  EXCLUSIVE_MINIMUM_INCREASED, EXCLUSIVE_MINIMUM_DECREASED);
+    compare_limit(c, "exclusiveMaximum", o->excl_max, u->excl_max, EXCLUSIVE_MAXIMUM_ADDED,
+                  EXCLUSIVE_MAXIMUM_REMOVED, EXCLUSIVE_MAXIMUM_INCREASED, EXCLUSIVE_MAXIMUM_DECREASED);
+    compare_limit(c, "exclusiveMinimum", o->excl_min, u->excl_min, EXCLUSIVE_MINIMUM_ADDED,
+                  EXCLUSIVE_MINIMUM_REMOVED, EXCLUSIVE_MINIMUM_INCREASED, EXCLUSIVE_MINIMUM_DECREASED);
     const json_t *om = o->multiple_of, *um = u->multiple_of;
     bool equal = (!om && !um) || (om && um && cmp_numbers(om, um) == 0);
     if (!equal) {
@@ -1154,7 +1183,8 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
         if (oreq && !ureq)
             add_at(c, name, REQUIRED_ATTRIBUTE_REMOVED);
         else if (!oreq && ureq)
-            add_at(c, name, has_default(un->node) ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED : REQUIRED_ATTRIBUTE_ADDED);
+            add_at(c, name,
+                   has_default(un->node) ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED : REQUIRED_ATTRIBUTE_ADDED);
     }
     leave(c, mark);
 
@@ -1179,8 +1209,9 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
                         ctx_init(&sub, c->sh, c);
                         compare(&sub, on->node, partial);
                         dlist_copy(&c->diffs, &sub.diffs);
-                        add(c, dlist_compatible(&sub.diffs) ? PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
-                                                            : PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+                        add(c, dlist_compatible(&sub.diffs)
+                                   ? PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+                                   : PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
                         ctx_free(&sub);
                     } else {
                         add(c, normalize(on->node) && normalize(on->node)->kind == DK_FALSE
@@ -1194,8 +1225,9 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
                     if (is_empty(un->node))
                         add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
                     else if (req)
-                        add(c, has_default(un->node) ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
-                                                     : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
+                        add(c, has_default(un->node)
+                                   ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+                                   : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
                     else
                         add(c, OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
                 } else {
@@ -1205,13 +1237,15 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
                         ctx_init(&sub, c->sh, c);
                         compare(&sub, partial, un->node);
                         dlist_copy(&c->diffs, &sub.diffs);
-                        add(c, dlist_compatible(&sub.diffs) ? PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
-                                                            : PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+                        add(c, dlist_compatible(&sub.diffs)
+                                   ? PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+                                   : PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
                         ctx_free(&sub);
                     }
                     if (req)
-                        add(c, has_default(un->node) ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
-                                                     : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
+                        add(c, has_default(un->node)
+                                   ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
+                                   : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
                     else
                         add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
                 }
@@ -1238,7 +1272,8 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
             } else if (!od) {
                 add_at(c, name, DEPENDENCY_ARRAY_ADDED);
             } else {
-                bool u_has_o = contains_all(ud->value, od->value), o_has_u = contains_all(od->value, ud->value);
+                bool u_has_o = contains_all(ud->value, od->value),
+                     o_has_u = contains_all(od->value, ud->value);
                 if (!(u_has_o && o_has_u)) {
                     if (u_has_o)
                         add_at(c, name, DEPENDENCY_ARRAY_EXTENDED);
@@ -1304,10 +1339,10 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
         leave(c, mark);
     }
 
-    compare_limit(c, "maxProperties", o->max_props, u->max_props, MAX_PROPERTIES_ADDED, MAX_PROPERTIES_REMOVED,
-                  MAX_PROPERTIES_INCREASED, MAX_PROPERTIES_DECREASED);
-    compare_limit(c, "minProperties", o->min_props, u->min_props, MIN_PROPERTIES_ADDED, MIN_PROPERTIES_REMOVED,
-                  MIN_PROPERTIES_INCREASED, MIN_PROPERTIES_DECREASED);
+    compare_limit(c, "maxProperties", o->max_props, u->max_props, MAX_PROPERTIES_ADDED,
+                  MAX_PROPERTIES_REMOVED, MAX_PROPERTIES_INCREASED, MAX_PROPERTIES_DECREASED);
+    compare_limit(c, "minProperties", o->min_props, u->min_props, MIN_PROPERTIES_ADDED,
+                  MIN_PROPERTIES_REMOVED, MIN_PROPERTIES_INCREASED, MIN_PROPERTIES_DECREASED);
 }
 
 /* ---- arrays ---- */
@@ -1352,8 +1387,9 @@ static void compare_array(struct dctx *c, const struct dnode *o, const struct dn
                     ctx_init(&sub, c->sh, c);
                     compare(&sub, o->item_schemas[i], partial);
                     dlist_copy(&c->diffs, &sub.diffs);
-                    add(c, dlist_compatible(&sub.diffs) ? ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
-                                                        : ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+                    add(c, dlist_compatible(&sub.diffs)
+                               ? ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+                               : ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
                     ctx_free(&sub);
                 } else {
                     const struct dnode *gone = normalize(o->item_schemas[i]);
@@ -1372,8 +1408,9 @@ static void compare_array(struct dctx *c, const struct dnode *o, const struct dn
                     ctx_init(&sub, c->sh, c);
                     compare(&sub, partial, u->item_schemas[i]);
                     dlist_copy(&c->diffs, &sub.diffs);
-                    add(c, dlist_compatible(&sub.diffs) ? ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
-                                                        : ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+                    add(c, dlist_compatible(&sub.diffs)
+                               ? ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+                               : ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
                     ctx_free(&sub);
                 } else {
                     add(c, ITEM_ADDED_TO_CLOSED_CONTENT_MODEL);
@@ -1414,16 +1451,16 @@ static void compare_array(struct dctx *c, const struct dnode *o, const struct dn
         leave(c, mark);
     }
 
-    compare_limit(c, "maxItems", o->max_items, u->max_items, MAX_ITEMS_ADDED, MAX_ITEMS_REMOVED, MAX_ITEMS_INCREASED,
-                  MAX_ITEMS_DECREASED);
-    compare_limit(c, "minItems", o->min_items, u->min_items, MIN_ITEMS_ADDED, MIN_ITEMS_REMOVED, MIN_ITEMS_INCREASED,
-                  MIN_ITEMS_DECREASED);
+    compare_limit(c, "maxItems", o->max_items, u->max_items, MAX_ITEMS_ADDED, MAX_ITEMS_REMOVED,
+                  MAX_ITEMS_INCREASED, MAX_ITEMS_DECREASED);
+    compare_limit(c, "minItems", o->min_items, u->min_items, MIN_ITEMS_ADDED, MIN_ITEMS_REMOVED,
+                  MIN_ITEMS_INCREASED, MIN_ITEMS_DECREASED);
     if (o->unique != u->unique)
         add_at(c, "uniqueItems", o->unique ? UNIQUE_ITEMS_REMOVED : UNIQUE_ITEMS_ADDED);
-    compare_limit(c, "maxContains", o->max_contains, u->max_contains, MAX_CONTAINS_ADDED, MAX_CONTAINS_REMOVED,
-                  MAX_CONTAINS_INCREASED, MAX_CONTAINS_DECREASED);
-    compare_limit(c, "minContains", o->min_contains, u->min_contains, MIN_CONTAINS_ADDED, MIN_CONTAINS_REMOVED,
-                  MIN_CONTAINS_INCREASED, MIN_CONTAINS_DECREASED);
+    compare_limit(c, "maxContains", o->max_contains, u->max_contains, MAX_CONTAINS_ADDED,
+                  MAX_CONTAINS_REMOVED, MAX_CONTAINS_INCREASED, MAX_CONTAINS_DECREASED);
+    compare_limit(c, "minContains", o->min_contains, u->min_contains, MIN_CONTAINS_ADDED,
+                  MIN_CONTAINS_REMOVED, MIN_CONTAINS_INCREASED, MIN_CONTAINS_DECREASED);
 }
 
 /* ---- dispatch ---- */
@@ -1484,18 +1521,33 @@ static void compare_types(struct dctx *c, const struct dnode *o, const struct dn
     if (!json_eq_opt(o->dflt, u->dflt))
         add(c, DEFAULT_CHANGED);
     switch (o->kind) {
-    case DK_STRING: compare_string(c, o, u); break;
-    case DK_NUMBER: compare_number(c, o, u); break;
+    case DK_STRING:
+        compare_string(c, o, u);
+        break;
+    case DK_NUMBER:
+        compare_number(c, o, u);
+        break;
     case DK_CONST:
         if (!json_value_equal(o->value, u->value))
             add_at(c, "const", ENUM_ARRAY_CHANGED);
         break;
-    case DK_ENUM: compare_enum(c, o, u); break;
-    case DK_COMBINED: compare_combined(c, o, u); break;
-    case DK_NOT: compare_not(c, o, u); break;
-    case DK_OBJECT: compare_object(c, o, u); break;
-    case DK_ARRAY: compare_array(c, o, u); break;
-    default: break;
+    case DK_ENUM:
+        compare_enum(c, o, u);
+        break;
+    case DK_COMBINED:
+        compare_combined(c, o, u);
+        break;
+    case DK_NOT:
+        compare_not(c, o, u);
+        break;
+    case DK_OBJECT:
+        compare_object(c, o, u);
+        break;
+    case DK_ARRAY:
+        compare_array(c, o, u);
+        break;
+    default:
+        break;
     }
 }
 
@@ -1590,44 +1642,64 @@ static void describe(struct sr_buf *b, const struct diff *d)
         sr_buf_printf(b, "The keyword at path '%s' in the new schema is not present in the old schema", p);
         break;
     case M_INCREASED:
-        sr_buf_printf(b, "The value at path '%s' in the new schema is more than its value in the old schema", p);
+        sr_buf_printf(b, "The value at path '%s' in the new schema is more than its value in the old schema",
+                      p);
         break;
     case M_DECREASED:
-        sr_buf_printf(b, "The value at path '%s' in the new schema is less than its value in the old schema", p);
+        sr_buf_printf(b, "The value at path '%s' in the new schema is less than its value in the old schema",
+                      p);
         break;
     case M_VALUE_CHANGED:
-        sr_buf_printf(b, "The value at path '%s' is different between the new and old schema", p);
+        sr_buf_printf(b, "The value at path '%s' is different between the new schema and the old schema", p);
         break;
     case M_NARROWED:
-        sr_buf_printf(b, "An array or combined type at path '%s' has fewer elements in the new schema than the old "
-                         "schema", p);
+        sr_buf_printf(
+            b,
+            "An array or combined type at path '%s' has fewer elements in the new schema than the old "
+            "schema",
+            p);
         break;
     case M_EXTENDED:
-        sr_buf_printf(b, "An array or combined type at path '%s' has more elements in the new schema than the old "
-                         "schema", p);
+        sr_buf_printf(
+            b,
+            "An array or combined type at path '%s' has more elements in the new schema than the old "
+            "schema",
+            p);
         break;
     case M_TYPE_CHANGED:
         sr_buf_printf(b, "A type at path '%s' is different between the new schema and the old schema", p);
         break;
     case M_ADDED_TO_OPEN:
-        sr_buf_printf(b, "The old schema has an open content model and has a property or item at path '%s' which "
-                         "is missing in the new schema", p);
+        sr_buf_printf(
+            b,
+            "The old schema has an open content model and has a property or item at path '%s' which "
+            "is missing in the new schema",
+            p);
         break;
     case M_REQUIRED_TO_UNOPEN:
-        sr_buf_printf(b, "The new schema has an unopen content model and has a required property at path '%s' "
-                         "which is missing in the old schema", p);
+        sr_buf_printf(b,
+                      "The new schema has an unopen content model and has a required property at path '%s' "
+                      "which is missing in the old schema",
+                      p);
         break;
     case M_REMOVED_FROM_CLOSED:
-        sr_buf_printf(b, "The new schema has a closed content model and is missing a property or item present at "
-                         "path '%s' in the old schema", p);
+        sr_buf_printf(
+            b,
+            "The new schema has a closed content model and is missing a property or item present at "
+            "path '%s' in the old schema",
+            p);
         break;
     case M_REMOVED_NOT_COVERED:
-        sr_buf_printf(b, "A property or item is missing in the new schema but present at path '%s' in the old "
-                         "schema and is not covered by its partially open content model", p);
+        sr_buf_printf(b,
+                      "A property or item is missing in the new schema but present at path '%s' in the old "
+                      "schema and is not covered by its partially open content model",
+                      p);
         break;
     case M_ADDED_NOT_COVERED:
-        sr_buf_printf(b, "The new schema has a property or item at path '%s' which is missing in the old schema "
-                         "and is not covered by its partially open content model", p);
+        sr_buf_printf(b,
+                      "The new schema has a property or item at path '%s' which is missing in the old schema "
+                      "and is not covered by its partially open content model",
+                      p);
         break;
     default:
         sr_buf_printf(b, "Change at path '%s'", p);
@@ -1658,8 +1730,9 @@ int json_diff_can_read(const struct json_schema_impl *reader, const struct json_
         compare(&top, orig, upd);
         if (sh.budget_exceeded) {
             ctx_free(&top);
-            sr_error_set(err, SR_ERR_INVALID_SCHEMA,
-                         "Invalid schema: the compatibility check exceeds its budget (schemas too deeply combined)");
+            sr_error_set(
+                err, SR_ERR_INVALID_SCHEMA,
+                "Invalid schema: the compatibility check exceeds its budget (schemas too deeply combined)");
             goto out;
         }
         bool grew = false;

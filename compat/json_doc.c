@@ -363,8 +363,8 @@ const char *json_reg_intern(struct json_reg *reg, const char *s)
     return map_put(&reg->strings, s, NULL)->key;
 }
 
-static void put_res(struct json_reg *reg, struct json_map *m, const char *key, const json_t *node, const char *base,
-                    enum json_draft draft, unsigned vocab)
+static void put_res(struct json_reg *reg, struct json_map *m, const char *key, const json_t *node,
+                    const char *base, enum json_draft draft, unsigned vocab)
 {
     if (map_get(m, key))
         return; /* first definition wins */
@@ -454,8 +454,8 @@ static void dialect_of(struct json_reg *reg, const char *schema_uri, enum json_d
     }
 }
 
-static int walk(struct json_reg *reg, const json_t *node, const char *base, enum json_draft draft, unsigned vocab,
-                bool is_root, int depth, struct sr_error *err)
+static int walk(struct json_reg *reg, const json_t *node, const char *base, enum json_draft draft,
+                unsigned vocab, bool is_root, int depth, struct sr_error *err)
 {
     if (depth > JSON_WALK_MAX_DEPTH)
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: nesting deeper than %d levels",
@@ -494,7 +494,8 @@ static int walk(struct json_reg *reg, const json_t *node, const char *base, enum
     }
     if (draft >= JSON_DRAFT2019) {
         const char *anchor = json_string_value(json_object_get(node, "$anchor"));
-        const char *dyn = draft >= JSON_DRAFT2020 ? json_string_value(json_object_get(node, "$dynamicAnchor")) : NULL;
+        const char *dyn =
+            draft >= JSON_DRAFT2020 ? json_string_value(json_object_get(node, "$dynamicAnchor")) : NULL;
         const char *names[2] = {anchor, dyn};
         for (int i = 0; i < 2; i++) {
             if (!names[i])
@@ -560,8 +561,8 @@ static int walk(struct json_reg *reg, const json_t *node, const char *base, enum
     return rc;
 }
 
-int json_reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft, struct json_loc *root,
-                 struct sr_error *err)
+int json_reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft,
+                 struct json_loc *root, struct sr_error *err)
 {
     if (reg->ndocs >= JSON_MAX_DOCS)
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: too many referenced documents");
@@ -617,8 +618,8 @@ static const struct json_res *load_resource(struct json_reg *reg, const char *do
             if (!doc)
                 return NULL;
             struct sr_error e;
-            int rc = json_reg_add(reg, doc, b->uri, json_draft_from_uri(b->uri) ? json_draft_from_uri(b->uri)
-                                                                                    : JSON_DRAFT2020,
+            int rc = json_reg_add(reg, doc, b->uri,
+                                  json_draft_from_uri(b->uri) ? json_draft_from_uri(b->uri) : JSON_DRAFT2020,
                                   NULL, &e);
             json_decref(doc);
             if (rc != 0)
@@ -635,7 +636,8 @@ static const struct json_res *load_resource(struct json_reg *reg, const char *do
     if (!doc)
         return NULL;
     struct sr_error e;
-    int rc = json_reg_add(reg, doc, docuri, reg->fallback_draft ? reg->fallback_draft : JSON_DEFAULT_DRAFT, NULL, &e);
+    int rc = json_reg_add(reg, doc, docuri, reg->fallback_draft ? reg->fallback_draft : JSON_DEFAULT_DRAFT,
+                          NULL, &e);
     json_decref(doc);
     if (rc != 0)
         return NULL;
@@ -690,7 +692,8 @@ static char *pointer_token(const char *s, size_t n)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < n + 0 && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
+        if (c == '%' && i + 2 < n + 0 && isxdigit((unsigned char)s[i + 1]) &&
+            isxdigit((unsigned char)s[i + 2])) {
             char hex[3] = {s[i + 1], s[i + 2], 0};
             c = (char)strtol(hex, NULL, 16);
             i += 2;
@@ -936,8 +939,8 @@ static int check_walk(struct check_ctx *c, const struct json_loc *loc, int depth
         return rc;
     const char *pat = json_string_value(json_object_get(s, "pattern"));
     if (pat && !json_reg_regex(c->reg, pat))
-        return sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: pattern '%.200s' is not a valid regex",
-                            pat);
+        return sr_error_set(c->err, SR_ERR_INVALID_SCHEMA,
+                            "Invalid schema: pattern '%.200s' is not a valid regex", pat);
     const json_t *pp = json_object_get(s, "patternProperties");
     if (json_is_object(pp)) {
         const char *key;
@@ -946,7 +949,8 @@ static int check_walk(struct check_ctx *c, const struct json_loc *loc, int depth
         {
             if (!json_reg_regex(c->reg, key))
                 return sr_error_set(c->err, SR_ERR_INVALID_SCHEMA,
-                                    "Invalid schema: patternProperties key '%.200s' is not a valid regex", key);
+                                    "Invalid schema: patternProperties key '%.200s' is not a valid regex",
+                                    key);
         }
     }
     if (loc->draft <= JSON_DRAFT7 && json_object_get(s, "$ref"))
@@ -996,17 +1000,31 @@ int json_reg_check(struct json_reg *reg, const struct json_loc *root, struct sr_
 /* ECMA-262's \s is Unicode white space and line terminators; PCRE2 without UCP only knows
  * ASCII, while UCP would also widen \d and \w beyond ECMA's ASCII. So \s and \S are spelled
  * out and everything else keeps PCRE2's ASCII meaning. */
-#define ECMA_SPACE_CLASS                                                                                           \
+#define ECMA_SPACE_CLASS                                                                                     \
     "\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 
 /* PCRE2 10.42 knows general categories by their short names only. */
 static const struct {
     const char *lng, *shrt;
 } unicode_categories[] = {
-    {"Letter", "L"}, {"Lowercase_Letter", "Ll"}, {"Uppercase_Letter", "Lu"}, {"Titlecase_Letter", "Lt"},
-    {"Modifier_Letter", "Lm"}, {"Other_Letter", "Lo"}, {"Mark", "M"}, {"Number", "N"}, {"Decimal_Number", "Nd"},
-    {"digit", "Nd"}, {"Letter_Number", "Nl"}, {"Other_Number", "No"}, {"Punctuation", "P"}, {"Symbol", "S"},
-    {"Separator", "Z"}, {"Space_Separator", "Zs"}, {"Other", "C"}, {"Control", "Cc"},
+    {"Letter", "L"},
+    {"Lowercase_Letter", "Ll"},
+    {"Uppercase_Letter", "Lu"},
+    {"Titlecase_Letter", "Lt"},
+    {"Modifier_Letter", "Lm"},
+    {"Other_Letter", "Lo"},
+    {"Mark", "M"},
+    {"Number", "N"},
+    {"Decimal_Number", "Nd"},
+    {"digit", "Nd"},
+    {"Letter_Number", "Nl"},
+    {"Other_Number", "No"},
+    {"Punctuation", "P"},
+    {"Symbol", "S"},
+    {"Separator", "Z"},
+    {"Space_Separator", "Zs"},
+    {"Other", "C"},
+    {"Control", "Cc"},
 };
 
 static char *ecma_to_pcre(const char *pat)
@@ -1024,7 +1042,8 @@ static char *ecma_to_pcre(const char *pat)
             if ((p[1] == 'p' || p[1] == 'P') && p[2] == '{') {
                 const char *close = strchr(p + 3, '}');
                 bool done = false;
-                for (size_t i = 0; close && i < sizeof unicode_categories / sizeof unicode_categories[0]; i++) {
+                for (size_t i = 0; close && i < sizeof unicode_categories / sizeof unicode_categories[0];
+                     i++) {
                     size_t n = strlen(unicode_categories[i].lng);
                     if ((size_t)(close - (p + 3)) == n && strncmp(p + 3, unicode_categories[i].lng, n) == 0) {
                         sr_buf_printf(&b, "\\%c{%s}", p[1], unicode_categories[i].shrt);

@@ -389,8 +389,7 @@ static bool valid_uri_like(const char *s, size_t len, bool need_scheme, bool iri
             if (!close)
                 return false;
             size_t rest = hlen - (size_t)(close - host) - 1;
-            if (!valid_ipv6(host + 1, (size_t)(close - host) - 1) &&
-                !(host[1] == 'v' || host[1] == 'V'))
+            if (!valid_ipv6(host + 1, (size_t)(close - host) - 1) && !(host[1] == 'v' || host[1] == 'V'))
                 return false;
             if (rest > 0) {
                 if (close[1] != ':')

@@ -70,8 +70,8 @@ void json_reg_free(struct json_reg *reg);
  * anchor inside it. The registry takes a new reference to doc. draft is the default dialect
  * when the document has no (known) $schema. Returns 0, or -1 with err set (42201). On success
  * *root (if not NULL) describes the document's root schema. */
-int json_reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft, struct json_loc *root,
-                 struct sr_error *err);
+int json_reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft,
+                 struct json_loc *root, struct sr_error *err);
 /* Resolves an absolute URI with an optional fragment (JSON Pointer or anchor). Loads
  * built-in or retrievable documents on demand. Returns 0, or -1 when it does not resolve. */
 int json_reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *out);

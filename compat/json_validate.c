@@ -132,10 +132,11 @@ static void put_pointer(struct sr_buf *b, const struct seg *s)
     free(v);
 }
 
-static void report(struct vctx *c, const struct seg *ip, const struct seg *kp, const char *kw, const char *fmt, ...)
-    SR_PRINTF(5, 6);
+static void report(struct vctx *c, const struct seg *ip, const struct seg *kp, const char *kw,
+                   const char *fmt, ...) SR_PRINTF(5, 6);
 
-static void report(struct vctx *c, const struct seg *ip, const struct seg *kp, const char *kw, const char *fmt, ...)
+static void report(struct vctx *c, const struct seg *ip, const struct seg *kp, const char *kw,
+                   const char *fmt, ...)
 {
     struct compat_json_result *r = c->res;
     if (!r)
@@ -167,14 +168,21 @@ static void report(struct vctx *c, const struct seg *ip, const struct seg *kp, c
 static const char *type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "number";
     case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
     }
 }
 
@@ -270,7 +278,10 @@ static bool eval_sub(struct vctx *c, const struct json_loc *parent, const json_t
     struct json_loc l = *parent;
     l.schema = sub;
     /* json_loc.base includes the node's own $id */
-    const char *id = json_is_object(sub) ? json_string_value(json_object_get(sub, parent->draft == JSON_DRAFT4 ? "id" : "$id")) : NULL;
+    const char *id =
+        json_is_object(sub)
+            ? json_string_value(json_object_get(sub, parent->draft == JSON_DRAFT4 ? "id" : "$id"))
+            : NULL;
     if (id && !(parent->draft <= JSON_DRAFT7 && (json_object_get(sub, "$ref") || id[0] == '#'))) {
         char *nb = json_uri_resolve(parent->base, id);
         char *h = strchr(nb, '#');
@@ -300,12 +311,12 @@ static bool follow_ref(struct vctx *c, const struct json_loc *loc, const char *u
 
 /* ---- the evaluator ------------------------------------------------------------------------------ */
 
-#define FAIL(kw, ...)                                                                                              \
-    do {                                                                                                           \
-        ok = false;                                                                                                \
-        if (!record)                                                                                               \
-            goto out;                                                                                              \
-        report(c, ip, kp, kw, __VA_ARGS__);                                                                        \
+#define FAIL(kw, ...)                                                                                        \
+    do {                                                                                                     \
+        ok = false;                                                                                          \
+        if (!record)                                                                                         \
+            goto out;                                                                                        \
+        report(c, ip, kp, kw, __VA_ARGS__);                                                                  \
     } while (0)
 
 /* Runs a child in-place applicator with its own annotations, merged into A on success. */
@@ -364,8 +375,9 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
     const unsigned vocab = d >= JSON_DRAFT2019 ? loc->vocab : JSON_VOCAB_DEFAULT;
     const bool applicators = (vocab & JSON_VOCAB_APPLICATOR) != 0;
     const bool validation = (vocab & JSON_VOCAB_VALIDATION) != 0;
-    const json_t *uneval_items =
-        d >= JSON_DRAFT2019 && (vocab & JSON_VOCAB_UNEVALUATED) ? json_object_get(s, "unevaluatedItems") : NULL;
+    const json_t *uneval_items = d >= JSON_DRAFT2019 && (vocab & JSON_VOCAB_UNEVALUATED)
+                                     ? json_object_get(s, "unevaluatedItems")
+                                     : NULL;
     const json_t *uneval_props = d >= JSON_DRAFT2019 && (vocab & JSON_VOCAB_UNEVALUATED)
                                      ? json_object_get(s, "unevaluatedProperties")
                                      : NULL;
@@ -475,11 +487,14 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             bool any = false;
             size_t i;
             json_t *t;
-            json_array_foreach(type, i, t) if (json_is_string(t) && type_matches(json_string_value(t), inst, d)) any =
-                true;
+            json_array_foreach(type, i, t) if (json_is_string(t) &&
+                                               type_matches(json_string_value(t), inst, d)) any = true;
             if (!any) {
+                ok = false;
+                if (!record)
+                    goto out;
                 char *want = jdump(type);
-                FAIL("type", "expected one of %s, found %s", want, type_name(inst));
+                report(c, ip, kp, "type", "expected one of %s, found %s", want, type_name(inst));
                 free(want);
             }
         }
@@ -489,15 +504,21 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             for (size_t i = 0; i < json_array_size(en) && !any; i++)
                 any = json_value_equal(json_array_get(en, i), inst);
             if (!any) {
+                ok = false;
+                if (!record)
+                    goto out;
                 char *v = jdump(inst);
-                FAIL("enum", "value %s is not one of the allowed values", v);
+                report(c, ip, kp, "enum", "value %s is not one of the allowed values", v);
                 free(v);
             }
         }
         const json_t *cn = d >= JSON_DRAFT6 ? json_object_get(s, "const") : NULL;
         if (cn && !json_value_equal(cn, inst)) {
+            ok = false;
+            if (!record)
+                goto out;
             char *v = jdump(cn);
-            FAIL("const", "value must be %s", v);
+            report(c, ip, kp, "const", "value must be %s", v);
             free(v);
         }
         if (json_is_number(inst)) {
@@ -510,23 +531,25 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 bool excl = d == JSON_DRAFT4 && json_is_true(emx);
                 int cmp = num_cmp(inst, mx);
                 if (cmp > 0 || (excl && cmp == 0))
-                    FAIL("maximum", "%g is greater than %s%g", json_number_value(inst), excl ? "or equal to " : "",
-                         json_number_value(mx));
+                    FAIL("maximum", "%g is greater than %s%g", json_number_value(inst),
+                         excl ? "or equal to " : "", json_number_value(mx));
             }
             if (json_is_number(mn)) {
                 bool excl = d == JSON_DRAFT4 && json_is_true(emn);
                 int cmp = num_cmp(inst, mn);
                 if (cmp < 0 || (excl && cmp == 0))
-                    FAIL("minimum", "%g is less than %s%g", json_number_value(inst), excl ? "or equal to " : "",
-                         json_number_value(mn));
+                    FAIL("minimum", "%g is less than %s%g", json_number_value(inst),
+                         excl ? "or equal to " : "", json_number_value(mn));
             }
             if (d != JSON_DRAFT4 && json_is_number(emx) && num_cmp(inst, emx) >= 0)
-                FAIL("exclusiveMaximum", "%g is not less than %g", json_number_value(inst), json_number_value(emx));
+                FAIL("exclusiveMaximum", "%g is not less than %g", json_number_value(inst),
+                     json_number_value(emx));
             if (d != JSON_DRAFT4 && json_is_number(emn) && num_cmp(inst, emn) <= 0)
                 FAIL("exclusiveMinimum", "%g is not greater than %g", json_number_value(inst),
                      json_number_value(emn));
             if (json_is_number(mo) && !multiple_of(inst, mo))
-                FAIL("multipleOf", "%g is not a multiple of %g", json_number_value(inst), json_number_value(mo));
+                FAIL("multipleOf", "%g is not a multiple of %g", json_number_value(inst),
+                     json_number_value(mo));
         }
         if (json_is_string(inst)) {
             size_t n;
@@ -549,8 +572,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 const void *re = json_reg_regex(c->reg, json_string_value(pat));
                 if (!re) {
                     c->hard = true;
-                    sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: pattern '%.100s' does not compile",
-                                 json_string_value(pat));
+                    sr_error_set(c->err, SR_ERR_INVALID_SCHEMA,
+                                 "Invalid schema: pattern '%.100s' does not compile", json_string_value(pat));
                     ok = false;
                     goto out;
                 }
@@ -745,8 +768,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 for (i = 0; i < n && i < len; i++) {
                     struct seg k = {&k0, NULL, i};
                     struct seg ii = {ip, NULL, i};
-                    if (!eval_sub(c, loc, json_array_get(tuple, i), json_array_get(inst, i), &ii, &k, scope, record,
-                                  NULL)) {
+                    if (!eval_sub(c, loc, json_array_get(tuple, i), json_array_get(inst, i), &ii, &k, scope,
+                                  record, NULL)) {
                         ok = false;
                         if (!record || c->hard)
                             goto out;

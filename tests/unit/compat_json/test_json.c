@@ -75,11 +75,13 @@ static void test_parse_rejects_unresolved_ref(void **state)
 static void test_parse_rejects_ref_cycle_without_nesting(void **state)
 {
     (void)state;
-    expect_invalid("{\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},\"b\":{\"$ref\":\"#/definitions/a\"}},"
-                   "\"$ref\":\"#/definitions/a\"}",
-                   "cycle");
-    expect_invalid("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"anyOf\":[{\"$ref\":\"#\"}]}",
-                   "cycle");
+    expect_invalid(
+        "{\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},\"b\":{\"$ref\":\"#/definitions/a\"}},"
+        "\"$ref\":\"#/definitions/a\"}",
+        "cycle");
+    expect_invalid(
+        "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"anyOf\":[{\"$ref\":\"#\"}]}",
+        "cycle");
 }
 
 static void test_parse_accepts_recursion_through_properties(void **state)
@@ -87,7 +89,8 @@ static void test_parse_accepts_recursion_through_properties(void **state)
     (void)state;
     struct sr_error err = {0};
     struct compat_schema *s =
-        parse("{\"type\":\"object\",\"properties\":{\"next\":{\"$ref\":\"#\"},\"v\":{\"type\":\"integer\"}}}", &err);
+        parse("{\"type\":\"object\",\"properties\":{\"next\":{\"$ref\":\"#\"},\"v\":{\"type\":\"integer\"}}}",
+              &err);
     assert_non_null(s);
     json_t *inst = json_loads("{\"v\":1,\"next\":{\"v\":2,\"next\":{\"v\":\"x\"}}}", 0, NULL);
     struct compat_json_result res;
@@ -139,8 +142,9 @@ static void test_canonical_is_compact_and_keeps_member_order(void **state)
               "\"a\": {}} }",
               &err);
     assert_non_null(s);
-    assert_string_equal(compat_schema_canonical(s, NULL),
-                        "{\"type\":\"object\",\"properties\":{\"b\":{\"type\":\"number\",\"maximum\":1.5},\"a\":{}}}");
+    assert_string_equal(
+        compat_schema_canonical(s, NULL),
+        "{\"type\":\"object\",\"properties\":{\"b\":{\"type\":\"number\",\"maximum\":1.5},\"a\":{}}}");
     compat_schema_free(s);
 }
 
@@ -148,12 +152,13 @@ static void test_normalize_sorts_keys_recursively(void **state)
 {
     (void)state;
     struct sr_error err = {0};
-    struct compat_schema *s =
-        parse_flags("{\"type\":\"object\",\"properties\":{\"b\":{},\"a\":{\"type\":\"string\",\"title\":\"t\"}}}",
-                    COMPAT_PARSE_NORMALIZE, &err);
+    struct compat_schema *s = parse_flags(
+        "{\"type\":\"object\",\"properties\":{\"b\":{},\"a\":{\"type\":\"string\",\"title\":\"t\"}}}",
+        COMPAT_PARSE_NORMALIZE, &err);
     assert_non_null(s);
-    assert_string_equal(compat_schema_canonical(s, NULL),
-                        "{\"properties\":{\"a\":{\"title\":\"t\",\"type\":\"string\"},\"b\":{}},\"type\":\"object\"}");
+    assert_string_equal(
+        compat_schema_canonical(s, NULL),
+        "{\"properties\":{\"a\":{\"title\":\"t\",\"type\":\"string\"},\"b\":{}},\"type\":\"object\"}");
     compat_schema_free(s);
 }
 
@@ -180,12 +185,13 @@ static void test_boolean_schema_parses(void **state)
 static void test_reference_resolves_by_name(void **state)
 {
     (void)state;
-    const char *other = "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}},\"required\":[\"id\"]}";
+    const char *other =
+        "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}},\"required\":[\"id\"]}";
     struct compat_ref ref = {"other.json", SR_SCHEMA_JSON, other, strlen(other)};
     const char *main_text = "{\"type\":\"object\",\"properties\":{\"o\":{\"$ref\":\"other.json\"}}}";
     struct sr_error err = {0};
-    struct compat_schema *s =
-        compat_schema_parse(SR_SCHEMA_JSON, main_text, strlen(main_text), &ref, 1, COMPAT_PARSE_DEFAULT, &err);
+    struct compat_schema *s = compat_schema_parse(SR_SCHEMA_JSON, main_text, strlen(main_text), &ref, 1,
+                                                  COMPAT_PARSE_DEFAULT, &err);
     assert_non_null(s);
     json_t *inst = json_loads("{\"o\":{}}", 0, NULL);
     struct compat_json_result res;
@@ -205,11 +211,12 @@ static void test_reference_with_absolute_id_resolves(void **state)
     (void)state;
     const char *other = "{\"$id\":\"https://example.com/schemas/addr.json\",\"type\":\"string\"}";
     struct compat_ref ref = {"https://example.com/schemas/addr.json", SR_SCHEMA_JSON, other, strlen(other)};
-    const char *main_text = "{\"$id\":\"https://example.com/schemas/person.json\",\"properties\":{\"a\":{\"$ref\":"
-                            "\"addr.json\"}}}";
+    const char *main_text =
+        "{\"$id\":\"https://example.com/schemas/person.json\",\"properties\":{\"a\":{\"$ref\":"
+        "\"addr.json\"}}}";
     struct sr_error err = {0};
-    struct compat_schema *s =
-        compat_schema_parse(SR_SCHEMA_JSON, main_text, strlen(main_text), &ref, 1, COMPAT_PARSE_DEFAULT, &err);
+    struct compat_schema *s = compat_schema_parse(SR_SCHEMA_JSON, main_text, strlen(main_text), &ref, 1,
+                                                  COMPAT_PARSE_DEFAULT, &err);
     if (!s)
         fail_msg("%s", err.message);
     compat_schema_free(s);
@@ -326,8 +333,10 @@ static void test_backward_rejects_type_change_with_pointer(void **state)
 {
     (void)state;
     struct sr_error err = {0};
-    struct compat_schema *w = parse("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", &err);
-    struct compat_schema *r = parse("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}", &err);
+    struct compat_schema *w =
+        parse("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", &err);
+    struct compat_schema *r =
+        parse("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}", &err);
     assert_non_null(w);
     assert_non_null(r);
     struct compat_result res;
@@ -349,9 +358,10 @@ static void test_backward_accepts_optional_property_added_to_closed_model(void *
     struct compat_schema *w = parse("{\"type\":\"object\",\"additionalProperties\":false,"
                                     "\"properties\":{\"a\":{\"type\":\"string\"}}}",
                                     &err);
-    struct compat_schema *r = parse("{\"type\":\"object\",\"additionalProperties\":false,"
-                                    "\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"}}}",
-                                    &err);
+    struct compat_schema *r =
+        parse("{\"type\":\"object\",\"additionalProperties\":false,"
+              "\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"}}}",
+              &err);
     assert_non_null(w);
     assert_non_null(r);
     struct compat_result res;

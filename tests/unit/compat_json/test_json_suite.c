@@ -53,7 +53,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_file(const char *path, enum json_draft draft, unsigned flags, struct tally *t, bool print_failures)
+static void run_file(const char *path, enum json_draft draft, unsigned flags, struct tally *t,
+                     bool print_failures)
 {
     json_error_t jerr;
     json_t *groups = json_load_file(path, JSON_ALLOW_NUL, &jerr);
@@ -94,7 +95,8 @@ static void run_file(const char *path, enum json_draft draft, unsigned flags, st
 }
 
 /* Runs every *.json directly in dir (sorted, so the report is stable). */
-static void run_dir(const char *dir, enum json_draft draft, unsigned flags, struct tally *t, bool print_failures)
+static void run_dir(const char *dir, enum json_draft draft, unsigned flags, struct tally *t,
+                    bool print_failures)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -133,8 +135,8 @@ static void run_draft(const char *draft_dir)
     run_dir(dir, draft, JSON_VALIDATE_DEFAULT, &opt, true);
     snprintf(dir, sizeof dir, SUITE "/tests/%s/optional/format", draft_dir);
     run_dir(dir, draft, JSON_VALIDATE_FORMAT, &fmt, true);
-    printf("%s: required %d/%d, optional %d/%d, format %d/%d\n", draft_dir, req.pass, req.pass + req.fail, opt.pass,
-           opt.pass + opt.fail, fmt.pass, fmt.pass + fmt.fail);
+    printf("%s: required %d/%d, optional %d/%d, format %d/%d\n", draft_dir, req.pass, req.pass + req.fail,
+           opt.pass, opt.pass + opt.fail, fmt.pass, fmt.pass + fmt.fail);
     assert_int_equal(req.fail, 0);
     assert_int_equal(req.skipped_files, 0);
     assert_true(req.pass > 500);
