@@ -9,8 +9,8 @@ SUDO=""
 PACKAGES="build-essential cmake pkg-config git ca-certificates curl
   libevent-dev libavro-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev libsqlite3-dev sqlite3 libjansson-dev
-  libcmocka-dev libpcre2-dev python3 python3-confluent-kafka python3-avro python3-protobuf
-  clang libclang-rt-14-dev"
+  libcmocka-dev libpcre2-dev python3 python3-confluent-kafka python3-requests python3-avro python3-protobuf
+  clang libclang-rt-14-dev wrk nginx-light"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
