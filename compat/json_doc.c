@@ -1065,6 +1065,16 @@ static char *ecma_to_pcre(const char *pat)
             p++;
             continue;
         }
+        if (*p == '[' && !in_class && p[1] == ']') {
+            sr_buf_puts(&b, "(?!)"); /* ECMA's empty class matches nothing */
+            p++;
+            continue;
+        }
+        if (*p == '[' && !in_class && p[1] == '^' && p[2] == ']') {
+            sr_buf_puts(&b, "[\\s\\S]"); /* and its negation anything */
+            p += 2;
+            continue;
+        }
         if (*p == '[' && !in_class)
             in_class = true;
         else if (*p == ']' && in_class)
@@ -1088,8 +1098,51 @@ static pcre2_code *regex_compile(const char *pattern)
     return re;
 }
 
+/* Syntax PCRE2 accepts but ECMA-262 (unicode mode) does not: Python/PCRE group forms, global
+ * inline flags, and escapes of letters ECMA gives no meaning. Only the `regex` format applies
+ * this: `pattern` keeps PCRE2's (and Java's, which Confluent uses) wider syntax, so schemas the
+ * reference registry accepts are not refused here. */
+static bool ecma_syntax_ok(const char *pat)
+{
+    bool in_class = false;
+    for (const char *p = pat; *p; p++) {
+        if (*p == '\\') {
+            char e = p[1];
+            if (((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) && !strchr("bBdDwWsSfnrtvcxukpP", e))
+                return false;
+            if (e)
+                p++;
+            continue;
+        }
+        if (in_class) {
+            if (*p == ']')
+                in_class = false;
+            continue;
+        }
+        if (*p == '[') {
+            in_class = true;
+            if (p[1] == ']')
+                in_class = false, p++;
+            continue;
+        }
+        if (*p == '(' && p[1] == '?') {
+            const char *q = p + 2;
+            if (*q == 'P' || *q == '#' || *q == '>' || *q == '|')
+                return false;
+            const char *f = q;
+            while ((*f >= 'a' && *f <= 'z') || *f == '-')
+                f++;
+            if (f > q && *f == ')')
+                return false; /* (?i) style global flags */
+        }
+    }
+    return true;
+}
+
 bool json_regex_valid(const char *pattern)
 {
+    if (!ecma_syntax_ok(pattern))
+        return false;
     pcre2_code *re = regex_compile(pattern);
     bool ok = re != NULL;
     pcre2_code_free(re);

@@ -382,6 +382,8 @@ static bool valid_uri_like(const char *s, size_t len, bool need_scheme, bool iri
         const char *auth = s + st;
         size_t alen = i - st;
         const char *at = memchr(auth, '@', alen);
+        if (at && memchr(at + 1, '@', alen - (size_t)(at - auth) - 1))
+            return false; /* one userinfo at most */
         const char *host = at ? at + 1 : auth;
         size_t hlen = alen - (size_t)(host - auth);
         if (hlen > 0 && host[0] == '[') {
@@ -476,21 +478,68 @@ static bool valid_relative_json_pointer(const char *s, size_t len)
     return valid_json_pointer(s + i, len - i);
 }
 
+/* RFC 6570 level 4 syntax: literals, and {op? varspec (, varspec)*} with varspec =
+ * varname (":" 1-9999 | "*")?, varname = varchar *( ["."] varchar ). */
 static bool valid_uri_template(const char *s, size_t len)
 {
-    bool open = false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '{') {
-            if (open)
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '{') {
+            i++;
+            if (i < len && strchr("+#./;?&", s[i]) && s[i])
+                i++;
+            for (;;) {
+                /* varname */
+                size_t st = i;
+                bool prev_dot = true;
+                while (i < len) {
+                    if (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '_') {
+                        prev_dot = false;
+                        i++;
+                    } else if (s[i] == '%' && i + 2 < len && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+                        prev_dot = false;
+                        i += 3;
+                    } else if (s[i] == '.' && !prev_dot) {
+                        prev_dot = true;
+                        i++;
+                    } else {
+                        break;
+                    }
+                }
+                if (i == st || prev_dot)
+                    return false;
+                if (i < len && s[i] == ':') {
+                    size_t ds = ++i;
+                    while (i < len && is_digit(s[i]))
+                        i++;
+                    if (i == ds || i - ds > 4 || s[ds] == '0')
+                        return false;
+                } else if (i < len && s[i] == '*') {
+                    i++;
+                }
+                if (i < len && s[i] == ',') {
+                    i++;
+                    continue;
+                }
+                break;
+            }
+            if (i >= len || s[i] != '}')
                 return false;
-            open = true;
-        } else if (s[i] == '}') {
-            if (!open)
-                return false;
-            open = false;
+            i++;
+            continue;
         }
+        if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c))
+            return false;
+        if (c == '%') {
+            if (i + 2 >= len || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
+                return false;
+            i += 3;
+            continue;
+        }
+        i++;
     }
-    return !open;
+    return true;
 }
 
 bool json_format_valid(const char *format, const char *s, size_t len, enum json_draft draft)
