@@ -235,7 +235,7 @@ static bool valid_ipv6(const char *s, size_t len)
     return compressed ? groups < 8 : groups == 8;
 }
 
-static bool valid_hostname(const char *s, size_t len)
+static bool valid_hostname(const char *s, size_t len, bool idna_rules)
 {
     if (len == 0 || len > 253)
         return false;
@@ -251,8 +251,9 @@ static bool valid_hostname(const char *s, size_t len)
         size_t n = i - st;
         if (n == 0 || n > 63 || s[st] == '-' || s[i - 1] == '-')
             return false;
-        /* "--" in positions 3 and 4 is reserved for A-labels (xn--) */
-        if (n >= 4 && s[st + 2] == '-' && s[st + 3] == '-' &&
+        /* "--" in positions 3 and 4 is reserved for A-labels (xn--); drafts before 7 only ask
+         * for RFC 1123, which allows it */
+        if (idna_rules && n >= 4 && s[st + 2] == '-' && s[st + 3] == '-' &&
             !((s[st] == 'x' || s[st] == 'X') && (s[st + 1] == 'n' || s[st + 1] == 'N')))
             return false;
         if (i < len) {
@@ -295,7 +296,7 @@ static bool valid_idn_hostname(const char *s, size_t len)
     return true;
 }
 
-static bool valid_email(const char *s, size_t len, bool idn)
+static bool valid_email(const char *s, size_t len, bool idn, bool idna_rules)
 {
     const char *at = NULL;
     for (size_t i = len; i > 0; i--) {
@@ -330,7 +331,7 @@ static bool valid_email(const char *s, size_t len, bool idn)
             return valid_ipv6(dom + 6, dlen - 7);
         return valid_ipv4(dom + 1, dlen - 2);
     }
-    return idn ? valid_idn_hostname(dom, dlen) : valid_hostname(dom, dlen);
+    return idn ? valid_idn_hostname(dom, dlen) : valid_hostname(dom, dlen, idna_rules);
 }
 
 static bool uri_char_ok(unsigned char c, bool iri)
@@ -553,11 +554,11 @@ bool json_format_valid(const char *format, const char *s, size_t len, enum json_
     if (strcmp(format, "duration") == 0 && draft >= JSON_DRAFT2019)
         return valid_duration(s, len);
     if (strcmp(format, "email") == 0)
-        return valid_email(s, len, false);
+        return valid_email(s, len, false, draft >= JSON_DRAFT7);
     if (strcmp(format, "idn-email") == 0 && draft >= JSON_DRAFT7)
-        return valid_email(s, len, true);
+        return valid_email(s, len, true, true);
     if (strcmp(format, "hostname") == 0)
-        return valid_hostname(s, len);
+        return valid_hostname(s, len, draft >= JSON_DRAFT7);
     if (strcmp(format, "idn-hostname") == 0 && draft >= JSON_DRAFT7)
         return valid_idn_hostname(s, len);
     if (strcmp(format, "ipv4") == 0)
@@ -586,4 +587,52 @@ bool json_format_valid(const char *format, const char *s, size_t len, enum json_
         return json_regex_valid(s);
     }
     return true;
+}
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (is_digit(c))
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+char *json_base64_decode(const char *s, size_t len, size_t *outlen)
+{
+    if (len % 4 != 0)
+        return NULL;
+    char *out = malloc(len / 4 * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            char c = s[i + k];
+            if (c == '=' && i + 4 == len && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else if (pad || (v[k] = b64_value(c)) < 0) {
+                free(out);
+                return NULL;
+            }
+        }
+        unsigned triple = (unsigned)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+        out[o++] = (char)(triple >> 16);
+        if (pad < 2)
+            out[o++] = (char)(triple >> 8 & 0xff);
+        if (pad < 1)
+            out[o++] = (char)(triple & 0xff);
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
 }

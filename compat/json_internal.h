@@ -107,6 +107,10 @@ int json_validate(struct json_reg *reg, const struct json_loc *root, const json_
 /* Format assertion for a string instance. Unknown formats pass. */
 bool json_format_valid(const char *format, const char *s, size_t len, enum json_draft draft);
 
+/* Decodes standard base64 (padding required). Returns a new buffer (caller frees with free()),
+ * or NULL when s is not base64. */
+char *json_base64_decode(const char *s, size_t len, size_t *outlen);
+
 /* Structural equality as JSON Schema defines it (1 == 1.0, member order irrelevant). */
 bool json_value_equal(const json_t *a, const json_t *b);
 

@@ -645,6 +645,36 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             FAIL("format", "string is not a valid %s", json_string_value(fmt));
     }
 
+    /* Draft 7 lets contentEncoding / contentMediaType assert (later drafts made them
+     * annotations): base64 must decode, application/json must parse. */
+    if (d == JSON_DRAFT7 && json_is_string(inst)) {
+        const char *enc = json_string_value(json_object_get(s, "contentEncoding"));
+        const char *media = json_string_value(json_object_get(s, "contentMediaType"));
+        const char *text = json_string_value(inst);
+        size_t tlen = json_string_length(inst);
+        char *decoded = NULL;
+        bool content_ok = true;
+        if (enc && strcmp(enc, "base64") == 0) {
+            decoded = json_base64_decode(text, tlen, &tlen);
+            if (!decoded) {
+                content_ok = false;
+                FAIL("contentEncoding", "string is not valid base64");
+            } else {
+                text = decoded;
+            }
+        }
+        if (content_ok && media && strcmp(media, "application/json") == 0) {
+            json_t *doc = json_loadb(text, tlen, JSON_DECODE_ANY, NULL);
+            if (!doc) {
+                free(decoded);
+                FAIL("contentMediaType", "content is not valid JSON");
+                decoded = NULL;
+            }
+            json_decref(doc);
+        }
+        free(decoded);
+    }
+
     if (applicators) {
         const json_t *v;
         size_t i;
