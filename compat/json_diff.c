@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,68 @@ static const struct {
 #undef X_INFO
 };
 
+/* ---- a pointer-pair hash index (slot -> position in a caller's array + 1) ---------------- */
+
+struct ptr_index {
+    const void **a, **b;
+    size_t *pos; /* 0 = empty */
+    size_t cap;  /* power of two */
+    size_t len;
+};
+
+static size_t ptr_hash(const void *a, const void *b)
+{
+    uint64_t h = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ULL;
+    h ^= (uint64_t)(uintptr_t)b + 0x7F4A7C159E3779B9ULL + (h << 6) + (h >> 2);
+    return (size_t)(h ^ (h >> 31));
+}
+
+/* Returns the stored position for (a, b), or 0. */
+static size_t ptr_index_get(const struct ptr_index *ix, const void *a, const void *b)
+{
+    if (ix->cap == 0)
+        return 0;
+    for (size_t i = ptr_hash(a, b) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+        if (ix->pos[i] == 0)
+            return 0;
+        if (ix->a[i] == a && ix->b[i] == b)
+            return ix->pos[i];
+    }
+}
+
+static void ptr_index_put(struct ptr_index *ix, const void *a, const void *b, size_t pos)
+{
+    if ((ix->len + 1) * 2 > ix->cap) {
+        struct ptr_index big = {0};
+        big.cap = ix->cap ? ix->cap * 2 : 64;
+        big.a = sr_xcalloc(big.cap, sizeof *big.a);
+        big.b = sr_xcalloc(big.cap, sizeof *big.b);
+        big.pos = sr_xcalloc(big.cap, sizeof *big.pos);
+        for (size_t i = 0; i < ix->cap; i++)
+            if (ix->pos[i])
+                ptr_index_put(&big, ix->a[i], ix->b[i], ix->pos[i]);
+        free(ix->a);
+        free(ix->b);
+        free(ix->pos);
+        *ix = big;
+    }
+    size_t i = ptr_hash(a, b) & (ix->cap - 1);
+    while (ix->pos[i] != 0)
+        i = (i + 1) & (ix->cap - 1);
+    ix->a[i] = a;
+    ix->b[i] = b;
+    ix->pos[i] = pos;
+    ix->len++;
+}
+
+static void ptr_index_free(struct ptr_index *ix)
+{
+    free(ix->a);
+    free(ix->b);
+    free(ix->pos);
+    memset(ix, 0, sizeof *ix);
+}
+
 /* ---- the schema model ------------------------------------------------------------------------ */
 
 enum dkind {
@@ -261,11 +324,9 @@ struct model {
     struct json_reg *reg;
     struct dnode **all;
     size_t nall, capall;
-    struct json_map_lite {
-        const json_t **keys;
-        struct dnode **vals;
-        size_t n, cap;
-    } cache;
+    struct dnode **cached; /* built nodes, indexed by schema JSON identity in `index` */
+    size_t ncached, capcached;
+    struct ptr_index index;
     struct sr_error *err;
     bool failed;
 };
@@ -301,29 +362,25 @@ static void model_free(struct model *m)
     for (size_t i = 0; i < m->nall; i++)
         free_node(m->all[i]);
     free(m->all);
-    free(m->cache.keys);
-    free(m->cache.vals);
+    free(m->cached);
+    ptr_index_free(&m->index);
 }
 
-/* Cache of built nodes by schema JSON identity: a hash would be faster, but documents hold a
- * few hundred schemas at most and a linear probe keeps this simple. */
+/* Built nodes by schema JSON identity, so that a $ref cycle comes back to the same node. */
 static struct dnode *cache_get(struct model *m, const json_t *s)
 {
-    for (size_t i = m->cache.n; i > 0; i--)
-        if (m->cache.keys[i - 1] == s)
-            return m->cache.vals[i - 1];
-    return NULL;
+    size_t pos = ptr_index_get(&m->index, s, NULL);
+    return pos ? m->cached[pos - 1] : NULL;
 }
 
 static void cache_put(struct model *m, const json_t *s, struct dnode *n)
 {
-    if (m->cache.n == m->cache.cap) {
-        m->cache.cap = m->cache.cap ? m->cache.cap * 2 : 64;
-        m->cache.keys = sr_xrealloc(m->cache.keys, m->cache.cap * sizeof *m->cache.keys);
-        m->cache.vals = sr_xrealloc(m->cache.vals, m->cache.cap * sizeof *m->cache.vals);
+    if (m->ncached == m->capcached) {
+        m->capcached = m->capcached ? m->capcached * 2 : 64;
+        m->cached = sr_xrealloc(m->cached, m->capcached * sizeof *m->cached);
     }
-    m->cache.keys[m->cache.n] = s;
-    m->cache.vals[m->cache.n++] = n;
+    m->cached[m->ncached++] = n;
+    ptr_index_put(&m->index, s, NULL, m->ncached);
 }
 
 static struct dnode *build(struct model *m, const struct json_loc *loc, int depth);
@@ -772,7 +829,8 @@ struct shared {
     bool optimism;
     unsigned long steps;
     bool budget_exceeded;
-    struct json_reg *reg; /* compiles patternProperties keys for the content-model checks */
+    struct json_reg *reg;   /* compiles patternProperties keys for the content-model checks */
+    struct ptr_index index; /* (a, b) -> position in pairs */
 };
 
 /* Budget on pair comparisons: oneOf-in-oneOf cross products stay bounded. */
@@ -832,19 +890,11 @@ static void add_at(struct dctx *c, const char *seg, enum diff_kind k)
     leave(c, mark);
 }
 
-static struct pair *find_pair(struct shared *sh, const struct dnode *a, const struct dnode *b)
-{
-    for (size_t i = 0; i < sh->npairs; i++)
-        if (sh->pairs[i].a == a && sh->pairs[i].b == b)
-            return &sh->pairs[i];
-    return NULL;
-}
-
 static size_t get_pair(struct shared *sh, const struct dnode *a, const struct dnode *b)
 {
-    struct pair *p = find_pair(sh, a, b);
-    if (p)
-        return (size_t)(p - sh->pairs);
+    size_t pos = ptr_index_get(&sh->index, a, b);
+    if (pos)
+        return pos - 1;
     if (sh->npairs == sh->cap) {
         sh->cap = sh->cap ? sh->cap * 2 : 64;
         sh->pairs = sr_xrealloc(sh->pairs, sh->cap * sizeof *sh->pairs);
@@ -852,6 +902,7 @@ static size_t get_pair(struct shared *sh, const struct dnode *a, const struct dn
     memset(&sh->pairs[sh->npairs], 0, sizeof sh->pairs[0]);
     sh->pairs[sh->npairs].a = a;
     sh->pairs[sh->npairs].b = b;
+    ptr_index_put(&sh->index, a, b, sh->npairs + 1);
     return sh->npairs++;
 }
 
@@ -1631,6 +1682,7 @@ static void shared_free(struct shared *sh)
         dlist_free(&sh->pairs[i].seed);
     }
     free(sh->pairs);
+    ptr_index_free(&sh->index);
 }
 
 static void describe(struct sr_buf *b, const struct diff *d)

@@ -17,9 +17,9 @@
 
 #include "sr_buf.h"
 
-/* Nesting allowed while indexing a document. jansson already caps parse depth at 2048; schemas
- * deeper than this are rejected rather than walked. */
-#define JSON_WALK_MAX_DEPTH (COMPAT_MAX_DEPTH * 4)
+/* Schema nesting allowed (STYLE rule 17); deeper documents are rejected with 42201 before any
+ * other walk touches them. */
+#define JSON_WALK_MAX_DEPTH COMPAT_MAX_DEPTH
 /* Documents pulled in while resolving one reference chain (metaschema of a metaschema...). */
 #define JSON_MAX_DOCS 4096
 
@@ -790,7 +790,7 @@ int json_reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *out
     }
     {
         char *key = sr_xmalloc(strlen(r->base) + strlen(frag) + 2);
-        sprintf(key, "%s#%s", docuri, frag);
+        sprintf(key, "%s#%s", r->base, frag); /* anchors are indexed under the resource's own base */
         const struct json_res *a = map_get(&reg->anchors, key);
         free(key);
         if (a) {

@@ -99,8 +99,9 @@ enum json_validate_flags {
 };
 
 /* Validates inst against the schema at root. Sets *valid; appends every violation to res when
- * res is not NULL. Returns 0, or -1 with err set when a $ref cannot be resolved or evaluation
- * exceeds its depth budget (the schema, not the instance, is at fault). */
+ * res is not NULL. An instance nested too deeply for the evaluation budget is a violation.
+ * Returns 0, or -1 with err set when a $ref cannot be resolved or a pattern does not compile
+ * (the schema, not the instance, is at fault). */
 int json_validate(struct json_reg *reg, const struct json_loc *root, const json_t *inst, unsigned flags,
                   struct compat_json_result *res, bool *valid, struct sr_error *err);
 

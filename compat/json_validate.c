@@ -48,7 +48,8 @@ struct vctx {
     struct compat_json_result *res;
     int depth;
     unsigned long steps;
-    bool hard; /* evaluation error: err is set */
+    bool hard;  /* evaluation error: err is set */
+    bool limit; /* depth or step budget exhausted */
     struct sr_error *err;
 };
 
@@ -347,12 +348,10 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
     }
     if (!json_is_object(s))
         return true; /* not a schema: nothing to assert (the metaschema check catches it) */
-    if (++c->steps > EVAL_MAX_STEPS || c->depth >= EVAL_MAX_DEPTH) {
-        if (!c->hard) {
-            c->hard = true;
-            sr_error_set(c->err, SR_ERR_INVALID_SCHEMA,
-                         "Invalid schema: evaluation exceeds the recursion budget (a $ref cycle?)");
-        }
+    if (c->limit || ++c->steps > EVAL_MAX_STEPS || c->depth >= EVAL_MAX_DEPTH) {
+        /* Too deep (a deeply nested instance) or too costly: the answer is "not valid", said
+         * once at the top by json_validate, never a crash or an endless walk. */
+        c->limit = true;
         return false;
     }
     c->depth++;
@@ -1007,18 +1006,24 @@ out:
     if (A == &local)
         annot_free(&local);
     c->depth--;
-    return ok && !c->hard;
+    return ok && !c->hard && !c->limit;
 }
 
 int json_validate(struct json_reg *reg, const struct json_loc *root, const json_t *inst, unsigned flags,
                   struct compat_json_result *res, bool *valid, struct sr_error *err)
 {
-    struct vctx c = {reg, flags, res, 0, 0, false, err};
+    struct vctx c = {reg, flags, res, 0, 0, false, false, err};
     if (res)
         res->valid = true;
     bool ok = eval(&c, root, inst, NULL, NULL, NULL, res != NULL, NULL);
     if (c.hard)
         return -1;
+    if (c.limit) {
+        ok = false;
+        report(&c, NULL, NULL, NULL,
+               "validation stopped: nesting deeper than %d levels or more than %lu evaluation steps",
+               EVAL_MAX_DEPTH / 2, EVAL_MAX_STEPS);
+    }
     *valid = ok;
     if (res)
         res->valid = ok;

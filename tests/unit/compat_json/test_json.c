@@ -311,6 +311,53 @@ static void test_validate_huge_enum(void **state)
     compat_schema_free(s);
 }
 
+static void test_validate_deeply_nested_instance_is_a_violation(void **state)
+{
+    (void)state;
+    struct sr_error err = {0};
+    struct compat_schema *s = parse("{\"type\":[\"array\",\"integer\"],\"items\":{\"$ref\":\"#\"}}", &err);
+    assert_non_null(s);
+    int depth = 2000;
+    char *text = malloc((size_t)depth * 2 + 2);
+    memset(text, '[', (size_t)depth);
+    text[depth] = '1';
+    memset(text + depth + 1, ']', (size_t)depth);
+    text[2 * depth + 1] = '\0';
+    json_t *deep = json_loads(text, 0, NULL);
+    assert_non_null(deep);
+    struct compat_json_result res;
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, deep, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_false(res.valid);
+    assert_non_null(strstr(res.items[res.count - 1].message, "nesting deeper"));
+    compat_json_result_free(&res);
+    json_decref(deep);
+    /* a modest depth is fine */
+    json_t *shallow = json_loads("[[[[1]]],2]", 0, NULL);
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, shallow, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_true(res.valid);
+    compat_json_result_free(&res);
+    json_decref(shallow);
+    free(text);
+    compat_schema_free(s);
+}
+
+static void test_parse_rejects_schema_nested_beyond_limit(void **state)
+{
+    (void)state;
+    /* 300 levels: valid JSON for jansson, too deep for the registry */
+    char text[300 * 14 + 16];
+    char *p = text;
+    for (int i = 0; i < 300; i++)
+        p += sprintf(p, "{\"items\":");
+    p += sprintf(p, "{}");
+    for (int i = 0; i < 300; i++)
+        *p++ = '}';
+    *p = '\0';
+    expect_invalid(text, "deeper than");
+}
+
 static void test_validate_rejects_non_json_schema(void **state)
 {
     (void)state;
@@ -401,6 +448,8 @@ int main(void)
         cmocka_unit_test(test_validate_reports_every_violation_with_pointers),
         cmocka_unit_test(test_validate_formats_only_when_asked),
         cmocka_unit_test(test_validate_huge_enum),
+        cmocka_unit_test(test_validate_deeply_nested_instance_is_a_violation),
+        cmocka_unit_test(test_parse_rejects_schema_nested_beyond_limit),
         cmocka_unit_test(test_validate_rejects_non_json_schema),
         cmocka_unit_test(test_backward_rejects_type_change_with_pointer),
         cmocka_unit_test(test_backward_accepts_optional_property_added_to_closed_model),
