@@ -126,7 +126,9 @@ enum compat_json_validate_flags {
     COMPAT_JSON_ASSERT_FORMAT = 1 << 0,
 };
 
+/* Prepares an empty result (valid, no violations). */
 void compat_json_result_init(struct compat_json_result *res);
+/* Frees the violations the result owns and leaves it empty; NULL is fine. */
 void compat_json_result_free(struct compat_json_result *res);
 
 /* Validates `instance` (borrowed) against `schema`, which must be of type SR_SCHEMA_JSON.

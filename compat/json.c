@@ -82,18 +82,22 @@ static const char *metaschema_for(enum json_draft d)
     }
 }
 
-/* The document must itself be valid against its draft's metaschema. */
+/* The document must itself be valid against its draft's metaschema. The metaschemas live in
+ * a registry of their own, dropped afterwards, so that a stored schema does not keep them. */
 static int check_metaschema(struct json_schema_impl *impl, struct sr_error *err)
 {
     struct json_loc meta;
-    if (json_reg_resolve(impl->reg, metaschema_for(impl->root.draft), &meta) != 0)
+    struct json_reg *mreg = json_reg_new(NULL, NULL);
+    if (json_reg_resolve(mreg, metaschema_for(impl->root.draft), &meta) != 0) {
+        json_reg_free(mreg);
         return sr_error_set(err, SR_ERR_INTERNAL, "built-in metaschema missing");
+    }
     struct compat_json_result res;
     compat_json_result_init(&res);
     bool valid = false;
     struct sr_error e;
     sr_error_clear(&e);
-    int rc = json_validate(impl->reg, &meta, impl->doc, JSON_VALIDATE_DEFAULT, &res, &valid, &e);
+    int rc = json_validate(mreg, &meta, impl->doc, JSON_VALIDATE_DEFAULT, &res, &valid, &e);
     if (rc == 0 && !valid) {
         /* the innermost violation is the most specific reason */
         const struct compat_json_violation *v = res.count ? &res.items[0] : NULL;
@@ -106,6 +110,7 @@ static int check_metaschema(struct json_schema_impl *impl, struct sr_error *err)
         *err = e;
     }
     compat_json_result_free(&res);
+    json_reg_free(mreg);
     return rc;
 }
 
@@ -144,10 +149,14 @@ static void *json_parse(const char *text, size_t len, const struct compat_ref *r
     enum json_draft d = json_is_object(impl->doc) ? doc_draft(impl->doc) : JSON_DEFAULT_DRAFT;
     if (json_reg_add(impl->reg, impl->doc, base, d, &impl->root, err) != 0)
         goto fail;
-    if (!(flags & COMPAT_PARSE_LENIENT) && check_metaschema(impl, err) != 0)
-        goto fail;
-    if (json_reg_check(impl->reg, &impl->root, err) != 0)
-        goto fail;
+    /* IMPORT mode (LENIENT) keeps whatever another registry stored: syntax only. Validation
+     * and comparison still terminate on such schemas (budgets), they may just fail to decide. */
+    if (!(flags & COMPAT_PARSE_LENIENT)) {
+        if (check_metaschema(impl, err) != 0)
+            goto fail;
+        if (json_reg_check(impl->reg, &impl->root, err) != 0)
+            goto fail;
+    }
     json_canonical_print(canonical, impl->doc, (flags & COMPAT_PARSE_NORMALIZE) != 0);
     free(base);
     return impl;

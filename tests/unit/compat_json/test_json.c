@@ -358,6 +358,25 @@ static void test_parse_rejects_schema_nested_beyond_limit(void **state)
     expect_invalid(text, "deeper than");
 }
 
+static void test_lenient_import_keeps_unresolved_ref_but_cannot_validate(void **state)
+{
+    (void)state;
+    const char *text = "{\"properties\":{\"a\":{\"$ref\":\"missing.json\"}},\"minLength\":\"x\"}";
+    struct sr_error err = {0};
+    assert_null(parse(text, &err));
+    struct compat_schema *s = parse_flags(text, COMPAT_PARSE_LENIENT, &err);
+    assert_non_null(s);
+    json_t *inst = json_loads("{\"a\":1}", 0, NULL);
+    struct compat_json_result res;
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, inst, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), -1);
+    assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
+    assert_non_null(strstr(err.message, "missing.json"));
+    compat_json_result_free(&res);
+    json_decref(inst);
+    compat_schema_free(s);
+}
+
 static void test_validate_rejects_non_json_schema(void **state)
 {
     (void)state;
@@ -450,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_validate_huge_enum),
         cmocka_unit_test(test_validate_deeply_nested_instance_is_a_violation),
         cmocka_unit_test(test_parse_rejects_schema_nested_beyond_limit),
+        cmocka_unit_test(test_lenient_import_keeps_unresolved_ref_but_cannot_validate),
         cmocka_unit_test(test_validate_rejects_non_json_schema),
         cmocka_unit_test(test_backward_rejects_type_change_with_pointer),
         cmocka_unit_test(test_backward_accepts_optional_property_added_to_closed_model),
