@@ -3,10 +3,15 @@
  * semantics of Apache Avro Java's SchemaCompatibility.checkReaderWriterCompatibility (what
  * Confluent's AvroSchema.isBackwardCompatible calls): every break is collected, each with a
  * JSON-pointer-like location in the reader schema, and reported in Confluent's Difference
- * format. Reader/writer pairs are memoized by identity, which both terminates recursive
- * types and reproduces Java's results exactly (including its re-reporting of memoized breaks). */
+ * format. Reader/writer pairs are memoized by identity, which terminates recursive types and
+ * reproduces Java's results, including its re-reporting of a memoized pair's breaks.
+ *
+ * Java copies each pair's list of breaks into its parent's; on a deep schema with many
+ * breaks that is quadratic, so here a pair's result is a list of references (to breaks and
+ * to the results of the pairs below it) and is flattened once at the end. */
 #include "avro_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +19,12 @@
 #include "sr_buf.h"
 
 /* The walk descends into the reader, the writer or both, so its depth is bounded by the two
- * parsed depths except through recursive named types, where the memo stops it; this bound
- * makes the limit explicit. */
-#define AVRO_COMPAT_MAX_DEPTH (COMPAT_MAX_DEPTH * 8)
+ * parsed depths except through recursive named types, where the memo stops it eventually;
+ * this bound keeps the stack small when two cycles of different lengths meet. */
+#define AVRO_COMPAT_MAX_DEPTH (COMPAT_MAX_DEPTH * 4)
+/* Java would list every break however many there are; a result that re-reports memoized
+ * pairs can grow exponentially, so the report stops here. */
+#define AVRO_COMPAT_MAX_MESSAGES 10000
 
 enum incompat_type {
     NAME_MISMATCH,
@@ -32,16 +40,24 @@ static const char *const incompat_names[] = {
     "TYPE_MISMATCH", "MISSING_UNION_BRANCH",
 };
 
+/* One break, as Java's Incompatibility. */
 struct incompat {
     enum incompat_type type;
     char *location;
     char *message;
 };
 
-struct ilist {
-    struct incompat *items;
+/* An item of a pair's result: a break, or the (non-empty) result of another pair. */
+struct entry {
+    bool is_break;
+    size_t index; /* into checker.breaks or checker.results */
+};
+
+struct result {
+    struct entry *items;
     size_t count;
     size_t cap;
+    size_t total; /* breaks once flattened, saturating at SIZE_MAX / 2 */
 };
 
 /* Location tokens, root first (the root token "" is not printed). Tokens are borrowed:
@@ -58,44 +74,24 @@ struct memo_entry {
     const struct avro_node *reader;
     const struct avro_node *writer;
     enum memo_state state;
-    struct ilist result;
+    size_t result; /* index into checker.results once MEMO_DONE */
 };
 
 struct checker {
     struct memo_entry *memo; /* open addressing, power-of-two size */
     size_t memo_size;
     size_t memo_used;
+    struct incompat *breaks;
+    size_t nbreaks;
+    size_t breaks_cap;
+    struct result *results; /* grows during the walk: refer to results by index */
+    size_t nresults;
+    size_t results_cap;
     int depth;
     char *exception; /* set when Java would throw: the check ends with this message */
     struct sr_error *err;
     bool failed; /* could not decide (err set) */
 };
-
-static void ilist_add(struct ilist *l, enum incompat_type type, char *location, char *message)
-{
-    if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 4;
-        l->items = sr_xrealloc(l->items, l->cap * sizeof *l->items);
-    }
-    l->items[l->count++] = (struct incompat){type, location, message};
-}
-
-static void ilist_append_copy(struct ilist *dst, const struct ilist *src)
-{
-    for (size_t i = 0; i < src->count; i++)
-        ilist_add(dst, src->items[i].type, sr_xstrdup(src->items[i].location),
-                  sr_xstrdup(src->items[i].message));
-}
-
-static void ilist_free(struct ilist *l)
-{
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].location);
-        free(l->items[i].message);
-    }
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
 
 static char *xasprintf(const char *fmt, ...) SR_PRINTF(1, 2);
 static char *xasprintf(const char *fmt, ...)
@@ -110,6 +106,34 @@ static char *xasprintf(const char *fmt, ...)
     vsnprintf(s, size, fmt, ap);
     va_end(ap);
     return s;
+}
+
+static size_t new_result(struct checker *c)
+{
+    if (c->nresults == c->results_cap) {
+        c->results_cap = c->results_cap ? c->results_cap * 2 : 16;
+        c->results = sr_xrealloc(c->results, c->results_cap * sizeof *c->results);
+    }
+    memset(&c->results[c->nresults], 0, sizeof c->results[0]);
+    return c->nresults++;
+}
+
+static void result_push(struct checker *c, size_t res, struct entry e, size_t weight)
+{
+    struct result *r = &c->results[res];
+    if (r->count == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4;
+        r->items = sr_xrealloc(r->items, r->cap * sizeof *r->items);
+    }
+    r->items[r->count++] = e;
+    r->total = r->total > SIZE_MAX / 2 - weight ? SIZE_MAX / 2 : r->total + weight;
+}
+
+/* Java's mergedWith(): the parent's result gains the child's breaks (if any). */
+static void merge(struct checker *c, size_t res, size_t child)
+{
+    if (c->results[child].total)
+        result_push(c, res, (struct entry){false, child}, c->results[child].total);
 }
 
 /* Java's Incompatibility.getLocation(): "/" followed by the tokens after the root, JSON
@@ -133,27 +157,33 @@ static char *render_location(const struct location *loc)
     return sr_buf_steal(&b, NULL);
 }
 
-/* Pushes a token; the walk's depth bound (AVRO_COMPAT_MAX_DEPTH) bounds the stack. */
-static bool loc_push(struct checker *c, struct location *loc, const char *token)
+static void incompatible(struct checker *c, size_t res, enum incompat_type type, const struct location *loc,
+                         char *message)
 {
-    (void)c;
+    if (c->nbreaks == c->breaks_cap) {
+        c->breaks_cap = c->breaks_cap ? c->breaks_cap * 2 : 16;
+        c->breaks = sr_xrealloc(c->breaks, c->breaks_cap * sizeof *c->breaks);
+    }
+    /* Breaks are reported in creation order (repeats only revisit earlier ones), so one
+     * created after the report limit is never shown: keep only its existence. */
+    if (c->nbreaks >= AVRO_COMPAT_MAX_MESSAGES) {
+        free(message);
+        c->breaks[c->nbreaks] = (struct incompat){type, NULL, NULL};
+    } else {
+        c->breaks[c->nbreaks] = (struct incompat){type, render_location(loc), message};
+    }
+    result_push(c, res, (struct entry){true, c->nbreaks}, 1);
+    c->nbreaks++;
+}
+
+/* The walk's depth bound (AVRO_COMPAT_MAX_DEPTH) bounds this stack too. */
+static void loc_push(struct location *loc, const char *token)
+{
     if (loc->count == loc->cap) {
         loc->cap = loc->cap ? loc->cap * 2 : 16;
         loc->tokens = sr_xrealloc(loc->tokens, loc->cap * sizeof *loc->tokens);
     }
     loc->tokens[loc->count++] = token;
-    return true;
-}
-
-static void loc_free(struct location *loc)
-{
-    free(loc->tokens);
-}
-
-static void incompatible(struct ilist *out, enum incompat_type type, const struct location *loc,
-                         char *message)
-{
-    ilist_add(out, type, render_location(loc), message);
 }
 
 static const char *type_upper(enum avro_type t)
@@ -163,6 +193,17 @@ static const char *type_upper(enum avro_type t)
     return names[t];
 }
 
+static size_t memo_hash(const struct memo_entry *table, size_t size, const struct avro_node *r,
+                        const struct avro_node *w)
+{
+    size_t h = (r->id * 31u + w->id * 1000003u) & (size - 1);
+    while (table[h].state != MEMO_EMPTY && !(table[h].reader == r && table[h].writer == w))
+        h = (h + 1) & (size - 1);
+    return h;
+}
+
+/* The memo slot of (r, w). The table is rehashed when it grows, so a slot pointer is valid
+ * only until the next call into the walk. */
 static struct memo_entry *memo_slot(struct checker *c, const struct avro_node *r, const struct avro_node *w)
 {
     if ((c->memo_used + 1) * 2 > c->memo_size) {
@@ -170,33 +211,28 @@ static struct memo_entry *memo_slot(struct checker *c, const struct avro_node *r
         struct memo_entry *old = c->memo;
         c->memo_size = old_size ? old_size * 2 : 64;
         c->memo = sr_xcalloc(c->memo_size, sizeof *c->memo);
-        for (size_t i = 0; i < old_size; i++) {
-            if (old[i].state == MEMO_EMPTY)
-                continue;
-            size_t h = (old[i].reader->id * 31u + old[i].writer->id * 1000003u) & (c->memo_size - 1);
-            while (c->memo[h].state != MEMO_EMPTY)
-                h = (h + 1) & (c->memo_size - 1);
-            c->memo[h] = old[i];
-        }
+        for (size_t i = 0; i < old_size; i++)
+            if (old[i].state != MEMO_EMPTY)
+                c->memo[memo_hash(c->memo, c->memo_size, old[i].reader, old[i].writer)] = old[i];
         free(old);
     }
-    size_t h = (r->id * 31u + w->id * 1000003u) & (c->memo_size - 1);
-    while (c->memo[h].state != MEMO_EMPTY && !(c->memo[h].reader == r && c->memo[h].writer == w))
-        h = (h + 1) & (c->memo_size - 1);
-    return &c->memo[h];
+    return &c->memo[memo_hash(c->memo, c->memo_size, r, w)];
 }
 
-static void get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w,
-                       struct location *loc, struct ilist *out);
+/* Returns the index of the (r, w) result, or SIZE_MAX when there is nothing to report
+ * (recursion in progress, or the walk was abandoned). */
+static size_t get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w,
+                         struct location *loc);
 
-/* getCompatibility(token, reader, writer, location): push, check, pop. */
-static void get_compat_at(struct checker *c, const char *token, const struct avro_node *r,
-                          const struct avro_node *w, struct location *loc, struct ilist *out)
+/* getCompatibility(token, reader, writer, location) merged into res. */
+static void merge_at(struct checker *c, size_t res, const char *token, const struct avro_node *r,
+                     const struct avro_node *w, struct location *loc)
 {
-    if (!loc_push(c, loc, token))
-        return;
-    get_compat(c, r, w, loc, out);
+    loc_push(loc, token);
+    size_t child = get_compat(c, r, w, loc);
     loc->count--;
+    if (child != SIZE_MAX)
+        merge(c, res, child);
 }
 
 /* Java's public getCompatibility(reader, writer) starts over at the root location; the
@@ -204,13 +240,10 @@ static void get_compat_at(struct checker *c, const char *token, const struct avr
 static bool probe(struct checker *c, const struct avro_node *r, const struct avro_node *w)
 {
     struct location fresh = {0};
-    struct ilist tmp = {0};
-    loc_push(c, &fresh, "");
-    get_compat(c, r, w, &fresh, &tmp);
-    bool ok = tmp.count == 0;
-    ilist_free(&tmp);
-    loc_free(&fresh);
-    return ok;
+    loc_push(&fresh, "");
+    size_t res = get_compat(c, r, w, &fresh);
+    free(fresh.tokens);
+    return res == SIZE_MAX || c->results[res].total == 0;
 }
 
 static bool names_match(const struct avro_node *r, const struct avro_node *w)
@@ -249,13 +282,12 @@ static bool may_read(const struct avro_node *r, const struct avro_node *w)
     }
 }
 
-static void check_names(const struct avro_node *r, const struct avro_node *w, struct checker *c,
-                        struct location *loc, struct ilist *out)
+static void check_names(struct checker *c, size_t res, const struct avro_node *r, const struct avro_node *w,
+                        struct location *loc)
 {
-    if (!loc_push(c, loc, "name"))
-        return;
+    loc_push(loc, "name");
     if (!names_match(r, w))
-        incompatible(out, NAME_MISMATCH, loc, xasprintf("expected: %s", w->fullname));
+        incompatible(c, res, NAME_MISMATCH, loc, xasprintf("expected: %s", w->fullname));
     loc->count--;
 }
 
@@ -264,11 +296,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void check_enum_symbols(const struct avro_node *r, const struct avro_node *w, struct checker *c,
-                               struct location *loc, struct ilist *out)
+static void check_enum_symbols(struct checker *c, size_t res, const struct avro_node *r,
+                               const struct avro_node *w, struct location *loc)
 {
-    if (!loc_push(c, loc, "symbols"))
-        return;
+    loc_push(loc, "symbols");
     const char **missing = sr_xcalloc(w->nsymbols ? w->nsymbols : 1, sizeof *missing);
     size_t nmissing = 0;
     for (size_t i = 0; i < w->nsymbols; i++)
@@ -282,7 +313,7 @@ static void check_enum_symbols(const struct avro_node *r, const struct avro_node
         for (size_t i = 0; i < nmissing; i++)
             sr_buf_printf(&b, "%s%s", i ? ", " : "", missing[i]);
         sr_buf_putc(&b, ']');
-        incompatible(out, MISSING_ENUM_SYMBOLS, loc, sr_buf_steal(&b, NULL));
+        incompatible(c, res, MISSING_ENUM_SYMBOLS, loc, sr_buf_steal(&b, NULL));
     }
     free(missing);
     loc->count--;
@@ -314,81 +345,77 @@ static const struct avro_field *lookup_writer_field(struct checker *c, const str
     return found;
 }
 
-static void check_record_fields(const struct avro_node *r, const struct avro_node *w, struct checker *c,
-                                struct location *loc, struct ilist *out)
+static void check_record_fields(struct checker *c, size_t res, const struct avro_node *r,
+                                const struct avro_node *w, struct location *loc)
 {
     char index[24];
-    if (!loc_push(c, loc, "fields"))
-        return;
+    loc_push(loc, "fields");
     for (size_t i = 0; i < r->nfields && !c->failed && !c->exception; i++) {
         const struct avro_field *rf = &r->fields[i];
         snprintf(index, sizeof index, "%zu", i);
-        if (!loc_push(c, loc, index))
-            break;
+        loc_push(loc, index);
         const struct avro_field *wf = lookup_writer_field(c, w, rf);
         if (!wf) {
             if (!rf->def) {
                 if (rf->type->type == AVRO_ENUM && rf->type->enum_default)
                     /* What Java does here: compare the enum with the whole writer record. */
-                    get_compat_at(c, "type", rf->type, w, loc, out);
+                    merge_at(c, res, "type", rf->type, w, loc);
                 else
-                    incompatible(out, READER_FIELD_MISSING_DEFAULT_VALUE, loc, sr_xstrdup(rf->name));
+                    incompatible(c, res, READER_FIELD_MISSING_DEFAULT_VALUE, loc, sr_xstrdup(rf->name));
             }
         } else {
-            get_compat_at(c, "type", rf->type, wf->type, loc, out);
+            merge_at(c, res, "type", rf->type, wf->type, loc);
         }
         loc->count--;
     }
     loc->count--;
 }
 
-static void type_mismatch(const struct avro_node *r, const struct avro_node *w, const struct location *loc,
-                          struct ilist *out)
+static void type_mismatch(struct checker *c, size_t res, const struct avro_node *r, const struct avro_node *w,
+                          const struct location *loc)
 {
-    incompatible(out, TYPE_MISMATCH, loc,
+    incompatible(c, res, TYPE_MISMATCH, loc,
                  xasprintf("reader type: %s not compatible with writer type: %s", type_upper(r->type),
                            type_upper(w->type)));
 }
 
-static void calculate(struct checker *c, const struct avro_node *r, const struct avro_node *w,
-                      struct location *loc, struct ilist *out)
+static void calculate(struct checker *c, size_t res, const struct avro_node *r, const struct avro_node *w,
+                      struct location *loc)
 {
     char index[24];
     if (r->type == w->type) {
         switch (r->type) {
         case AVRO_ARRAY:
-            get_compat_at(c, "items", r->items, w->items, loc, out);
+            merge_at(c, res, "items", r->items, w->items, loc);
             return;
         case AVRO_MAP:
-            get_compat_at(c, "values", r->items, w->items, loc, out);
+            merge_at(c, res, "values", r->items, w->items, loc);
             return;
         case AVRO_FIXED:
-            check_names(r, w, c, loc, out);
-            if (loc_push(c, loc, "size")) {
-                if (r->size != w->size)
-                    incompatible(
-                        out, FIXED_SIZE_MISMATCH, loc,
-                        xasprintf("expected: %lld, found: %lld", (long long)w->size, (long long)r->size));
-                loc->count--;
-            }
+            check_names(c, res, r, w, loc);
+            loc_push(loc, "size");
+            if (r->size != w->size)
+                incompatible(
+                    c, res, FIXED_SIZE_MISMATCH, loc,
+                    xasprintf("expected: %lld, found: %lld", (long long)w->size, (long long)r->size));
+            loc->count--;
             return;
         case AVRO_ENUM:
-            check_names(r, w, c, loc, out);
-            check_enum_symbols(r, w, c, loc, out);
+            check_names(c, res, r, w, loc);
+            check_enum_symbols(c, res, r, w, loc);
             return;
         case AVRO_RECORD:
-            check_names(r, w, c, loc, out);
-            check_record_fields(r, w, c, loc, out);
+            check_names(c, res, r, w, loc);
+            check_record_fields(c, res, r, w, loc);
             return;
         case AVRO_UNION:
             /* Every writer branch must be readable by the reader union. */
             for (size_t i = 0; i < w->nbranches && !c->failed && !c->exception; i++) {
                 snprintf(index, sizeof index, "%zu", i);
-                if (!loc_push(c, loc, index))
-                    return;
+                loc_push(loc, index);
                 if (!probe(c, r, w->branches[i]))
                     incompatible(
-                        out, MISSING_UNION_BRANCH, loc,
+                        c, res, MISSING_UNION_BRANCH, loc,
                         xasprintf("reader union lacking writer type: %s", type_upper(w->branches[i]->type)));
                 loc->count--;
             }
@@ -401,115 +428,112 @@ static void calculate(struct checker *c, const struct avro_node *r, const struct
         /* A non-union reader must read every writer branch. */
         for (size_t i = 0; i < w->nbranches && !c->failed && !c->exception; i++) {
             snprintf(index, sizeof index, "%zu", i);
-            get_compat_at(c, index, r, w->branches[i], loc, out);
+            merge_at(c, res, index, r, w->branches[i], loc);
         }
         return;
     }
     switch (r->type) {
-    case AVRO_LONG:
-        if (w->type != AVRO_INT)
-            type_mismatch(r, w, loc, out);
-        return;
-    case AVRO_FLOAT:
-        if (w->type != AVRO_INT && w->type != AVRO_LONG)
-            type_mismatch(r, w, loc, out);
-        return;
-    case AVRO_DOUBLE:
-        if (w->type != AVRO_INT && w->type != AVRO_LONG && w->type != AVRO_FLOAT)
-            type_mismatch(r, w, loc, out);
-        return;
-    case AVRO_BYTES:
-        if (w->type != AVRO_STRING)
-            type_mismatch(r, w, loc, out);
-        return;
-    case AVRO_STRING:
-        if (w->type != AVRO_BYTES)
-            type_mismatch(r, w, loc, out);
-        return;
     case AVRO_UNION:
         /* A non-union writer must match some reader branch. */
         for (size_t i = 0; i < r->nbranches && !c->failed && !c->exception; i++)
             if (may_read(r->branches[i], w) && probe(c, r->branches[i], w))
                 return;
-        incompatible(out, MISSING_UNION_BRANCH, loc,
+        incompatible(c, res, MISSING_UNION_BRANCH, loc,
                      xasprintf("reader union lacking writer type: %s", type_upper(w->type)));
         return;
     default:
-        type_mismatch(r, w, loc, out);
+        /* Different kinds: only the promotions int->long->float->double and string<->bytes. */
+        if (!may_read(r, w))
+            type_mismatch(c, res, r, w, loc);
         return;
     }
 }
 
-static void get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w,
-                       struct location *loc, struct ilist *out)
+static size_t get_compat(struct checker *c, const struct avro_node *r, const struct avro_node *w,
+                         struct location *loc)
 {
     if (c->failed || c->exception)
-        return;
+        return SIZE_MAX;
     struct memo_entry *e = memo_slot(c, r, w);
     if (e->state == MEMO_IN_PROGRESS)
-        return; /* recursion: compatible unless proven otherwise */
-    if (e->state == MEMO_DONE) {
-        ilist_append_copy(out, &e->result);
-        return;
-    }
-    if (++c->depth > AVRO_COMPAT_MAX_DEPTH) {
+        return SIZE_MAX; /* recursion: compatible unless proven otherwise */
+    if (e->state == MEMO_DONE)
+        return e->result; /* Java merges the memoized breaks again */
+    if (c->depth >= AVRO_COMPAT_MAX_DEPTH) {
         c->failed = true;
         sr_error_set(c->err, SR_ERR_INVALID_SCHEMA,
                      "Invalid schema: nested too deeply to check compatibility");
-        c->depth--;
-        return;
+        return SIZE_MAX;
     }
     e->reader = r;
     e->writer = w;
     e->state = MEMO_IN_PROGRESS;
     c->memo_used++;
-    struct ilist result = {0};
-    calculate(c, r, w, loc, &result);
-    /* The table may have grown during the recursion: find the entry again. */
+    size_t res = new_result(c);
+    c->depth++;
+    calculate(c, res, r, w, loc);
+    c->depth--;
+    /* The table may have grown during the walk: find the entry again. */
     e = memo_slot(c, r, w);
     e->state = MEMO_DONE;
-    e->result = result;
-    ilist_append_copy(out, &result);
-    c->depth--;
+    e->result = res;
+    return res;
 }
 
 /* Confluent's Difference text, with the reader in the role of the "new" schema and the
  * writer in the role of the "old" one (compat.c swaps the words for FORWARD checks). */
-static void add_message(struct compat_result *res, const struct incompat *inc)
+static void add_message(struct compat_result *out, const struct incompat *inc)
 {
     const char *p = inc->location, *m = inc->message;
-    char desc[768];
+    struct sr_buf desc = SR_BUF_INIT;
     switch (inc->type) {
     case FIXED_SIZE_MISMATCH:
-        snprintf(
-            desc, sizeof desc,
+        sr_buf_printf(
+            &desc,
             "The size of FIXED type field at path '%s' in the new schema does not match with the old schema",
             p);
         break;
     case TYPE_MISMATCH:
-        snprintf(desc, sizeof desc,
-                 "The type (path '%s') of a field in the new schema does not match with the old schema", p);
+        sr_buf_printf(
+            &desc, "The type (path '%s') of a field in the new schema does not match with the old schema", p);
         break;
     case NAME_MISMATCH:
-        snprintf(desc, sizeof desc, "The name of the schema has changed (path '%s')", p);
+        sr_buf_printf(&desc, "The name of the schema has changed (path '%s')", p);
         break;
     case MISSING_ENUM_SYMBOLS:
-        snprintf(desc, sizeof desc,
-                 "The new schema is missing enum symbols '%s' at path '%s' in the old schema", m, p);
+        sr_buf_printf(&desc, "The new schema is missing enum symbols '%s' at path '%s' in the old schema", m,
+                      p);
         break;
     case MISSING_UNION_BRANCH:
-        snprintf(desc, sizeof desc,
-                 "The new schema is missing a type inside a union field at path '%s' in the old schema", p);
+        sr_buf_printf(
+            &desc, "The new schema is missing a type inside a union field at path '%s' in the old schema", p);
         break;
     case READER_FIELD_MISSING_DEFAULT_VALUE:
-        snprintf(desc, sizeof desc,
-                 "The field '%s' at path '%s' in the new schema has no default value and is missing in the "
-                 "old schema",
-                 m, p);
+        sr_buf_printf(
+            &desc,
+            "The field '%s' at path '%s' in the new schema has no default value and is missing in the old "
+            "schema",
+            m, p);
         break;
     }
-    compat_result_add(res, "{errorType:'%s', description:'%s', additionalInfo:'%s'}",
-                      incompat_names[inc->type], desc, m);
+    compat_result_add(out, "{errorType:'%s', description:'%s', additionalInfo:'%s'}",
+                      incompat_names[inc->type], desc.data, m);
+    sr_buf_free(&desc);
+}
+
+/* Appends the breaks of result `res` in Java's order (depth first, as merged). */
+static void flatten(const struct checker *c, size_t res, struct compat_result *out, size_t *left)
+{
+    const struct result *r = &c->results[res];
+    for (size_t i = 0; i < r->count && *left; i++) {
+        if (r->items[i].is_break) {
+            assert(c->breaks[r->items[i].index].location);
+            add_message(out, &c->breaks[r->items[i].index]);
+            (*left)--;
+        } else {
+            flatten(c, r->items[i].index, out, left);
+        }
+    }
 }
 
 int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
@@ -517,25 +541,28 @@ int avro_can_read(const struct avro_schema *reader, const struct avro_schema *wr
 {
     struct checker c = {.err = err};
     struct location loc = {0};
-    struct ilist found = {0};
     int rc = 0;
-    loc_push(&c, &loc, "");
-    get_compat(&c, reader->root, writer->root, &loc, &found);
+    loc_push(&loc, "");
+    size_t root = get_compat(&c, reader->root, writer->root, &loc);
     if (c.failed) {
         rc = -1;
     } else if (c.exception) {
         /* Confluent turns an exception from Avro into one message. */
         compat_result_add(res, "Unexpected exception during compatibility check: %s", c.exception);
-    } else {
-        for (size_t i = 0; i < found.count; i++)
-            add_message(res, &found.items[i]);
+    } else if (root != SIZE_MAX) {
+        size_t left = AVRO_COMPAT_MAX_MESSAGES;
+        flatten(&c, root, res, &left);
     }
-    for (size_t i = 0; i < c.memo_size; i++)
-        if (c.memo[i].state != MEMO_EMPTY)
-            ilist_free(&c.memo[i].result);
+    for (size_t i = 0; i < c.nbreaks; i++) {
+        free(c.breaks[i].location);
+        free(c.breaks[i].message);
+    }
+    for (size_t i = 0; i < c.nresults; i++)
+        free(c.results[i].items);
+    free(c.breaks);
+    free(c.results);
     free(c.memo);
-    ilist_free(&found);
     free(c.exception);
-    loc_free(&loc);
+    free(loc.tokens);
     return rc;
 }

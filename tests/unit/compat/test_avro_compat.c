@@ -6,6 +6,7 @@
 
 #include "compat_internal.h"
 #include "compat_test_util.h"
+#include "sr_buf.h"
 
 /* Runs can_read(reader, writer) and checks the number of breaks; returns the result for
  * further assertions (caller frees). */
@@ -272,6 +273,62 @@ static void test_can_read_terminates_on_recursive_types(void **state)
     compat_result_free(&res);
 }
 
+/* A cycle of n records P0 -> P1 -> ... -> P(n-1) -> P0 (names prefixed by `prefix`), each
+ * holding an array of the next. */
+static char *record_cycle(const char *prefix, int n)
+{
+    struct sr_buf b = SR_BUF_INIT;
+    for (int i = 0; i < n; i++)
+        sr_buf_printf(&b,
+                      "{\"type\":\"record\",\"name\":\"%s%d\",\"fields\":[{\"name\":\"f\",\"type\":"
+                      "{\"type\":\"array\",\"items\":",
+                      prefix, i);
+    sr_buf_printf(&b, "\"%s0\"", prefix);
+    for (int i = 0; i < n; i++)
+        sr_buf_puts(&b, "}}]}");
+    return sr_buf_steal(&b, NULL);
+}
+
+static void test_can_read_gives_up_cleanly_on_unbounded_pair_walks(void **state)
+{
+    (void)state;
+    /* Cycles of coprime lengths visit 60 * 61 distinct reader/writer pairs in one path: the
+     * walk must stop with an error, not exhaust the stack. */
+    char *rt = record_cycle("R", 60), *wt = record_cycle("W", 61);
+    struct compat_schema *r = avro_ok(rt), *w = avro_ok(wt);
+    struct compat_result res;
+    struct sr_error err = {0};
+    compat_result_init(&res);
+    assert_int_equal(compat_can_read(r, w, &res, &err), -1);
+    assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
+    assert_non_null(strstr(err.message, "too deeply"));
+    compat_result_free(&res);
+    compat_schema_free(r);
+    compat_schema_free(w);
+    free(rt);
+    free(wt);
+}
+
+static void test_can_read_caps_the_report_of_a_huge_break_list(void **state)
+{
+    (void)state;
+    struct sr_buf rb = SR_BUF_INIT, wb = SR_BUF_INIT;
+    const int n = 10050;
+    sr_buf_puts(&rb, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[");
+    sr_buf_puts(&wb, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[");
+    for (int i = 0; i < n; i++) {
+        sr_buf_printf(&rb, "%s{\"name\":\"f%d\",\"type\":\"int\"}", i ? "," : "", i);
+        sr_buf_printf(&wb, "%s{\"name\":\"f%d\",\"type\":\"string\"}", i ? "," : "", i);
+    }
+    sr_buf_puts(&rb, "]}");
+    sr_buf_puts(&wb, "]}");
+    struct compat_result res = can_read(rb.data, wb.data, 10000);
+    assert_non_null(strstr(res.messages[9999], "'/fields/9999/type'"));
+    compat_result_free(&res);
+    sr_buf_free(&rb);
+    sr_buf_free(&wb);
+}
+
 static void test_can_read_collects_every_break(void **state)
 {
     (void)state;
@@ -325,6 +382,8 @@ int main(void)
         cmocka_unit_test(test_can_read_requires_non_union_reader_to_read_every_writer_branch),
         cmocka_unit_test(test_can_read_recurses_into_arrays_and_maps),
         cmocka_unit_test(test_can_read_terminates_on_recursive_types),
+        cmocka_unit_test(test_can_read_gives_up_cleanly_on_unbounded_pair_walks),
+        cmocka_unit_test(test_can_read_caps_the_report_of_a_huge_break_list),
         cmocka_unit_test(test_can_read_collects_every_break),
         cmocka_unit_test(test_can_read_reports_different_schema_types),
     };
