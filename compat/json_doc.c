@@ -1207,6 +1207,116 @@ bool json_value_equal(const json_t *a, const json_t *b)
     }
 }
 
+static int cmp_keys(const void *a, const void *b);
+
+void json_value_key(struct sr_buf *out, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = sr_xcalloc(n ? n : 1, sizeof *keys);
+        const char *key;
+        json_t *val;
+        json_object_foreach((json_t *)v, key, val) keys[i++] = key;
+        qsort(keys, n, sizeof *keys, cmp_keys);
+        sr_buf_putc(out, '{');
+        for (i = 0; i < n; i++) {
+            sr_buf_printf(out, "%zu:%s=", strlen(keys[i]), keys[i]);
+            json_value_key(out, json_object_get(v, keys[i]));
+            sr_buf_putc(out, ',');
+        }
+        sr_buf_putc(out, '}');
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY:
+        sr_buf_putc(out, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            json_value_key(out, json_array_get(v, i));
+            sr_buf_putc(out, ',');
+        }
+        sr_buf_putc(out, ']');
+        break;
+    case JSON_STRING:
+        sr_buf_printf(out, "s%zu:", json_string_length(v));
+        sr_buf_append(out, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        sr_buf_printf(out, "n%" PRId64, (int64_t)json_integer_value(v));
+        break;
+    case JSON_REAL: {
+        /* 1.0 and 1 are the same value */
+        double d = json_real_value(v);
+        if (d == floor(d) && fabs(d) < 9.2e18)
+            sr_buf_printf(out, "n%" PRId64, (int64_t)d);
+        else
+            sr_buf_printf(out, "n%.17g", d);
+        break;
+    }
+    case JSON_TRUE:
+        sr_buf_puts(out, "t");
+        break;
+    case JSON_FALSE:
+        sr_buf_puts(out, "f");
+        break;
+    case JSON_NULL:
+        sr_buf_puts(out, "z");
+        break;
+    }
+}
+
+static int cmp_value_keys(const void *a, const void *b)
+{
+    const struct json_value_keyed *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->key, y->key, n);
+    if (r)
+        return r;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+struct json_value_keyed *json_array_keys(const json_t *arr, size_t *n)
+{
+    *n = json_array_size(arr);
+    struct json_value_keyed *k = sr_xcalloc(*n ? *n : 1, sizeof *k);
+    for (size_t i = 0; i < *n; i++) {
+        struct sr_buf b = SR_BUF_INIT;
+        json_value_key(&b, json_array_get(arr, i));
+        k[i].key = sr_buf_steal(&b, &k[i].len);
+        k[i].idx = i;
+    }
+    qsort(k, *n, sizeof *k, cmp_value_keys);
+    return k;
+}
+
+bool json_keys_contain(const struct json_value_keyed *keys, size_t n, const char *key, size_t len)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        size_t m = keys[mid].len < len ? keys[mid].len : len;
+        int r = memcmp(keys[mid].key, key, m);
+        if (r == 0 && keys[mid].len != len)
+            r = keys[mid].len < len ? -1 : 1;
+        if (r == 0)
+            return true;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+void json_array_keys_free(struct json_value_keyed *keys, size_t n)
+{
+    for (size_t i = 0; keys && i < n; i++)
+        free(keys[i].key);
+    free(keys);
+}
+
 static void print_real(struct sr_buf *out, double d)
 {
     if (!isfinite(d)) {

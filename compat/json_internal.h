@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "compat.h"
+#include "sr_buf.h"
 
 enum json_draft {
     JSON_DRAFT_UNKNOWN = 0,
@@ -115,9 +116,23 @@ char *json_base64_decode(const char *s, size_t len, size_t *outlen);
 /* Structural equality as JSON Schema defines it (1 == 1.0, member order irrelevant). */
 bool json_value_equal(const json_t *a, const json_t *b);
 
+/* Equality keys: json_value_key appends a string that is equal for two values exactly when
+ * they are equal as JSON Schema defines it (bar integers beyond 2^53 compared with reals).
+ * json_array_keys returns a new array of the keys of arr's elements, sorted (ties by index);
+ * free it with json_array_keys_free. Sorting keys turns enum and uniqueItems checks from
+ * quadratic into n log n, so a 100,000-element array cannot stall the registry. */
+struct json_value_keyed {
+    char *key;
+    size_t len;
+    size_t idx; /* position in the array */
+};
+void json_value_key(struct sr_buf *out, const json_t *v);
+struct json_value_keyed *json_array_keys(const json_t *arr, size_t *n);
+bool json_keys_contain(const struct json_value_keyed *keys, size_t n, const char *key, size_t len);
+void json_array_keys_free(struct json_value_keyed *keys, size_t n);
+
 /* Appends the compact serialisation of v (member order kept, or sorted with sort_keys) with
  * shortest round-trip reals. */
-struct sr_buf;
 void json_canonical_print(struct sr_buf *out, const json_t *v, bool sort_keys);
 
 /* The compatibility differ (json_diff.c): can a reader of `reader` read what `writer` wrote?

@@ -586,16 +586,18 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 FAIL("maxItems", "array has more than %zu items", n);
             if (get_count(s, "minItems", &n) && len < n)
                 FAIL("minItems", "array has fewer than %zu items", n);
-            if (json_is_true(json_object_get(s, "uniqueItems"))) {
-                for (size_t i = 0; i < len; i++) {
-                    for (size_t j = i + 1; j < len; j++) {
-                        if (json_value_equal(json_array_get(inst, i), json_array_get(inst, j))) {
-                            FAIL("uniqueItems", "items %zu and %zu are equal", i, j);
-                            i = len;
-                            break;
-                        }
-                    }
-                }
+            if (json_is_true(json_object_get(s, "uniqueItems")) && len > 1) {
+                size_t nk;
+                struct json_value_keyed *keys = json_array_keys(inst, &nk);
+                size_t dup = nk;
+                for (size_t i = 1; i < nk && dup == nk; i++)
+                    if (keys[i].len == keys[i - 1].len &&
+                        memcmp(keys[i].key, keys[i - 1].key, keys[i].len) == 0)
+                        dup = i;
+                size_t first = dup < nk ? keys[dup - 1].idx : 0, second = dup < nk ? keys[dup].idx : 0;
+                json_array_keys_free(keys, nk);
+                if (dup < nk)
+                    FAIL("uniqueItems", "items %zu and %zu are equal", first, second);
             }
         }
         if (json_is_object(inst)) {

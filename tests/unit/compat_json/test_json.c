@@ -377,6 +377,66 @@ static void test_lenient_import_keeps_unresolved_ref_but_cannot_validate(void **
     compat_schema_free(s);
 }
 
+static void test_validate_unique_items_on_large_arrays(void **state)
+{
+    (void)state;
+    struct sr_error err = {0};
+    struct compat_schema *s = parse("{\"type\":\"array\",\"uniqueItems\":true}", &err);
+    assert_non_null(s);
+    json_t *arr = json_array();
+    for (int i = 0; i < 100000; i++)
+        json_array_append_new(arr, i % 2 ? json_integer(i) : json_pack("{s:i}", "k", i));
+    struct compat_json_result res;
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, arr, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_true(res.valid);
+    compat_json_result_free(&res);
+    /* 1.0 equals 1: a duplicate */
+    json_array_append_new(arr, json_real(99999.0));
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, arr, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_false(res.valid);
+    assert_non_null(strstr(res.items[0].message, "99999 and 100000"));
+    compat_json_result_free(&res);
+    json_decref(arr);
+    compat_schema_free(s);
+}
+
+static void test_backward_accepts_huge_enum_extended(void **state)
+{
+    (void)state;
+    json_t *small = json_array(), *big = json_array();
+    for (int i = 0; i < 50000; i++) {
+        json_array_append_new(small, json_integer(i));
+        json_array_append_new(big, json_integer(i));
+    }
+    json_array_append_new(big, json_string("extra"));
+    json_t *ws = json_pack("{s:O}", "enum", small), *rs = json_pack("{s:O}", "enum", big);
+    char *wt = json_dumps(ws, JSON_COMPACT), *rt = json_dumps(rs, JSON_COMPACT);
+    struct sr_error err = {0};
+    struct compat_schema *w = parse(wt, &err), *r = parse(rt, &err);
+    assert_non_null(w);
+    assert_non_null(r);
+    struct compat_result res;
+    compat_result_init(&res);
+    assert_int_equal(compat_can_read(r, w, &res, &err), 0);
+    assert_true(res.compatible);
+    compat_result_free(&res);
+    compat_result_init(&res);
+    assert_int_equal(compat_can_read(w, r, &res, &err), 0);
+    assert_false(res.compatible);
+    assert_non_null(strstr(res.messages[0], "ENUM_ARRAY_NARROWED"));
+    compat_result_free(&res);
+    compat_schema_free(w);
+    compat_schema_free(r);
+    free(wt);
+    free(rt);
+    json_decref(ws);
+    json_decref(rs);
+    json_decref(small);
+    json_decref(big);
+}
+
 static void test_validate_rejects_non_json_schema(void **state)
 {
     (void)state;
@@ -470,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_validate_deeply_nested_instance_is_a_violation),
         cmocka_unit_test(test_parse_rejects_schema_nested_beyond_limit),
         cmocka_unit_test(test_lenient_import_keeps_unresolved_ref_but_cannot_validate),
+        cmocka_unit_test(test_validate_unique_items_on_large_arrays),
+        cmocka_unit_test(test_backward_accepts_huge_enum_extended),
         cmocka_unit_test(test_validate_rejects_non_json_schema),
         cmocka_unit_test(test_backward_rejects_type_change_with_pointer),
         cmocka_unit_test(test_backward_accepts_optional_property_added_to_closed_model),
