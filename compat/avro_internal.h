@@ -89,6 +89,9 @@ struct avro_node {
     size_t naliases;
     bool is_error;       /* a record declared with "type":"error" */
     bool from_reference; /* defined by a referenced schema, not by this one */
+    /* A second definition of an already defined full name, kept only until it is compared
+     * with the first (Avro 1.12 accepts an identical redefinition; see avro_parse.c). */
+    struct avro_node *shadow_of;
     /* record */
     struct avro_field *fields;
     size_t nfields;

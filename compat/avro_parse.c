@@ -554,6 +554,88 @@ static int parse_union(struct parse_ctx *ctx, const json_t *arr, const char *spa
     return rc;
 }
 
+/* Records being compared, to stop on recursive types (Java's SEEN_EQUALS). */
+struct pair_stack {
+    const struct avro_node **pairs; /* 2 per entry */
+    size_t count;
+    size_t cap;
+};
+
+static bool props_equal(const struct avro_props *a, const struct avro_props *b)
+{
+    /* Java compares props as maps: order does not matter. */
+    struct avro_index keys = {0};
+    bool same = a->count == b->count;
+    for (size_t i = 0; same && i < b->count; i++)
+        avro_index_put(&keys, b->items[i].key, i);
+    for (size_t i = 0; same && i < a->count; i++) {
+        long k = avro_index_get(&keys, a->items[i].key);
+        same = k >= 0 && json_equal(a->items[i].value, b->items[k].value);
+    }
+    avro_index_free(&keys);
+    return same;
+}
+
+/* Java's Schema.equals(): kind, full name, props, and the structure (fields with their
+ * names, types, defaults, order and props; symbols; size; items; branches). Docs, aliases
+ * and enum defaults do not take part, as in Java. */
+static bool nodes_equal(const struct avro_node *a, const struct avro_node *b, struct pair_stack *seen,
+                        int depth)
+{
+    if (a == b)
+        return true;
+    if (depth > AVRO_MAX_JSON_DEPTH || a->type != b->type || !props_equal(&a->props, &b->props))
+        return false;
+    if (avro_is_named(a->type) && strcmp(a->fullname, b->fullname) != 0)
+        return false;
+    switch (a->type) {
+    case AVRO_RECORD: {
+        if (!a->fields_set || !b->fields_set || a->nfields != b->nfields)
+            return false;
+        for (size_t i = 0; i < seen->count; i++)
+            if (seen->pairs[2 * i] == a && seen->pairs[2 * i + 1] == b)
+                return true; /* already being compared further up */
+        if (seen->count == seen->cap) {
+            seen->cap = seen->cap ? seen->cap * 2 : 8;
+            seen->pairs = sr_xrealloc(seen->pairs, 2 * seen->cap * sizeof *seen->pairs);
+        }
+        seen->pairs[2 * seen->count] = a;
+        seen->pairs[2 * seen->count + 1] = b;
+        seen->count++;
+        bool same = true;
+        for (size_t i = 0; i < a->nfields && same; i++) {
+            const struct avro_field *fa = &a->fields[i], *fb = &b->fields[i];
+            same = strcmp(fa->name, fb->name) == 0 && fa->order == fb->order && !fa->def == !fb->def &&
+                   (!fa->def || json_equal(fa->def, fb->def)) && props_equal(&fa->props, &fb->props) &&
+                   nodes_equal(fa->type, fb->type, seen, depth + 1);
+        }
+        seen->count--;
+        return same;
+    }
+    case AVRO_ENUM:
+        if (a->nsymbols != b->nsymbols)
+            return false;
+        for (size_t i = 0; i < a->nsymbols; i++)
+            if (strcmp(a->symbols[i], b->symbols[i]) != 0)
+                return false;
+        return true;
+    case AVRO_FIXED:
+        return a->size == b->size;
+    case AVRO_ARRAY:
+    case AVRO_MAP:
+        return nodes_equal(a->items, b->items, seen, depth + 1);
+    case AVRO_UNION:
+        if (a->nbranches != b->nbranches)
+            return false;
+        for (size_t i = 0; i < a->nbranches; i++)
+            if (!nodes_equal(a->branches[i], b->branches[i], seen, depth + 1))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
 /* Defines a named type: name and namespace resolution (a dotted name carries its own
  * namespace; otherwise "namespace", else the enclosing one), validation, registration. */
 static int define_named(struct parse_ctx *ctx, struct avro_node *n, const json_t *obj, const char *space)
@@ -583,8 +665,14 @@ static int define_named(struct parse_ctx *ctx, struct avro_node *n, const json_t
     n->fullname = join_name(n->space, n->name);
     if (primitive_type(n->fullname) >= 0)
         return fail(ctx, "Schemas may not be named after primitives: %s", n->fullname);
-    if (find_named(ctx->schema, n->fullname))
-        return fail(ctx, "Can't redefine: %s", n->fullname);
+    struct avro_node *existing = find_named(ctx->schema, n->fullname);
+    if (existing) {
+        /* Java (Avro 1.12) accepts a redefinition equal to the first one; Java clients rely
+         * on it when a referenced record's nested types are written out again by
+         * Schema.toString(). parse_object() compares once the body is parsed. */
+        n->shadow_of = existing;
+        return 0;
+    }
     const char *doc = optional_text(obj, "doc");
     if (doc)
         n->doc = sr_xstrdup(doc);
@@ -651,6 +739,14 @@ static int parse_object(struct parse_ctx *ctx, const json_t *obj, const char *sp
     if (avro_is_named(n->type) && parse_aliases(ctx, obj, true, n->space, &n->aliases, &n->naliases) < 0)
         return -1;
     collect_props(obj, n->type == AVRO_ENUM ? enum_reserved : schema_reserved, &n->props);
+    if (n->shadow_of) {
+        struct pair_stack seen = {0};
+        bool same = nodes_equal(n, n->shadow_of, &seen, 0);
+        free(seen.pairs);
+        if (!same)
+            return fail(ctx, "Can't redefine: %s", n->fullname);
+        n = n->shadow_of; /* the shadow stays in the node list, to be freed with it */
+    }
     *out = n;
     return 0;
 }

@@ -330,6 +330,48 @@ static void test_parse_references_define_named_types(void **state)
     assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
 }
 
+static void test_parse_accepts_identical_redefinition_only(void **state)
+{
+    (void)state;
+    /* Avro 1.12 (Confluent 8) accepts a second definition equal to the first; Java clients
+     * send one when a referenced record's nested types are printed again. */
+    const char *addr =
+        "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"a\",\"fields\":[{\"name\":\"c\","
+        "\"type\":{\"type\":\"enum\",\"name\":\"Country\",\"symbols\":[\"FR\",\"DE\"]}}]}";
+    const char *order =
+        "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"a\",\"fields\":["
+        "{\"name\":\"to\",\"type\":\"Address\"},"
+        "{\"name\":\"c\",\"type\":{\"type\":\"enum\",\"name\":\"Country\",\"doc\":\"docs differ\","
+        "\"symbols\":[\"FR\",\"DE\"]}}]}";
+    struct compat_ref ref = {"a.Address", SR_SCHEMA_AVRO, addr, strlen(addr)};
+    struct sr_error err = {0};
+    struct compat_schema *s = compat_schema_parse(SR_SCHEMA_AVRO, order, strlen(order), &ref, 1, 0, &err);
+    if (!s)
+        fail_msg("%s", err.message);
+    assert_string_equal(compat_schema_canonical(s, NULL),
+                        "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"a\",\"fields\":["
+                        "{\"name\":\"to\",\"type\":\"Address\"},{\"name\":\"c\",\"type\":\"Country\"}]}");
+    compat_schema_free(s);
+    /* Within one schema too; the second occurrence prints by name. */
+    avro_canon_is("[{\"type\":\"fixed\",\"name\":\"F\",\"size\":2},{\"type\":\"array\",\"items\":"
+                  "{\"type\":\"fixed\",\"name\":\"F\",\"size\":2}}]",
+                  0, "[{\"type\":\"fixed\",\"name\":\"F\",\"size\":2},{\"type\":\"array\",\"items\":\"F\"}]");
+    /* Anything that differs is a redefinition. */
+    avro_invalid("[{\"type\":\"fixed\",\"name\":\"F\",\"size\":2},{\"type\":\"array\",\"items\":"
+                 "{\"type\":\"fixed\",\"name\":\"F\",\"size\":3}}]",
+                 "redefine");
+    avro_invalid("[{\"type\":\"fixed\",\"name\":\"F\",\"size\":2},{\"type\":\"array\",\"items\":"
+                 "{\"type\":\"enum\",\"name\":\"F\",\"symbols\":[\"A\"]}}]",
+                 "redefine");
+    avro_invalid("[{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]},"
+                 "{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"R\",\"fields\":"
+                 "[{\"name\":\"a\",\"type\":\"int\",\"default\":1}]}}]",
+                 "redefine");
+    avro_invalid("[{\"type\":\"fixed\",\"name\":\"F\",\"size\":2,\"p\":1},{\"type\":\"array\",\"items\":"
+                 "{\"type\":\"fixed\",\"name\":\"F\",\"size\":2,\"p\":2}}]",
+                 "redefine");
+}
+
 static void test_parse_handles_wide_records_enums_and_unions(void **state)
 {
     (void)state;
@@ -481,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_100000_deep_nesting_without_crashing),
         cmocka_unit_test(test_parse_bounds_depth_jansson_accepts),
         cmocka_unit_test(test_parse_references_define_named_types),
+        cmocka_unit_test(test_parse_accepts_identical_redefinition_only),
         cmocka_unit_test(test_parse_handles_wide_records_enums_and_unions),
         cmocka_unit_test(test_parse_survives_mutated_input_and_canonical_is_a_fixed_point),
     };
