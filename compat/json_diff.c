@@ -287,6 +287,7 @@ struct dnode {
     /* object */
     struct named *props;
     size_t nprops;
+    const struct named **props_sorted; /* props by name, for lookups */
     const json_t *required;
     struct named *pattern_props;
     size_t npattern_props;
@@ -349,6 +350,7 @@ static struct dnode *new_node(struct model *m, enum dkind k, const json_t *src)
 static void free_node(struct dnode *n)
 {
     free(n->props);
+    free(n->props_sorted);
     free(n->pattern_props);
     free(n->dep_arrays);
     free(n->dep_schemas);
@@ -467,6 +469,11 @@ static void add_named(struct named **arr, size_t *n, const char *name, struct dn
     (*n)++;
 }
 
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp((*(const struct named *const *)a)->name, (*(const struct named *const *)b)->name);
+}
+
 static void fill_object(struct model *m, struct dnode *n, const struct json_loc *loc, int depth)
 {
     const json_t *s = loc->schema;
@@ -476,6 +483,12 @@ static void fill_object(struct model *m, struct dnode *n, const struct json_loc 
     if (json_is_object(props))
         json_object_foreach((json_t *)props, key, v)
             add_named(&n->props, &n->nprops, key, build_child(m, loc, v, depth), NULL);
+    if (n->nprops) {
+        n->props_sorted = sr_xcalloc(n->nprops, sizeof *n->props_sorted);
+        for (size_t i = 0; i < n->nprops; i++)
+            n->props_sorted[i] = &n->props[i];
+        qsort(n->props_sorted, n->nprops, sizeof *n->props_sorted, cmp_named);
+    }
     n->required = json_is_array(json_object_get(s, "required")) ? json_object_get(s, "required") : NULL;
     const json_t *pp = json_object_get(s, "patternProperties");
     if (json_is_object(pp))
@@ -976,6 +989,23 @@ static const struct named *find_named(const struct named *arr, size_t n, const c
     return NULL;
 }
 
+/* A property of an object node, by name (binary search). */
+static const struct named *find_prop(const struct dnode *n, const char *name)
+{
+    size_t lo = 0, hi = n->nprops;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = strcmp(n->props_sorted[mid]->name, name);
+        if (r == 0)
+            return n->props_sorted[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 static bool has_default(const struct dnode *n)
 {
     return n && n->dflt != NULL;
@@ -1225,7 +1255,7 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
     size_t mark = enter(c, "required");
     for (size_t i = 0; i < o->nprops; i++) {
         const char *name = o->props[i].name;
-        const struct named *un = find_named(u->props, u->nprops, name);
+        const struct named *un = find_prop(u, name);
         if (!un)
             continue;
         bool oreq = in_required(o->required, name), ureq = in_required(u->required, name);
@@ -1243,8 +1273,8 @@ static void compare_object(struct dctx *c, const struct dnode *o, const struct d
         const struct dnode *side = pass == 0 ? o : u;
         for (size_t i = 0; i < side->nprops; i++) {
             const char *name = side->props[i].name;
-            const struct named *on = find_named(o->props, o->nprops, name);
-            const struct named *un = find_named(u->props, u->nprops, name);
+            const struct named *on = find_prop(o, name);
+            const struct named *un = find_prop(u, name);
             if (pass == 1 && on)
                 continue;
             size_t m2 = enter(c, name);

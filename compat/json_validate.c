@@ -6,6 +6,7 @@
 #include "json_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,15 @@ struct scope {
     const char *base;
 };
 
-/* Annotations that unevaluatedItems / unevaluatedProperties read. */
+/* Annotations that unevaluatedItems / unevaluatedProperties read. Property names are the
+ * instance object's own key pointers (stable while the instance lives), kept in a pointer
+ * hash set so that a 100,000-member object is not a quadratic walk. */
 struct annot {
     size_t items_upto;
     bool items_all;
     unsigned char *contains; /* one byte per array element, or NULL */
     size_t ncontains;
-    const char **props;
+    const char **props; /* open addressing; NULL = empty slot */
     size_t nprops, cap;
 };
 
@@ -62,23 +65,37 @@ static void annot_free(struct annot *a)
     memset(a, 0, sizeof *a);
 }
 
+static size_t prop_slot(const char *const *slots, size_t cap, const char *key)
+{
+    size_t h = (size_t)((uintptr_t)key * 0x9E3779B97F4A7C15ULL >> 7);
+    size_t i = h & (cap - 1);
+    while (slots[i] && slots[i] != key)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
 static bool annot_has_prop(const struct annot *a, const char *key)
 {
-    for (size_t i = 0; i < a->nprops; i++)
-        if (a->props[i] == key || strcmp(a->props[i], key) == 0)
-            return true;
-    return false;
+    return a->cap && a->props[prop_slot(a->props, a->cap, key)] == key;
 }
 
 static void annot_add_prop(struct annot *a, const char *key)
 {
-    if (annot_has_prop(a, key))
-        return;
-    if (a->nprops == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 8;
-        a->props = sr_xrealloc(a->props, a->cap * sizeof *a->props);
+    if ((a->nprops + 1) * 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        const char **slots = sr_xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < a->cap; i++)
+            if (a->props[i])
+                slots[prop_slot(slots, cap, a->props[i])] = a->props[i];
+        free(a->props);
+        a->props = slots;
+        a->cap = cap;
     }
-    a->props[a->nprops++] = key;
+    size_t i = prop_slot(a->props, a->cap, key);
+    if (!a->props[i]) {
+        a->props[i] = key;
+        a->nprops++;
+    }
 }
 
 static void annot_set_contains(struct annot *a, size_t n, size_t i)
@@ -101,8 +118,9 @@ static void annot_merge(struct annot *into, const struct annot *from)
     for (size_t i = 0; i < from->ncontains; i++)
         if (from->contains[i])
             annot_set_contains(into, from->ncontains, i);
-    for (size_t i = 0; i < from->nprops; i++)
-        annot_add_prop(into, from->props[i]);
+    for (size_t i = 0; i < from->cap; i++)
+        if (from->props[i])
+            annot_add_prop(into, from->props[i]);
 }
 
 static void put_pointer(struct sr_buf *b, const struct seg *s)
