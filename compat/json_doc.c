@@ -692,13 +692,10 @@ static char *pointer_token(const char *s, size_t n)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < n + 0 && isxdigit((unsigned char)s[i + 1]) &&
-            isxdigit((unsigned char)s[i + 2])) {
+        if (c == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
             char hex[3] = {s[i + 1], s[i + 2], 0};
             c = (char)strtol(hex, NULL, 16);
             i += 2;
-        } else if (c == '%' && i + 2 == n && isxdigit((unsigned char)s[i + 1])) {
-            /* not a complete escape; keep literally */
         }
         out[o++] = c;
     }
@@ -855,10 +852,10 @@ static void set_state(struct check_ctx *c, const json_t *node, int st)
     map_put(&c->state, key, NULL)->val = (void *)(intptr_t)st;
 }
 
-static const char *loc_base_for(struct json_reg *reg, const struct json_loc *loc, char **owned)
+/* The base URI in effect inside loc's schema (its own $id applied), interned. */
+static const char *loc_base_for(struct json_reg *reg, const struct json_loc *loc)
 {
     const char *id = node_id(loc->schema, loc->draft);
-    *owned = NULL;
     if (!id || (loc->draft <= JSON_DRAFT7 && id[0] == '#'))
         return loc->base;
     char *nb = json_uri_resolve(loc->base, id);
@@ -885,8 +882,7 @@ static int inplace_dfs(struct check_ctx *c, const struct json_loc *loc, int dept
     if (st == 2)
         return 0;
     set_state(c, loc->schema, 1);
-    char *owned;
-    const char *base = loc_base_for(c->reg, loc, &owned);
+    const char *base = loc_base_for(c->reg, loc);
     int rc = 0;
     const json_t *s = loc->schema;
     static const char *const refs[] = {"$ref", "$recursiveRef", "$dynamicRef"};
@@ -955,9 +951,8 @@ static int check_walk(struct check_ctx *c, const struct json_loc *loc, int depth
     }
     if (loc->draft <= JSON_DRAFT7 && json_object_get(s, "$ref"))
         return 0;
-    char *owned;
     struct json_loc child = *loc;
-    child.base = loc_base_for(c->reg, loc, &owned);
+    child.base = loc_base_for(c->reg, loc);
     for (size_t k = 0; k < sizeof subschema_keywords / sizeof subschema_keywords[0] && rc == 0; k++) {
         const struct kw_info *kw = &subschema_keywords[k];
         if (!kw_active(kw, loc->draft))

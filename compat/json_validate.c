@@ -312,9 +312,8 @@ static bool eval_sub(struct vctx *c, const struct json_loc *parent, const json_t
     return eval(c, &l, inst, ip, kp, sc, record, an);
 }
 
-static bool follow_ref(struct vctx *c, const struct json_loc *loc, const char *uri, const json_t *inst,
-                       const struct seg *ip, const struct seg *kp, const struct scope *sc, bool record,
-                       struct annot *an)
+static bool follow_ref(struct vctx *c, const char *uri, const json_t *inst, const struct seg *ip,
+                       const struct seg *kp, const struct scope *sc, bool record, struct annot *an)
 {
     struct json_loc target;
     if (json_reg_resolve(c->reg, uri, &target) != 0) {
@@ -324,7 +323,6 @@ static bool follow_ref(struct vctx *c, const struct json_loc *loc, const char *u
         }
         return false;
     }
-    (void)loc;
     return eval(c, &target, inst, ip, kp, sc, record, an);
 }
 
@@ -407,7 +405,7 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
         char *uri = json_uri_resolve(loc->base, json_string_value(ref));
         struct seg k = {kp, "$ref", 0};
         struct annot child = {0};
-        bool r = follow_ref(c, loc, uri, inst, ip, &k, scope, record, A ? &child : NULL);
+        bool r = follow_ref(c, uri, inst, ip, &k, scope, record, A ? &child : NULL);
         free(uri);
         if (r && A)
             annot_merge(A, &child);
