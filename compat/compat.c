@@ -201,7 +201,8 @@ static void swap_roles(char *msg)
     }
 }
 
-/* Moves every message of `from` into `to` (swapping roles if asked) and empties `from`. */
+/* Moves the verdict and every message of `from` into `to` (swapping roles if asked) and
+ * empties `from`. */
 static void move_messages(struct compat_result *to, struct compat_result *from, bool swap)
 {
     for (size_t i = 0; i < from->count; i++) {
@@ -209,6 +210,8 @@ static void move_messages(struct compat_result *to, struct compat_result *from, 
             swap_roles(from->messages[i]);
         result_push(to, from->messages[i]);
     }
+    if (!from->compatible)
+        to->compatible = false;
     from->count = 0;
     compat_result_free(from);
 }
@@ -256,11 +259,15 @@ int compat_check(enum compat_level level, const struct compat_schema *candidate,
     /* Newest first; the non-transitive levels look at the latest version only. */
     size_t stop = transitive ? 0 : nprevious - 1;
     for (size_t i = nprevious; i-- > stop;) {
-        size_t before = res->count;
-        if (check_one(level, candidate, previous[i], res, err) < 0)
+        struct compat_result one;
+        compat_result_init(&one);
+        if (check_one(level, candidate, previous[i], &one, err) < 0) {
+            compat_result_free(&one);
             return -1;
-        if (res->count > before) {
-            res->compatible = false;
+        }
+        bool broke = !one.compatible;
+        move_messages(res, &one, false);
+        if (broke) {
             res->failed_previous = (long)i;
             break;
         }
