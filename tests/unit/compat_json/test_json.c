@@ -437,6 +437,67 @@ static void test_backward_accepts_huge_enum_extended(void **state)
     json_decref(big);
 }
 
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* The CloudEvents envelope schema (draft-07) composes with an event schema through a
+ * reference named by its URL, as the CloudEvents endpoint will use it. */
+static void test_cloudevents_envelope_composes_through_a_reference(void **state)
+{
+    (void)state;
+    size_t len;
+    char *envelope = slurp("data/cloudevents/cloudevents.json", &len);
+    struct compat_ref ref = {"https://cloudevents.io/schemas/cloudevent.json", SR_SCHEMA_JSON, envelope, len};
+    const char *event_schema = "{\"allOf\":[{\"$ref\":\"https://cloudevents.io/schemas/cloudevent.json\"}],"
+                               "\"properties\":{\"data\":{\"type\":\"object\",\"required\":[\"orderId\"]}}}";
+    struct sr_error err = {0};
+    struct compat_schema *s = compat_schema_parse(SR_SCHEMA_JSON, event_schema, strlen(event_schema), &ref, 1,
+                                                  COMPAT_PARSE_DEFAULT, &err);
+    if (!s)
+        fail_msg("%s", err.message);
+    json_t *good = json_loads("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/orders\",\"type\":\"order."
+                              "created\",\"time\":\"2018-04-05T17:31:00Z\",\"data\":{\"orderId\":7}}",
+                              0, NULL);
+    json_t *bad = json_loads("{\"specversion\":\"1.0\",\"source\":\"/orders\",\"type\":\"order.created\","
+                             "\"time\":\"yesterday\",\"data\":{}}",
+                             0, NULL);
+    struct compat_json_result res;
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, good, COMPAT_JSON_ASSERT_FORMAT, &res, &err), 0);
+    assert_true(res.valid);
+    compat_json_result_free(&res);
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, bad, COMPAT_JSON_ASSERT_FORMAT, &res, &err), 0);
+    assert_false(res.valid);
+    int seen = 0;
+    for (size_t i = 0; i < res.count; i++) {
+        if (strcmp(res.items[i].instance_path, "") == 0 && strstr(res.items[i].message, "'id'"))
+            seen |= 1;
+        if (strcmp(res.items[i].instance_path, "/time") == 0 && strstr(res.items[i].message, "date-time"))
+            seen |= 2;
+        if (strcmp(res.items[i].instance_path, "/data") == 0 && strstr(res.items[i].message, "'orderId'"))
+            seen |= 4;
+    }
+    assert_int_equal(seen, 7);
+    compat_json_result_free(&res);
+    json_decref(good);
+    json_decref(bad);
+    compat_schema_free(s);
+    free(envelope);
+}
+
 static void test_validate_rejects_non_json_schema(void **state)
 {
     (void)state;
@@ -532,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_lenient_import_keeps_unresolved_ref_but_cannot_validate),
         cmocka_unit_test(test_validate_unique_items_on_large_arrays),
         cmocka_unit_test(test_backward_accepts_huge_enum_extended),
+        cmocka_unit_test(test_cloudevents_envelope_composes_through_a_reference),
         cmocka_unit_test(test_validate_rejects_non_json_schema),
         cmocka_unit_test(test_backward_rejects_type_change_with_pointer),
         cmocka_unit_test(test_backward_accepts_optional_property_added_to_closed_model),
