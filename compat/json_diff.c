@@ -330,6 +330,7 @@ struct model {
     struct ptr_index index;
     struct sr_error *err;
     bool failed;
+    json_t *one; /* the integer 1, for defaulted minContains */
 };
 
 static struct dnode *new_node(struct model *m, enum dkind k, const json_t *src)
@@ -366,6 +367,7 @@ static void model_free(struct model *m)
     free(m->all);
     free(m->cached);
     ptr_index_free(&m->index);
+    json_decref(m->one);
 }
 
 /* Built nodes by schema JSON identity, so that a $ref cycle comes back to the same node. */
@@ -410,6 +412,25 @@ static bool has_any(const json_t *s, const char *const *kws)
     for (; *kws; kws++)
         if (json_object_get(s, *kws))
             return true;
+    return false;
+}
+
+/* Confluent reads 2019-09 and 2020-12 schemas with a different loader, then translates them
+ * keyword by keyword: a keyword that holds no subschema at all ("properties": {}) yields no
+ * object schema there, so it must not make one here either. */
+static bool has_any_effective(const json_t *s, const char *const *kws, enum json_draft d)
+{
+    if (d < JSON_DRAFT2019)
+        return has_any(s, kws);
+    for (; *kws; kws++) {
+        const json_t *v = json_object_get(s, *kws);
+        if (!v)
+            continue;
+        if ((json_is_object(v) && json_object_size(v) == 0 &&
+             (strcmp(*kws, "properties") == 0 || strcmp(*kws, "patternProperties") == 0)))
+            continue;
+        return true;
+    }
     return false;
 }
 
@@ -575,6 +596,10 @@ static void fill_array(struct model *m, struct dnode *n, const struct json_loc *
     n->unique = json_is_true(json_object_get(s, "uniqueItems"));
     n->max_contains = num_or_null(s, "maxContains");
     n->min_contains = num_or_null(s, "minContains");
+    /* The 2019+ loader gives `contains` a minContains of 1 when none is written, so removing
+     * an explicit "minContains": 1 is no change there. */
+    if (loc->draft >= JSON_DRAFT2019 && json_object_get(s, "contains") && !n->min_contains)
+        n->min_contains = m->one;
     const json_t *ui = json_object_get(s, "unevaluatedItems");
     if (ui)
         n->uneval_items = build_child(m, loc, ui, depth);
@@ -745,7 +770,7 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
                                                      : object_kws2019;
         if (!took_array && has_any(s, akws))
             push_part(&parts, &nparts, typed_node(m, "array", loc, depth));
-        if (!took_object && has_any(s, okws))
+        if (!took_object && has_any_effective(s, okws, d))
             push_part(&parts, &nparts, typed_node(m, "object", loc, depth));
         if (!took_number && has_any(s, number_kws)) {
             struct dnode *p = typed_node(m, "number", loc, depth);
@@ -774,7 +799,8 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
         parts = NULL;
     }
     free(parts);
-    self->id = json_object_get(s, d == JSON_DRAFT4 ? "id" : "$id");
+    /* The 2019+ loader treats $id as the resource's URI, not as a compared attribute. */
+    self->id = d >= JSON_DRAFT2019 ? NULL : json_object_get(s, d == JSON_DRAFT4 ? "id" : "$id");
     self->title = json_object_get(s, "title");
     self->description = json_object_get(s, "description");
     self->dflt = json_object_get(s, "default");
@@ -1788,14 +1814,17 @@ static void describe(struct sr_buf *b, const struct diff *d)
     sr_buf_puts(b, "\"}");
 }
 
-int json_diff_can_read(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
-                       struct compat_result *res, struct sr_error *err)
+/* Runs the comparison; on success *out holds every change (allowed or not), top level. */
+static int diff_run(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
+                    struct dlist *out, struct sr_error *err)
 {
     struct model mw = {0}, mr = {0};
     mw.reg = writer->reg;
     mw.err = err;
+    mw.one = json_integer(1);
     mr.reg = reader->reg;
     mr.err = err;
+    mr.one = json_integer(1);
     int rc = -1;
     struct shared sh = {0};
     const struct dnode *orig = build(&mw, &writer->root, 0);
@@ -1829,14 +1858,8 @@ int json_diff_can_read(const struct json_schema_impl *reader, const struct json_
         ctx_free(&top);
         shared_reset(&sh);
     }
-    for (size_t i = 0; i < top.diffs.n; i++) {
-        if (kinds[top.diffs.v[i].kind].allowed)
-            continue;
-        struct sr_buf b = SR_BUF_INIT;
-        describe(&b, &top.diffs.v[i]);
-        compat_result_add(res, "%s", b.data);
-        sr_buf_free(&b);
-    }
+    *out = top.diffs;
+    memset(&top.diffs, 0, sizeof top.diffs);
     ctx_free(&top);
     rc = 0;
 out:
@@ -1844,4 +1867,34 @@ out:
     model_free(&mw);
     model_free(&mr);
     return rc;
+}
+
+int json_diff_can_read(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
+                       struct compat_result *res, struct sr_error *err)
+{
+    struct dlist diffs = {0};
+    if (diff_run(reader, writer, &diffs, err) != 0)
+        return -1;
+    for (size_t i = 0; i < diffs.n; i++) {
+        if (kinds[diffs.v[i].kind].allowed)
+            continue;
+        struct sr_buf b = SR_BUF_INIT;
+        describe(&b, &diffs.v[i]);
+        compat_result_add(res, "%s", b.data);
+        sr_buf_free(&b);
+    }
+    dlist_free(&diffs);
+    return 0;
+}
+
+int json_diff_changes(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
+                      struct compat_result *changes, struct sr_error *err)
+{
+    struct dlist diffs = {0};
+    if (diff_run(reader, writer, &diffs, err) != 0)
+        return -1;
+    for (size_t i = 0; i < diffs.n; i++)
+        compat_result_add(changes, "%s %s", kinds[diffs.v[i].kind].name, diffs.v[i].path);
+    dlist_free(&diffs);
+    return 0;
 }

@@ -141,6 +141,12 @@ struct json_schema_impl;
 int json_diff_can_read(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
                        struct compat_result *res, struct sr_error *err);
 
+/* Every change the differ finds between writer (original) and reader (update), allowed or
+ * not, as "KIND #/path" messages in Confluent's vocabulary (res->compatible means nothing
+ * here). For tests that hold the differ to the reference's change lists. */
+int json_diff_changes(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
+                      struct compat_result *changes, struct sr_error *err);
+
 /* The parsed form behind a compat_schema of type JSON (json.c). */
 struct json_schema_impl {
     json_t *doc;          /* the parsed document */

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "compat.h"
+#include "compat_internal.h"
+#include "json_internal.h"
 
 #define CORPUS "data/conformance/json.jsonl"
 
@@ -94,10 +96,104 @@ static void test_conformance_json_corpus_all_cases_agree(void **state)
     assert_int_equal(passed, total);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Entries are "KIND #/path", or just "KIND" where the source asserts only the kind. */
+static bool change_lists_agree(const json_t *want, const struct compat_result *got)
+{
+    size_t n = json_array_size(want);
+    if (n != got->count)
+        return false;
+    bool kinds_only = false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(json_string_value(json_array_get(want, i)), ' '))
+            kinds_only = true;
+    char **a = calloc(n + 1, sizeof *a), **b = calloc(n + 1, sizeof *b);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = strdup(json_string_value(json_array_get(want, i)));
+        b[i] = strdup(got->messages[i]);
+        if (kinds_only) {
+            char *sp = strchr(a[i], ' ');
+            if (sp)
+                *sp = '\0';
+            sp = strchr(b[i], ' ');
+            if (sp)
+                *sp = '\0';
+        }
+    }
+    qsort(a, n, sizeof *a, cmp_str);
+    qsort(b, n, sizeof *b, cmp_str);
+    bool same = true;
+    for (size_t i = 0; i < n && same; i++)
+        same = strcmp(a[i], b[i]) == 0;
+    for (size_t i = 0; i < n; i++) {
+        free(a[i]);
+        free(b[i]);
+    }
+    free(a);
+    free(b);
+    return same;
+}
+
+/* The explicit cases that state the reference differ's change list: the same changes (kind
+ * and JSON Pointer) must come out of ours, not merely the same verdict. */
+static void test_conformance_json_change_lists_match_reference(void **state)
+{
+    (void)state;
+    FILE *f = fopen(CORPUS, "r");
+    assert_non_null(f);
+    char *line = NULL;
+    size_t cap = 0;
+    int total = 0, agreed = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_t *c = json_loads(line, 0, NULL);
+        assert_non_null(c);
+        const json_t *want = json_object_get(c, "changes");
+        const json_t *prev = json_object_get(c, "previous");
+        if (!json_is_array(want) || json_object_get(c, "derived") || json_array_size(prev) != 1 ||
+            strcmp(json_string_value(json_object_get(c, "level")), "BACKWARD") != 0) {
+            json_decref(c);
+            continue;
+        }
+        total++;
+        struct sr_error err = {0};
+        struct compat_schema *w = parse(json_string_value(json_array_get(prev, 0)), &err);
+        struct compat_schema *r = parse(json_string_value(json_object_get(c, "new")), &err);
+        assert_non_null(w);
+        assert_non_null(r);
+        struct compat_result got;
+        compat_result_init(&got);
+        assert_int_equal(json_diff_changes(r->impl, w->impl, &got, &err), 0);
+        if (change_lists_agree(want, &got)) {
+            agreed++;
+        } else {
+            char *ws = json_dumps(want, JSON_COMPACT);
+            printf("CHANGES %s: want %s got", json_string_value(json_object_get(c, "id")), ws);
+            for (size_t i = 0; i < got.count; i++)
+                printf(" [%s]", got.messages[i]);
+            printf("\n");
+            free(ws);
+        }
+        compat_result_free(&got);
+        compat_schema_free(w);
+        compat_schema_free(r);
+        json_decref(c);
+    }
+    free(line);
+    fclose(f);
+    printf("change lists: %d/%d\n", agreed, total);
+    assert_true(total > 200);
+    assert_int_equal(agreed, total);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conformance_json_corpus_all_cases_agree),
+        cmocka_unit_test(test_conformance_json_change_lists_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
