@@ -26,9 +26,9 @@ API_HANDLER(get_v1_metadata_id)
     (void)req;
     (void)err;
     json_t *clusters = json_object();
-    const char *cid = ctx->cfg ? ctx->cfg->cluster_id : NULL;
-    if (cid != NULL && cid[0] != '\0')
-        json_object_set_new(clusters, "kafka-cluster", json_string(cid));
+    /* Tooling reads kafka-cluster as a string, so it is always present. */
+    const char *cid = ctx->cfg && ctx->cfg->cluster_id ? ctx->cfg->cluster_id : "";
+    json_object_set_new(clusters, "kafka-cluster", json_string(cid));
     json_object_set_new(clusters, "schema-registry-cluster", json_string("schema-registry"));
     resp->body = json_pack("{s:{s:[], s:o}}", "scope", "path", "clusters", clusters);
     return 0;

@@ -838,21 +838,28 @@ void api_subject_fallback(struct store *st, struct api_subject *s)
 
 /* ---- lookup ---- */
 
+/* Metadata without its confluent:version property, as a new object ({} for none). */
+static json_t *metadata_sans_version(const char *text)
+{
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return json_object();
+    }
+    json_t *props = json_object_get(j, "properties");
+    json_object_del(props, "confluent:version");
+    if (json_is_object(props) && json_object_size(props) == 0)
+        json_object_del(j, "properties");
+    return j;
+}
+
 /* Metadata equality ignoring the confluent:version property (equivalence rule (c)). */
 static bool metadata_equivalent(const char *a, const char *b)
 {
-    if (a == NULL || b == NULL)
-        return a == b;
-    json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
-    json_object_del(json_object_get(ja, "properties"), "confluent:version");
-    json_object_del(json_object_get(jb, "properties"), "confluent:version");
-    if (json_object_size(json_object_get(ja, "properties")) == 0)
-        json_object_del(ja, "properties");
-    if (json_object_size(json_object_get(jb, "properties")) == 0)
-        json_object_del(jb, "properties");
-    bool eq = ja != NULL && jb != NULL && json_equal(ja, jb);
-    if (eq == false && ja != NULL && jb != NULL && json_object_size(ja) == 0 && json_object_size(jb) == 0)
-        eq = true;
+    if (a == NULL && b == NULL)
+        return true;
+    json_t *ja = metadata_sans_version(a), *jb = metadata_sans_version(b);
+    bool eq = json_equal(ja, jb);
     json_decref(ja);
     json_decref(jb);
     return eq;

@@ -139,6 +139,21 @@ static void test_empty_schema_copies_latest_or_fails(void **state)
     assert_string_equal(json_string_value(json_object_get(props, "owner")), "y");
 }
 
+static void test_confluent_version_property_is_rewritten_and_ignored_for_dedup(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_register(f, "s", AVRO_V1, "{\"metadata\":{\"properties\":{\"confluent:version\":\"7\"}}}"),
+                     200);
+    assert_int_equal(fx_int(f, "version"), 1);
+    json_t *props = json_object_get(json_object_get(f->json, "metadata"), "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "confluent:version")), "1");
+    /* The same schema without the property is the same version (equivalence rule (c)). */
+    assert_int_equal(fx_register(f, "s", AVRO_V1, NULL), 200);
+    assert_int_equal(fx_int(f, "version"), 1);
+    assert_int_equal(fx_call(f, API_GET, "/subjects/s/versions", NULL), 200);
+    fx_assert_json(f, "[1]");
+}
+
 static void test_explicit_version_must_be_next_outside_import(void **state)
 {
     struct fx *f = *state;
@@ -293,6 +308,8 @@ int main(void)
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_hard_deleted_id_is_not_reused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_empty_schema_copies_latest_or_fails, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_confluent_version_property_is_rewritten_and_ignored_for_dedup, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_explicit_version_must_be_next_outside_import, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_id_outside_import_mode_is_42205, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_mode_uses_given_id_and_version, fx_setup, fx_teardown),
