@@ -114,6 +114,16 @@ static void test_unparsable_integer_params_are_404(void **state)
     assert_int_equal(fx_code(f), 404);
 }
 
+static void test_error_messages_quoting_invalid_utf8_stay_valid_json(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_call(f, API_GET, "/subjects/bad%FF%C3name/versions", NULL), 404);
+    assert_int_equal(fx_code(f), 40401);
+    assert_non_null(strstr(fx_str(f, "message"), "bad??name"));
+    assert_int_equal(fx_register(f, "bad%FFname", AVRO_V1, NULL), 422);
+    assert_int_equal(fx_code(f), 42208);
+}
+
 static void test_accept_negotiation_never_406(void **state)
 {
     struct fx *f = *state;
@@ -160,6 +170,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_or_null_body_is_422, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_fields_are_ignored, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unparsable_integer_params_are_404, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_error_messages_quoting_invalid_utf8_stay_valid_json, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_accept_negotiation_never_406, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_context_url_prefix_is_rewritten, fx_setup, fx_teardown),
     };
