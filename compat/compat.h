@@ -134,9 +134,8 @@ void compat_json_result_free(struct compat_json_result *res);
 /* Validates `instance` (borrowed) against `schema`, which must be of type SR_SCHEMA_JSON.
  * Fills res (initialised by the caller) with the verdict and every violation. Returns 0 when
  * decided, or -1 with err set (42201 if the schema is not JSON or cannot be evaluated, e.g.
- * an evaluation that exceeds the recursion budget). The schema keeps caches (compiled
- * patterns, resolved URIs) that this call fills: do not validate against one schema from two
- * threads at once. */
+ * an unresolvable $ref in a schema imported leniently). Safe to call from several threads on
+ * the same schema: its lazily filled caches (compiled patterns, resolved URIs) are locked. */
 SR_MUST_CHECK int compat_json_validate(const struct compat_schema *schema, const struct json_t *instance,
                                        unsigned flags, struct compat_json_result *res, struct sr_error *err);
 

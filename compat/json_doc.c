@@ -9,6 +9,7 @@
 #include <pcre2.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -327,6 +328,10 @@ struct json_reg {
     struct json_map dynamic;   /* base#name -> struct json_res ($dynamicAnchor) */
     struct json_map strings;   /* interned strings (value unused) */
     struct json_map regexes;   /* pattern -> pcre2_code, or the reg itself for "does not compile" */
+    /* Lookups fill these maps lazily (documents, interned bases, compiled patterns), so every
+     * entry point holds this lock: a parsed schema can then be validated or compared from
+     * several threads at once. Recursive, as entry points call each other. */
+    pthread_mutex_t lock;
 };
 
 struct json_reg *json_reg_new(json_retriever retriever, void *ud)
@@ -334,6 +339,11 @@ struct json_reg *json_reg_new(json_retriever retriever, void *ud)
     struct json_reg *reg = sr_xcalloc(1, sizeof *reg);
     reg->retriever = retriever;
     reg->ud = ud;
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&reg->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     return reg;
 }
 
@@ -355,10 +365,11 @@ void json_reg_free(struct json_reg *reg)
         s->val = NULL;
     }
     map_free(&reg->regexes, NULL);
+    pthread_mutex_destroy(&reg->lock);
     free(reg);
 }
 
-const char *json_reg_intern(struct json_reg *reg, const char *s)
+static const char *reg_intern(struct json_reg *reg, const char *s)
 {
     return map_put(&reg->strings, s, NULL)->key;
 }
@@ -561,8 +572,8 @@ static int walk(struct json_reg *reg, const json_t *node, const char *base, enum
     return rc;
 }
 
-int json_reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft,
-                 struct json_loc *root, struct sr_error *err)
+static int reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft,
+                   struct json_loc *root, struct sr_error *err)
 {
     if (reg->ndocs >= JSON_MAX_DOCS)
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: too many referenced documents");
@@ -717,7 +728,7 @@ static char *pointer_token(const char *s, size_t n)
     return out;
 }
 
-int json_reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *out)
+static int reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *out)
 {
     char *docuri = sr_xstrdup(uri);
     char *hash = strchr(docuri, '#');
@@ -803,7 +814,7 @@ out:
     return rc;
 }
 
-int json_reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *name, struct json_loc *out)
+static int reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *name, struct json_loc *out)
 {
     char *key = sr_xmalloc(strlen(base) + strlen(name) + 2);
     sprintf(key, "%s#%s", base, name);
@@ -818,7 +829,7 @@ int json_reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *
     return 0;
 }
 
-int json_reg_resource(struct json_reg *reg, const char *base, struct json_loc *out)
+static int reg_resource(struct json_reg *reg, const char *base, struct json_loc *out)
 {
     const struct json_res *r = map_get(&reg->resources, base);
     if (!r)
@@ -982,7 +993,7 @@ static int check_walk(struct check_ctx *c, const struct json_loc *loc, int depth
     return rc;
 }
 
-int json_reg_check(struct json_reg *reg, const struct json_loc *root, struct sr_error *err)
+static int reg_check(struct json_reg *reg, const struct json_loc *root, struct sr_error *err)
 {
     struct check_ctx c = {reg, {NULL, 0, 0}, err};
     int rc = check_walk(&c, root, 0);
@@ -1144,7 +1155,7 @@ bool json_regex_valid(const char *pattern)
     return ok;
 }
 
-const void *json_reg_regex(struct json_reg *reg, const char *pattern)
+static const void *reg_regex(struct json_reg *reg, const char *pattern)
 {
     struct map_slot *s = map_slot_for(&reg->regexes, pattern);
     if (s && s->key)
@@ -1388,4 +1399,63 @@ void json_canonical_print(struct sr_buf *out, const json_t *v, bool sort_keys)
         sr_buf_puts(out, "null");
         break;
     }
+}
+
+/* ---- locked entry points ---------------------------------------------------------------- */
+
+const char *json_reg_intern(struct json_reg *reg, const char *s)
+{
+    pthread_mutex_lock(&reg->lock);
+    const char *r = reg_intern(reg, s);
+    pthread_mutex_unlock(&reg->lock);
+    return r;
+}
+
+int json_reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json_draft draft,
+                 struct json_loc *root, struct sr_error *err)
+{
+    pthread_mutex_lock(&reg->lock);
+    int rc = reg_add(reg, doc, uri, draft, root, err);
+    pthread_mutex_unlock(&reg->lock);
+    return rc;
+}
+
+int json_reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *out)
+{
+    pthread_mutex_lock(&reg->lock);
+    int r = reg_resolve(reg, uri, out);
+    pthread_mutex_unlock(&reg->lock);
+    return r;
+}
+
+int json_reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *name, struct json_loc *out)
+{
+    pthread_mutex_lock(&reg->lock);
+    int r = reg_dynamic_anchor(reg, base, name, out);
+    pthread_mutex_unlock(&reg->lock);
+    return r;
+}
+
+int json_reg_resource(struct json_reg *reg, const char *base, struct json_loc *out)
+{
+    pthread_mutex_lock(&reg->lock);
+    int r = reg_resource(reg, base, out);
+    pthread_mutex_unlock(&reg->lock);
+    return r;
+}
+
+int json_reg_check(struct json_reg *reg, const struct json_loc *root, struct sr_error *err)
+{
+    pthread_mutex_lock(&reg->lock);
+    int r = reg_check(reg, root, err);
+    pthread_mutex_unlock(&reg->lock);
+    return r;
+}
+
+const void *json_reg_regex(struct json_reg *reg, const char *pattern)
+{
+    pthread_mutex_lock(&reg->lock);
+    const void *r = reg_regex(reg, pattern);
+    pthread_mutex_unlock(&reg->lock);
+    return r;
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,6 +499,62 @@ static void test_cloudevents_envelope_composes_through_a_reference(void **state)
     free(envelope);
 }
 
+struct worker {
+    struct compat_schema *schema, *other;
+    int wrong;
+};
+
+static void *validate_many(void *arg)
+{
+    struct worker *w = arg;
+    json_t *good = json_loads("{\"id\":\"ab-12\",\"child\":{\"id\":\"cd-34\"}}", 0, NULL);
+    json_t *bad = json_loads("{\"id\":\"AB\",\"child\":{\"id\":7}}", 0, NULL);
+    for (int i = 0; i < 300; i++) {
+        struct sr_error err = {0};
+        struct compat_json_result res;
+        compat_json_result_init(&res);
+        if (compat_json_validate(w->schema, i % 2 ? bad : good, COMPAT_JSON_ASSERT_FORMAT, &res, &err) != 0 ||
+            res.valid != (i % 2 == 0))
+            w->wrong++;
+        compat_json_result_free(&res);
+        struct compat_result cres;
+        compat_result_init(&cres);
+        if (compat_can_read(w->other, w->schema, &cres, &err) != 0 || cres.compatible)
+            w->wrong++;
+        compat_result_free(&cres);
+    }
+    json_decref(good);
+    json_decref(bad);
+    return NULL;
+}
+
+/* One parsed schema, validated and compared from several threads at once: every answer
+ * stays right (the lazily filled caches are locked). */
+static void test_validate_same_schema_from_threads(void **state)
+{
+    (void)state;
+    struct sr_error err = {0};
+    const char *text = "{\"$id\":\"https://example.com/node.json\",\"type\":\"object\",\"properties\":{"
+                       "\"id\":{\"type\":\"string\",\"pattern\":\"^[a-z]+-[0-9]+$\"},"
+                       "\"child\":{\"$ref\":\"#\"}},\"patternProperties\":{\"^x-\":{\"type\":\"string\"}}}";
+    struct compat_schema *s = parse(text, &err);
+    struct compat_schema *o = parse("{\"type\":\"array\"}", &err);
+    assert_non_null(s);
+    assert_non_null(o);
+    struct worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){s, o, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, validate_many, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].wrong, 0);
+    }
+    compat_schema_free(s);
+    compat_schema_free(o);
+}
+
 static void test_validate_rejects_non_json_schema(void **state)
 {
     (void)state;
@@ -594,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_validate_unique_items_on_large_arrays),
         cmocka_unit_test(test_backward_accepts_huge_enum_extended),
         cmocka_unit_test(test_cloudevents_envelope_composes_through_a_reference),
+        cmocka_unit_test(test_validate_same_schema_from_threads),
         cmocka_unit_test(test_validate_rejects_non_json_schema),
         cmocka_unit_test(test_backward_rejects_type_change_with_pointer),
         cmocka_unit_test(test_backward_accepts_optional_property_added_to_closed_model),
