@@ -85,10 +85,12 @@ int json_reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *
 int json_reg_check(struct json_reg *reg, const struct json_loc *root, struct sr_error *err);
 /* Returns the resource whose base URI is exactly `base` (used for $recursiveAnchor). */
 int json_reg_resource(struct json_reg *reg, const char *base, struct json_loc *out);
-/* Interns s for the registry's lifetime. */
+/* Interns s: returns a borrowed copy valid until json_reg_free(). */
 const char *json_reg_intern(struct json_reg *reg, const char *s);
-/* Compiled ECMA-262-style regex, cached per registry; NULL when it does not compile. Opaque. */
+/* The compiled form of an ECMA-262-style pattern (PCRE2 underneath), cached per registry:
+ * a borrowed, opaque pointer valid until json_reg_free(), or NULL when it does not compile. */
 const void *json_reg_regex(struct json_reg *reg, const char *pattern);
+/* Does the compiled pattern match anywhere in s (len bytes of UTF-8)? Thread-safe. */
 bool json_regex_search(const void *re, const char *s, size_t len);
 /* Does the pattern compile as an ECMA-262 regular expression (as far as PCRE2 tells)? */
 bool json_regex_valid(const char *pattern);

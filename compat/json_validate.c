@@ -328,6 +328,44 @@ static bool follow_ref(struct vctx *c, const char *uri, const json_t *inst, cons
 
 /* ---- the evaluator ------------------------------------------------------------------------------ */
 
+/* Why no branch of an anyOf/oneOf matched: the first violation of each of the first few
+ * branches, as " (0: ...; 1: ...)". Only computed on the reporting path. Returns a new string. */
+static char *branch_reasons(struct vctx *c, const struct json_loc *loc, const json_t *branches,
+                            const char *kw, const json_t *inst, const struct seg *ip, const struct seg *kp,
+                            const struct scope *sc)
+{
+    struct sr_buf b = SR_BUF_INIT;
+    sr_buf_puts(&b, "");
+    struct compat_json_result *saved = c->res;
+    struct seg k0 = {kp, kw, 0};
+    size_t n = json_array_size(branches);
+    struct sr_buf here = SR_BUF_INIT;
+    put_pointer(&here, ip);
+    for (size_t i = 0; i < n && i < 3; i++) {
+        struct compat_json_result sub;
+        compat_json_result_init(&sub);
+        c->res = &sub;
+        struct seg k = {&k0, NULL, i};
+        eval_sub(c, loc, json_array_get(branches, i), inst, ip, &k, sc, true, NULL);
+        c->res = saved;
+        if (sub.count > 0) {
+            sr_buf_puts(&b, i == 0 ? " (" : "; ");
+            /* the branch's own path only when it points deeper than the value at hand */
+            const char *deeper = sub.items[0].instance_path + here.len;
+            if (strncmp(sub.items[0].instance_path, here.data, here.len) != 0)
+                deeper = sub.items[0].instance_path;
+            sr_buf_printf(&b, "%zu: %s%s%.120s", i, deeper, deeper[0] ? " " : "", sub.items[0].message);
+        }
+        compat_json_result_free(&sub);
+        if (c->hard)
+            break;
+    }
+    if (b.len)
+        sr_buf_puts(&b, n > 3 ? "; ...)" : ")");
+    sr_buf_free(&here);
+    return sr_buf_steal(&b, NULL);
+}
+
 #define FAIL(kw, ...)                                                                                        \
     do {                                                                                                     \
         ok = false;                                                                                          \
@@ -722,8 +760,15 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 if (c->hard)
                     goto fail_hard;
             }
-            if (!any)
-                FAIL("anyOf", "value does not match any of the %zu subschemas", json_array_size(v));
+            if (!any) {
+                ok = false;
+                if (!record)
+                    goto out;
+                char *why = branch_reasons(c, loc, v, "anyOf", inst, ip, kp, scope);
+                report(c, ip, kp, "anyOf", "value does not match any of the %zu subschemas%s",
+                       json_array_size(v), why);
+                free(why);
+            }
         }
         if (json_is_array(v = json_object_get(s, "oneOf"))) {
             struct seg k0 = {kp, "oneOf", 0};
@@ -746,9 +791,15 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 if (c->hard)
                     goto fail_hard;
             }
-            if (matched == 0)
-                FAIL("oneOf", "value does not match any of the %zu subschemas", json_array_size(v));
-            else if (matched > 1)
+            if (matched == 0) {
+                ok = false;
+                if (!record)
+                    goto out;
+                char *why = branch_reasons(c, loc, v, "oneOf", inst, ip, kp, scope);
+                report(c, ip, kp, "oneOf", "value does not match any of the %zu subschemas%s",
+                       json_array_size(v), why);
+                free(why);
+            } else if (matched > 1)
                 FAIL("oneOf", "value matches more than one subschema (%zu and %zu)", first, second);
         }
         if ((v = json_object_get(s, "not"))) {

@@ -61,6 +61,8 @@ static void test_parse_rejects_schema_invalid_against_metaschema(void **state)
 {
     (void)state;
     expect_invalid("{\"type\": 5}", "/type");
+    /* the reason names why each alternative failed, not only that none matched */
+    expect_invalid("{\"type\": 5}", "not one of the allowed values");
     expect_invalid("{\"minLength\": -1}", "/minLength");
     expect_invalid("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"prefixItems\":{}}",
                    "/prefixItems");
