@@ -106,6 +106,12 @@ def test_lookup_soft_deleted_version_needs_deleted_true(s):
 
 
 @test
+def test_lookup_parse_error_precedes_missing_subject(s):
+    # 5.2 step 1: the request schema is parsed before the subject is looked at
+    expect_error(s.post("/subjects/never-registered", {"schema": "{\"type\":\"nope\"}"}), 42201)
+
+
+@test
 def test_lookup_finds_older_live_version(s):
     s.register("look", evolve(1))
     s.register("look", evolve(2))
@@ -379,6 +385,8 @@ def test_hard_delete_of_highest_version_frees_its_number(s):
 
 @test
 def test_hard_deleted_subject_restarts_at_one_with_new_ids(s):
+    # global NONE: a permanent subject delete also drops the subject's own config
+    expect_status(s.put("/config", {"compatibility": "NONE"}), 200)
     a = s.register("num", REC_A).json
     expect_status(s.delete("/subjects/num"), 200)
     expect_status(s.delete("/subjects/num?permanent=true"), 200)
@@ -948,7 +956,7 @@ def test_trailing_slash_tolerated(s):
     s.register("ts", REC_A)
     eq(expect_status(s.get("/subjects/"), 200).json, ["ts"], "GET /subjects/")
     eq(expect_status(s.get("/subjects/ts/versions/"), 200).json, [1], "versions/")
-    r = expect_status(s.post("/subjects/ts/versions/", {"schema": REC_B}, ), 200)
+    r = expect_status(s.post("/subjects/ts2/versions/", {"schema": REC_B}), 200)
     check("id" in r.json, "register with trailing slash: %r" % r)
     expect_status(s.get("/config/"), 200)
     expect_status(s.get("/schemas/types/"), 200)
@@ -1033,6 +1041,7 @@ def test_wrong_json_types_are_400(s):
 @test
 def test_keep_alive_serves_several_requests_on_one_connection(s):
     import socket
+    set_none(s, "ka")
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
     try:
         f = sock.makefile("rb")
@@ -1202,3 +1211,35 @@ def test_register_invalid_avro_is_42201(s):
                 '{"type":"fixed","name":"F"}', '["int","int"]', '{"type":"array"}'):
         expect_error(s.register("bad", bad, expect=None), 42201)
     expect_error(s.get("/subjects/bad/versions"), 40401)
+
+
+# ---- rule sets (3.2) -----------------------------------------------------------------------
+
+def _rule(name, mode="WRITE", **kw):
+    r = {"name": name, "kind": "CONDITION", "mode": mode, "type": "CEL", "expr": "true"}
+    r.update(kw)
+    return r
+
+
+@test
+def test_valid_rule_set_is_stored_and_returned(s):
+    rs = {"domainRules": [_rule("checkOne")]}
+    r = s.register("rules", REC_A, ruleSet=rs)
+    got = s.get("/subjects/rules/versions/%d" % r.json["version"]).json
+    eq(got.get("ruleSet", {}).get("domainRules", [{}])[0].get("name"), "checkOne", "stored ruleSet")
+
+
+@test
+def test_invalid_rule_sets_are_42210(s):
+    bad_sets = (
+        {"domainRules": [_rule("dup"), _rule("dup")]},                  # duplicate name
+        {"domainRules": [{"kind": "CONDITION", "mode": "WRITE", "type": "CEL"}]},  # no name
+        {"domainRules": [{"name": "noType", "kind": "CONDITION", "mode": "WRITE"}]},
+        {"migrationRules": [_rule("mig", mode="WRITE")]},              # migration rule, non-migration mode
+        {"domainRules": [_rule("dom", mode="UPGRADE")]},               # domain rule, migration mode
+        {"domainRules": [_rule("9starts-with-digit")]},
+    )
+    for rs in bad_sets:
+        expect_error(s.register("rules", REC_A, expect=None, ruleSet=rs), 42210)
+    expect_error(s.get("/subjects/rules/versions"), 40401)
+    expect_error(s.put("/config", {"defaultRuleSet": {"domainRules": [_rule("d"), _rule("d")]}}), 42210)
