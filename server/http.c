@@ -51,6 +51,7 @@ struct worker {
     struct evhttp_bound_socket *bound;
     struct event *stop_ev;     /* activated from the main thread */
     struct event *deadline_ev; /* shutdown_timeout expired */
+    struct event *resume_ev;   /* re-enables accepting after each accepted connection */
     bool stopping;
     unsigned long busy; /* connections with a request underway */
 };
@@ -418,6 +419,12 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
     struct worker *w = arg;
     struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 
+    /* All workers wait on the same socket and libevent's listener accepts until the
+     * backlog is empty, so one worker would take a whole burst. Accepting one connection per
+     * wakeup and resuming on the next loop turn leaves the rest to the other workers. */
+    evconnlistener_disable(evhttp_bound_socket_get_listener(w->bound));
+    event_active(w->resume_ev, EV_READ, 0);
+
     if (!bev) {
         /* evhttp drops the connection */
         server_log(SERVER_LOG_ERROR, "cannot allocate a connection");
@@ -468,6 +475,16 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     event_add(w->deadline_ev, &tv);
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    if (!w->stopping)
+        evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound));
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -487,6 +504,8 @@ static void worker_destroy(struct worker *w)
         event_free(w->stop_ev);
     if (w->deadline_ev)
         event_free(w->deadline_ev);
+    if (w->resume_ev)
+        event_free(w->resume_ev);
     if (w->base)
         event_base_free(w->base);
     w->http = NULL;
@@ -505,7 +524,8 @@ static int worker_init(struct http_server *srv, struct worker *w, int index, str
     w->http = evhttp_new(w->base);
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
     w->deadline_ev = evtimer_new(w->base, on_deadline, w);
-    if (!w->http || !w->stop_ev || !w->deadline_ev)
+    w->resume_ev = event_new(w->base, -1, 0, on_resume, w);
+    if (!w->http || !w->stop_ev || !w->deadline_ev || !w->resume_ev)
         return sr_error_set(err, SR_ERR_INTERNAL, "cannot create the HTTP server");
     /* every method reaches the api, which answers 405 (not libevent's 501) for odd ones */
     evhttp_set_allowed_methods(w->http, 0xffff);
