@@ -197,46 +197,55 @@ static void test_canon_is_stable_when_reparsed(void **state)
 static void test_normalize_uses_full_names_and_fixed_order(void **state)
 {
     (void)state;
-    const char *a =
-        "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"doc\":\"dropped\",\"x\":1,\"fields\":["
-        "{\"name\":\"in\",\"doc\":\"dropped\",\"order\":\"ignore\",\"type\":{\"type\":\"record\",\"name\":"
-        "\"In\","
-        "\"fields\":[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
-        "{\"name\":\"again\",\"type\":\"In\",\"aliases\":[\"old\"]},"
-        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"aliases\":[\"F\"],\"symbols\":[\"A\","
-        "\"B\"],"
-        "\"default\":\"A\"}},"
-        "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"precision\":9,\"logicalType\":\"decimal\","
-        "\"scale\":2,"
-        "\"other\":1}},"
-        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"b.H\",\"size\":"
-        "4}}}]}";
+    const char *a = "{\"type\":\"record\",\"name\":\"Outer\",\"namespace\":\"a\",\"doc\":\"kept\",\"z\":1,"
+                    "\"b\":{\"y\":2,\"x\":1},"
+                    "\"fields\":["
+                    "{\"name\":\"in\",\"doc\":\"d\",\"order\":\"ignore\",\"type\":{\"type\":\"record\","
+                    "\"name\":\"In\",\"doc\":\"\","
+                    "\"fields\":[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
+                    "{\"name\":\"again\",\"type\":\"In\",\"aliases\":[\"zz\",\"old\"]},"
+                    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"aliases\":[\"G\",\"F\"],"
+                    "\"symbols\":[\"A\",\"B\"],"
+                    "\"default\":\"A\"}},"
+                    "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"precision\":9,\"other\":1,"
+                    "\"logicalType\":\"decimal\","
+                    "\"scale\":2}},"
+                    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"b."
+                    "H\",\"size\":4}}}]}";
     const char *expected =
         "{\"name\":\"a.Outer\",\"type\":\"record\",\"fields\":["
         "{\"name\":\"in\",\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":"
-        "[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]}},"
-        "{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\"]},"
+        "[{\"name\":\"v\",\"type\":\"int\",\"default\":0}]},\"order\":\"ignore\",\"doc\":\"d\"},"
+        "{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\",\"zz\"]},"
         "{\"name\":\"e\",\"type\":{\"name\":\"a.E\",\"type\":\"enum\",\"symbols\":[\"A\",\"B\"],"
-        "\"default\":\"A\",\"aliases\":[\"a.F\"]}},"
+        "\"aliases\":[\"a.F\",\"a.G\"],\"default\":\"A\"}},"
         "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":9,"
-        "\"scale\":2}},"
+        "\"scale\":2,\"other\":1}},"
         "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"name\":\"b.H\",\"type\":\"fixed\","
-        "\"size\":4}}}]}";
+        "\"size\":4}}}],\"doc\":\"kept\",\"b\":{\"x\":1,\"y\":2},\"z\":1}";
     avro_canon_is(a, COMPAT_PARSE_NORMALIZE, expected);
-    /* Equivalent input spelled differently normalizes to the same text. */
-    const char *b = "{\"namespace\":\"a\",\"name\":\"Outer\",\"type\":\"record\",\"fields\":["
-                    "{\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":[{\"default\":0,\"name\":"
-                    "\"v\",\"type\":{\"type\":\"int\"}}]},"
-                    "\"name\":\"in\"},{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\"]},"
-                    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"a.E\",\"aliases\":[\"a.F\"],"
-                    "\"symbols\":[\"A\",\"B\"],"
-                    "\"default\":\"A\"}},"
-                    "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\","
-                    "\"precision\":9,\"scale\":2}},"
-                    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":"
-                    "\"H\",\"namespace\":\"b\",\"size\":4}}}]}";
+    /* The same schema spelled differently normalizes to the same text. */
+    const char *b =
+        "{\"b\":{\"x\":1,\"y\":2},\"z\":1,\"namespace\":\"a\",\"name\":\"Outer\",\"type\":\"record\",\"doc\":"
+        "\"kept\","
+        "\"fields\":["
+        "{\"type\":{\"name\":\"a.In\",\"type\":\"record\",\"fields\":[{\"default\":0,\"name\":\"v\",\"type\":"
+        "{\"type\":\"int\"}}]},\"name\":\"in\",\"order\":\"IGNORE\",\"doc\":\"d\"},"
+        "{\"name\":\"again\",\"type\":\"a.In\",\"aliases\":[\"old\",\"zz\"]},"
+        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"a.E\",\"aliases\":[\"a.F\",\"a.G\"],"
+        "\"symbols\":"
+        "[\"A\",\"B\"],\"default\":\"A\"}},"
+        "{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"other\":1,"
+        "\"precision\":9,"
+        "\"scale\":2}},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":\"H\","
+        "\"namespace\":\"b\","
+        "\"size\":4}}}]}";
     avro_canon_is(b, COMPAT_PARSE_NORMALIZE, expected);
-    avro_canon_is("{\"type\":\"string\",\"connect.name\":\"x\"}", COMPAT_PARSE_NORMALIZE, "\"string\"");
+    avro_canon_is("{\"type\":\"string\",\"connect.name\":\"x\",\"avro.java.string\":\"String\"}",
+                  COMPAT_PARSE_NORMALIZE,
+                  "{\"type\":\"string\",\"avro.java.string\":\"String\",\"connect.name\":\"x\"}");
+    avro_canon_is("{\"type\":\"string\"}", COMPAT_PARSE_NORMALIZE, "\"string\"");
     /* A null-namespace type inside a namespaced one keeps "namespace":"" so that its
      * dotless full name does not read back as a.F. */
     avro_canon_is("{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"f\",\"type\":"
@@ -244,6 +253,67 @@ static void test_normalize_uses_full_names_and_fixed_order(void **state)
                   COMPAT_PARSE_NORMALIZE,
                   "{\"name\":\"a.R\",\"type\":\"record\",\"fields\":[{\"name\":\"f\",\"type\":"
                   "{\"name\":\"F\",\"namespace\":\"\",\"type\":\"fixed\",\"size\":1}}]}");
+}
+
+static void test_normalize_converts_defaults_to_the_field_type(void **state)
+{
+    (void)state;
+    avro_canon_is(
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+        "{\"name\":\"d\",\"type\":\"double\",\"default\":1},"
+        "{\"name\":\"f\",\"type\":\"float\",\"default\":12.345678901},"
+        "{\"name\":\"l\",\"type\":\"long\",\"default\":4000000000},"
+        "{\"name\":\"n\",\"type\":\"float\",\"default\":\"NaN\"},"
+        "{\"name\":\"u\",\"type\":[\"null\",\"string\"],\"default\":null},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"double\"},\"default\":{\"b\":2,\"a\":1}},"
+        "{\"name\":\"r\",\"type\":{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"y\",\"type\":"
+        "\"float\"},{\"name\":\"x\",\"type\":\"int\"}]},\"default\":{\"y\":1,\"x\":2}}]}",
+        COMPAT_PARSE_NORMALIZE,
+        "{\"name\":\"R\",\"type\":\"record\",\"fields\":["
+        "{\"name\":\"d\",\"type\":\"double\",\"default\":1.0},"
+        "{\"name\":\"f\",\"type\":\"float\",\"default\":12.345679},"
+        "{\"name\":\"l\",\"type\":\"long\",\"default\":4000000000},"
+        "{\"name\":\"n\",\"type\":\"float\",\"default\":\"NaN\"},"
+        "{\"name\":\"u\",\"type\":[\"null\",\"string\"],\"default\":null},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"double\"},\"default\":{\"a\":1.0,\"b\":2.0}}"
+        ","
+        "{\"name\":\"r\",\"type\":{\"name\":\"S\",\"type\":\"record\",\"fields\":[{\"name\":\"y\",\"type\":"
+        "\"float\"},{\"name\":\"x\",\"type\":\"int\"}]},\"default\":{\"x\":2,\"y\":1.0}}]}");
+    /* IMPORT (lenient) keeps a default that does not fit; normalizing drops it, as Java's
+     * conversion yields null. */
+    avro_canon_is("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"i\",\"type\":\"int\","
+                  "\"default\":\"x\"}]}",
+                  COMPAT_PARSE_NORMALIZE | COMPAT_PARSE_LENIENT,
+                  "{\"name\":\"R\",\"type\":\"record\",\"fields\":[{\"name\":\"i\",\"type\":\"int\"}]}");
+}
+
+static void test_normalize_keeps_only_valid_logical_types_first(void **state)
+{
+    (void)state;
+    avro_canon_is("{\"type\":\"long\",\"a\":1,\"logicalType\":\"timestamp-millis\"}", COMPAT_PARSE_NORMALIZE,
+                  "{\"type\":\"long\",\"logicalType\":\"timestamp-millis\",\"a\":1}");
+    /* Not valid on a string: an ordinary prop, sorted with the others. */
+    avro_canon_is("{\"type\":\"string\",\"x\":1,\"logicalType\":\"timestamp-millis\"}",
+                  COMPAT_PARSE_NORMALIZE,
+                  "{\"type\":\"string\",\"logicalType\":\"timestamp-millis\",\"x\":1}");
+    avro_canon_is("{\"type\":\"string\",\"a\":1,\"logicalType\":\"timestamp-millis\"}",
+                  COMPAT_PARSE_NORMALIZE,
+                  "{\"type\":\"string\",\"a\":1,\"logicalType\":\"timestamp-millis\"}");
+    /* decimal: precision first; a zero scale is not a logical attribute. */
+    avro_canon_is("{\"type\":\"bytes\",\"scale\":0,\"a\":true,\"precision\":5,\"logicalType\":\"decimal\"}",
+                  COMPAT_PARSE_NORMALIZE,
+                  "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":5,\"a\":true,\"scale\":0}");
+    avro_canon_is(
+        "{\"type\":\"fixed\",\"name\":\"D\",\"size\":8,\"a\":0,\"precision\":18,\"logicalType\":\"decimal\"}",
+        COMPAT_PARSE_NORMALIZE,
+        "{\"name\":\"D\",\"type\":\"fixed\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"a\":"
+        "0}");
+    /* 8 bytes hold at most 18 digits: precision 19 makes the logical type invalid. */
+    avro_canon_is(
+        "{\"type\":\"fixed\",\"name\":\"D\",\"size\":8,\"a\":0,\"precision\":19,\"logicalType\":\"decimal\"}",
+        COMPAT_PARSE_NORMALIZE,
+        "{\"name\":\"D\",\"type\":\"fixed\",\"size\":8,\"a\":0,\"logicalType\":\"decimal\",\"precision\":"
+        "19}");
 }
 
 static const char *const addr_ref =
@@ -349,6 +419,8 @@ int main(void)
         cmocka_unit_test(test_canon_keeps_logical_types_in_input_order),
         cmocka_unit_test(test_canon_is_stable_when_reparsed),
         cmocka_unit_test(test_normalize_uses_full_names_and_fixed_order),
+        cmocka_unit_test(test_normalize_converts_defaults_to_the_field_type),
+        cmocka_unit_test(test_normalize_keeps_only_valid_logical_types_first),
         cmocka_unit_test(test_format_resolved_inlines_references_at_first_use),
         cmocka_unit_test(test_normalize_keeps_references_by_full_name),
         cmocka_unit_test(test_canon_formats_doubles_like_java),
