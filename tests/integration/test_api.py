@@ -1243,3 +1243,163 @@ def test_invalid_rule_sets_are_42210(s):
         expect_error(s.register("rules", REC_A, expect=None, ruleSet=rs), 42210)
     expect_error(s.get("/subjects/rules/versions"), 40401)
     expect_error(s.put("/config", {"defaultRuleSet": {"domainRules": [_rule("d"), _rule("d")]}}), 42210)
+
+
+# ---- further rules from sections 2 and 5 ------------------------------------------------------
+
+@test
+def test_reregistration_removes_older_soft_deleted_version_with_same_id(s):
+    a = s.register("re", REC_A).json
+    expect_status(s.delete("/subjects/re/versions/1"), 200)
+    r = s.register("re", REC_A).json
+    eq((r["id"], r.get("version")), (a["id"], 2), "same id, next version")
+    eq(s.get("/subjects/re/versions?deleted=true").json, [2], "soft-deleted v1 with that id is gone")
+
+
+@test
+def test_register_with_version_minus_one_dedups(s):
+    first = s.register("vm", REC_A).json
+    again = s.register("vm", REC_A, version=-1).json
+    eq((again["id"], again.get("version")), (first["id"], 1), "version -1 dedups to the latest")
+
+
+@test
+def test_referencedby_deleted_flag(s):
+    s.register("addr", avro_record("Addr", [{"name": "s", "type": "string"}]))
+    u = s.register("user", avro_record("User", [{"name": "a", "type": "Addr"}]),
+                   references=[{"name": "Addr", "subject": "addr", "version": 1}]).json
+    expect_status(s.delete("/subjects/user"), 200)
+    eq(s.get("/subjects/addr/versions/1/referencedby").json, [], "soft-deleted referrer hidden")
+    eq(s.get("/subjects/addr/versions/1/referencedby?deleted=true").json, [u["id"]], "with deleted=true")
+
+
+@test
+def test_schema_id_versions_deleted_flag(s):
+    a = s.register("v1s", REC_A).json
+    s.register("v2s", REC_A)
+    expect_status(s.delete("/subjects/v1s"), 200)
+    r = s.get("/schemas/ids/%d/versions" % a["id"]).json
+    eq([(x["subject"], x["version"]) for x in r], [("v2s", 1)], "live only")
+    r = s.get("/schemas/ids/%d/versions?deleted=true" % a["id"]).json
+    eq(sorted((x["subject"], x["version"]) for x in r), [("v1s", 1), ("v2s", 1)], "with deleted")
+
+
+@test
+def test_subjects_prefix_across_contexts(s):
+    s.register("plain", REC_A)
+    s.register(":.ctx:inner", REC_B)
+    eq(s.get("/subjects?subjectPrefix=:*:").json, [":.ctx:inner", "plain"], "wildcard")
+    eq(s.get("/subjects?subjectPrefix=").json, ["plain"], "explicitly empty prefix: default context")
+    eq(s.get("/subjects?subjectPrefix=%s" % q(":.ctx:")).json, [":.ctx:inner"], "context prefix")
+    eq([x["subject"] for x in s.get("/schemas").json], ["plain"], "/schemas default: default context")
+    eq([x["subject"] for x in s.get("/schemas?subjectPrefix=%s" % q(":.ctx:")).json], [":.ctx:inner"],
+       "/schemas in a context")
+
+
+@test
+def test_context_prefix_schema_by_id(s):
+    s.register("d", REC_A)
+    s.register(":.ctx:x", REC_B)
+    eq(s.get("/contexts/.ctx/schemas/ids/1").json.get("schema"), REC_B, "id 1 inside .ctx")
+    eq(s.get("/schemas/ids/1").json.get("schema"), REC_A, "id 1 in the default context")
+
+
+@test
+def test_guid_same_across_contexts(s):
+    a = s.register("g", REC_A).json
+    b = s.register(":.other:g", REC_A).json
+    eq(b.get("guid"), a.get("guid"), "guid depends on the schema only")
+    ids = s.get("/schemas/guids/%s/ids" % a["guid"]).json
+    eq(ids, [{"context": ".", "id": a["id"]}, {"context": ".other", "id": b["id"]}], "ids per context")
+
+
+@test
+def test_mode_forward_only_on_global_context(s):
+    expect_error(s.put("/mode", {"mode": "FORWARD"}), 42204)
+    expect_error(s.put("/mode/x", {"mode": "FORWARD"}), 42204)
+
+
+@test(server_args=("--mode-mutability", "false"))
+def test_mode_mutability_false_refuses_mode_changes(s):
+    expect_error(s.put("/mode", {"mode": "READONLY"}), 42205)
+    expect_error(s.put("/mode/x", {"mode": "READONLY"}), 42205)
+    eq(s.get("/mode").json.get("mode"), "READWRITE", "unchanged")
+
+
+@test
+def test_context_mode_applies_to_its_subjects(s):
+    expect_status(s.put("/mode/%s" % q(":.ro:"), {"mode": "READONLY"}), 200)
+    eq(s.get("/mode/%s" % q(":.ro:")).json.get("mode"), "READONLY", "context mode")
+    expect_error(s.register(":.ro:s", REC_A, expect=None), 42205)
+    s.register("elsewhere", REC_A)
+
+
+@test
+def test_delete_mode_recursive(s):
+    expect_status(s.put("/mode/a", {"mode": "READONLY"}), 200)
+    expect_status(s.put("/mode/b", {"mode": "IMPORT"}), 200)
+    expect_status(s.delete("/mode?recursive=true"), 200)
+    expect_error(s.get("/mode/a"), 40409)
+    expect_error(s.get("/mode/b"), 40409)
+
+
+@test
+def test_readonly_override_wins_over_subject_mode(s):
+    expect_status(s.put("/mode/sub", {"mode": "READWRITE"}), 200)
+    expect_status(s.put("/mode", {"mode": "READONLY_OVERRIDE"}), 200)
+    expect_error(s.register("sub", REC_A, expect=None), 42205)
+
+
+@test
+def test_hard_delete_of_last_version_drops_subject_config(s):
+    s.register("last", REC_A)
+    expect_status(s.put("/config/last", {"compatibility": "NONE"}), 200)
+    expect_status(s.delete("/subjects/last/versions/1"), 200)
+    eq(s.get("/config/last").json.get("compatibilityLevel"), "NONE", "config kept on soft delete (8.1+)")
+    expect_status(s.delete("/subjects/last/versions/1?permanent=true"), 200)
+    expect_error(s.get("/config/last"), 40408)
+
+
+@test
+def test_normalize_param_dedups_equivalent_schemas(s):
+    # the normalized text (stored when normalize=true) may differ from the plain canonical
+    # text, so compare normalized registrations with each other
+    a = expect_status(s.post("/subjects/n/versions?normalize=true", {"schema": REC_A}), 200).json
+    spaced = ' { "fields" : [ { "type" : "string" , "name" : "a" } ] , "name" : "A" , "type" : "record" } '
+    r = expect_status(s.post("/subjects/n/versions?normalize=true", {"schema": spaced}), 200)
+    eq((r.json["id"], r.json.get("version")), (a["id"], 1), "normalized registration dedups")
+    r = expect_status(s.post("/subjects/n?normalize=true", {"schema": spaced}), 200)
+    eq(r.json.get("version"), 1, "normalized lookup")
+    expect_status(s.put("/config/n2", {"normalize": True}), 200)
+    r = expect_status(s.post("/subjects/n2/versions", {"schema": spaced}), 200)
+    eq(r.json["id"], a["id"], "normalize from the subject config")
+
+
+@test
+def test_resolved_format_inlines_references(s):
+    s.register("addr", avro_record("Addr", [{"name": "s", "type": "string"}]))
+    u = s.register("user", avro_record("User", [{"name": "a", "type": "Addr"}]),
+                   references=[{"name": "Addr", "subject": "addr", "version": 1}]).json
+    r = expect_status(s.get("/schemas/ids/%d?format=resolved" % u["id"]), 200).json
+    doc = json.loads(r["schema"])
+    eq(doc["fields"][0]["type"].get("name") if isinstance(doc["fields"][0]["type"], dict) else None, "Addr",
+       "referenced record inlined")
+    r = expect_status(s.get("/schemas/ids/%d?format=nonsense" % u["id"]), 200).json
+    eq(json.loads(r["schema"])["fields"][0]["type"], "Addr", "unknown format: canonical text")
+
+
+@test
+def test_subject_names_sort_by_bytes(s):
+    for name in ("b", "B", "a", "ä", "_x", ":.c:z"):
+        s.register(name, REC_A)
+    eq(s.get("/subjects").json, [":.c:z", "B", "_x", "a", "b", "ä"], "byte order")
+
+
+@test
+def test_global_pseudo_context_config(s):
+    expect_status(s.put("/config/%s" % q(":.__GLOBAL:"), {"compatibility": "NONE"}), 200)
+    eq(s.get("/config/%s" % q(":.__GLOBAL:")).json.get("compatibilityLevel"), "NONE", "stored")
+    eq(s.get("/config?defaultToGlobal=true").json.get("compatibilityLevel"), "NONE", "fallback for top level")
+    s.register("g", evolve(1))
+    eq(s.register("g", avro_record("Other", [{"name": "x", "type": "int"}])).json.get("version"), 2,
+       ":.__GLOBAL: NONE applies when nothing else is set")

@@ -13,7 +13,7 @@ from srtest import Server, avro_record, check, eq, expect_status, fail, q, test,
 
 THREADS = 4
 SUBJECTS = 3          # threads share subjects, so version allocation is contended too
-KILL_AFTER = 150      # acknowledgements before SIGKILL, per round
+KILL_AFTER = 300      # acknowledgements before SIGKILL, per round
 PER_THREAD_LIMIT = 2000
 ACK_WAIT = 300        # seconds: bound on waiting for the acknowledgements
 
@@ -96,7 +96,7 @@ def test_sigkill_loses_no_acknowledged_registration(binary):
     all_acks = []
     try:
         expect_status(srv.put("/config", {"compatibility": "NONE"}), 200)
-        for round_no in range(2):
+        for round_no in range(3):
             acks = []
             lock = threading.Lock()
             enough = threading.Condition(lock)
