@@ -42,8 +42,8 @@ static const struct setting settings[] = {
     {"shutdown_timeout", KIND_INT, OFF(shutdown_timeout), 0, 86400,
      "seconds in-flight requests get to finish after SIGTERM [30]"},
     {"port_file", KIND_OPT_STRING, OFF(port_file), 0, 0, "write the bound port to this file [none]"},
-    {"cluster_id", KIND_STRING, OFF(cluster_id), 0, 0,
-     "id reported by GET /v1/metadata/id [schema-registry]"},
+    {"cluster_id", KIND_OPT_STRING, OFF(cluster_id), 0, 0,
+     "Kafka cluster id reported by GET /v1/metadata/id [empty]"},
     {"mode_mutability", KIND_BOOL, OFF(mode_mutability), 0, 0, "allow mode changes (true|false) [true]"},
 };
 
@@ -372,7 +372,7 @@ static void set_defaults(struct server_config *cfg)
     cfg->request_timeout = 60;
     cfg->shutdown_timeout = 30;
     cfg->port_file = NULL;
-    cfg->cluster_id = sr_xstrdup("schema-registry");
+    cfg->cluster_id = NULL; /* the api reports an empty id */
     cfg->mode_mutability = true;
 }
 

@@ -25,7 +25,7 @@ struct server_config {
     int request_timeout;     /* seconds of socket inactivity before a connection is dropped */
     int shutdown_timeout;    /* seconds in-flight requests get after SIGTERM */
     char *port_file;         /* NULL: none */
-    char *cluster_id;        /* GET /v1/metadata/id */
+    char *cluster_id;        /* GET /v1/metadata/id; NULL: empty */
     bool mode_mutability;    /* false: every mode change is refused (42205) */
 };
 

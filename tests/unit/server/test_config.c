@@ -96,6 +96,7 @@ static void test_defaults_match_the_issue(void **state)
     assert_int_equal(cfg.max_body_bytes, 16u << 20);
     assert_int_equal(cfg.max_schema_bytes, 8u << 20);
     assert_null(cfg.port_file);
+    assert_null(cfg.cluster_id);
     assert_true(cfg.mode_mutability);
     server_config_free(&cfg);
 }

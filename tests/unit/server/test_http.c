@@ -359,6 +359,30 @@ static void test_stop_lets_a_request_inside_the_api_finish_then_refuses_connecti
     assert_int_equal(fd, -1);
 }
 
+static void test_stop_waits_for_a_request_whose_body_is_still_arriving(void **state)
+{
+    struct client c;
+    struct reply r;
+    (void)state;
+
+    client_open(&c);
+    /* one send, read by the server in one go: /slow, then the start of a pipelined POST */
+    client_sends(&c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    fake_api_wait_slow_entered();
+    http_server_request_stop(srv);
+    fake_api_release_slow();
+    read_reply(&c, &r);
+    assert_int_equal(r.status, 200);
+    /* the server is stopping, yet it must wait for the rest of this body */
+    client_sends(&c, "defghij");
+    read_reply(&c, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, 10);
+    assert_memory_equal(r.body, "abcdefghij", 10);
+    close(c.fd);
+}
+
 static void test_method_mapping(void **state)
 {
     (void)state;
@@ -391,6 +415,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_stop_lets_a_request_inside_the_api_finish_then_refuses_connections, start_server,
             stop_server),
+        cmocka_unit_test_setup_teardown(test_stop_waits_for_a_request_whose_body_is_still_arriving,
+                                        start_server, stop_server),
         cmocka_unit_test(test_method_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
