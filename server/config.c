@@ -40,7 +40,7 @@ static const struct setting settings[] = {
     {"request_timeout", KIND_INT, OFF(request_timeout), 1, 86400,
      "seconds a connection may stay silent [60]"},
     {"shutdown_timeout", KIND_INT, OFF(shutdown_timeout), 0, 86400,
-     "seconds in-flight requests get to finish after SIGTERM [30]"},
+     "seconds in-flight requests get to finish after SIGTERM [10]"},
     {"port_file", KIND_OPT_STRING, OFF(port_file), 0, 0, "write the bound port to this file [none]"},
     {"cluster_id", KIND_OPT_STRING, OFF(cluster_id), 0, 0,
      "Kafka cluster id reported by GET /v1/metadata/id [empty]"},
@@ -370,7 +370,7 @@ static void set_defaults(struct server_config *cfg)
     cfg->max_schema_bytes = (size_t)8 << 20;
     cfg->max_header_bytes = (size_t)64 << 10;
     cfg->request_timeout = 60;
-    cfg->shutdown_timeout = 30;
+    cfg->shutdown_timeout = 10;
     cfg->port_file = NULL;
     cfg->cluster_id = NULL; /* the api reports an empty id */
     cfg->mode_mutability = true;

@@ -98,6 +98,9 @@ static void test_defaults_match_the_issue(void **state)
     assert_null(cfg.port_file);
     assert_null(cfg.cluster_id);
     assert_true(cfg.mode_mutability);
+    assert_int_equal(cfg.max_header_bytes, 64u << 10);
+    assert_int_equal(cfg.request_timeout, 60);
+    assert_int_equal(cfg.shutdown_timeout, 10);
     server_config_free(&cfg);
 }
 
@@ -118,6 +121,11 @@ static void test_flags_set_every_documented_setting(void **state)
                           "--port-file",
                           "/x/port",
                           "--mode-mutability=false",
+                          "--request-timeout",
+                          "5",
+                          "--shutdown-timeout=0",
+                          "--max-header-bytes",
+                          "8k",
                           "--cluster-id",
                           "c1",
                           NULL};
@@ -134,6 +142,9 @@ static void test_flags_set_every_documented_setting(void **state)
     assert_string_equal(cfg.port_file, "/x/port");
     assert_false(cfg.mode_mutability);
     assert_string_equal(cfg.cluster_id, "c1");
+    assert_int_equal(cfg.request_timeout, 5);
+    assert_int_equal(cfg.shutdown_timeout, 0);
+    assert_int_equal(cfg.max_header_bytes, 8192);
     server_config_free(&cfg);
 }
 
