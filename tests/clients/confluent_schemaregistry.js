@@ -221,6 +221,87 @@ async function main() {
     assert.equal(await newClient().getId('team/x:y-value', { schemaType: 'AVRO', schema: PAY_V1 }, false), id);
   });
 
+  const types = await (await fetch(`${url}/schemas/types`)).json();
+
+  await step('ProtobufSerializer/ProtobufDeserializer: base64 descriptors, imports, format=serialized', async () => {
+    if (!types.includes('PROTOBUF')) {
+      console.log('  (PROTOBUF not listed in /schemas/types: skipped)');
+      return;
+    }
+    // @bufbuild/protobuf is the client's own dependency, pinned by package-lock.json
+    const { create, createFileRegistry } = require('@bufbuild/protobuf');
+    const { FileDescriptorProtoSchema, file_google_protobuf_timestamp: tsFile } = require('@bufbuild/protobuf/wkt');
+    const INT64 = 3; const STRING = 9; const MESSAGE = 11; const OPTIONAL = 1; const REPEATED = 3;
+    const common = create(FileDescriptorProtoSchema, {
+      name: 'test/common.proto', package: 'shop', syntax: 'proto3',
+      messageType: [{ name: 'Money', field: [
+        { name: 'units', jsonName: 'units', number: 1, type: INT64, label: OPTIONAL },
+        { name: 'currency', jsonName: 'currency', number: 2, type: STRING, label: OPTIONAL }] }],
+    });
+    const shop = create(FileDescriptorProtoSchema, {
+      name: 'test/shop.proto', package: 'shop', syntax: 'proto3',
+      dependency: ['test/common.proto', 'google/protobuf/timestamp.proto'],
+      messageType: [{ name: 'Order', field: [
+        { name: 'id', jsonName: 'id', number: 1, type: STRING, label: OPTIONAL },
+        { name: 'total', jsonName: 'total', number: 2, type: MESSAGE, typeName: '.shop.Money', label: OPTIONAL },
+        { name: 'at', jsonName: 'at', number: 3, type: MESSAGE, typeName: '.google.protobuf.Timestamp',
+          label: OPTIONAL },
+        { name: 'tags', jsonName: 'tags', number: 4, type: STRING, label: REPEATED }] }],
+    });
+    const files = { 'test/common.proto': common, 'google/protobuf/timestamp.proto': tsFile };
+    const reg = createFileRegistry(shop, (name) => files[name]);
+    const OrderDesc = reg.getMessage('shop.Order');
+    const msg = create(OrderDesc, {
+      id: 'o-1', total: { units: 42n, currency: 'EUR' }, at: { seconds: 1700000000n, nanos: 5 }, tags: ['a', 'b'],
+    });
+    const { ProtobufSerializer, ProtobufDeserializer } = require('@confluentinc/schemaregistry');
+    const ser = new ProtobufSerializer(newClient(), SerdeType.VALUE, { autoRegisterSchemas: true, registry: reg });
+    const bytes = await ser.serialize('pb-orders', msg);
+    assert.equal(bytes[0], 0, 'magic byte');
+    const id = bytes.readInt32BE(1);
+    const subjects = await newClient().getAllSubjects();
+    assert.ok(subjects.includes('test/common.proto'), `import registered as its own subject: ${subjects}`);
+    assert.ok(subjects.includes('pb-orders-value'), `${subjects}`);
+    const latest = await newClient().getLatestSchemaMetadata('pb-orders-value');
+    assert.equal(latest.id, id);
+    assert.equal(latest.schemaType, 'PROTOBUF');
+    assert.match(latest.schema, /message Order/, 'text form returned by default');
+    assert.deepEqual(latest.references.map((r) => r.name), ['test/common.proto']);
+    const back = await new ProtobufDeserializer(newClient(), SerdeType.VALUE, {}).deserialize('pb-orders', bytes);
+    assert.equal(back.id, 'o-1');
+    assert.equal(back.total.units, 42n);
+    assert.equal(back.total.currency, 'EUR');
+    assert.equal(back.at.seconds, 1700000000n);
+    assert.equal(back.at.nanos, 5);
+    assert.deepEqual([...back.tags], ['a', 'b']);
+    // the same descriptor registered again by a new serializer dedups to the same id
+    const again = await new ProtobufSerializer(newClient(), SerdeType.VALUE, { autoRegisterSchemas: true, registry: reg })
+      .serialize('pb-orders', msg);
+    assert.equal(again.readInt32BE(1), id);
+  });
+
+  await step('JsonSerializer/JsonDeserializer with a registered JSON Schema', async () => {
+    if (!types.includes('JSON')) {
+      console.log('  (JSON not listed in /schemas/types: skipped)');
+      return;
+    }
+    const { JsonSerializer, JsonDeserializer } = require('@confluentinc/schemaregistry');
+    const schema = JSON.stringify({
+      $schema: 'http://json-schema.org/draft-07/schema#', title: 'Reading', type: 'object',
+      properties: { sensor: { type: 'string' }, value: { type: 'number' } }, required: ['sensor', 'value'],
+    });
+    const id = await newClient().register('readings-value', { schemaType: 'JSON', schema }, false);
+    const ser = new JsonSerializer(newClient(), SerdeType.VALUE, { useLatestVersion: true, validate: true });
+    const bytes = await ser.serialize('readings', { sensor: 't1', value: 21.5 });
+    assert.equal(bytes.readInt32BE(1), id);
+    await assert.rejects(ser.serialize('readings', { sensor: 't1' }), /Invalid message/);
+    const back = await new JsonDeserializer(newClient(), SerdeType.VALUE, {}).deserialize('readings', bytes);
+    assert.deepEqual(back, { sensor: 't1', value: 21.5 });
+    const info = await newClient().getBySubjectAndId('readings-value', id);
+    assert.equal(info.schemaType, 'JSON');
+    assert.deepEqual(JSON.parse(info.schema), JSON.parse(schema));
+  });
+
   console.log(`npm @confluentinc/schemaregistry: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }

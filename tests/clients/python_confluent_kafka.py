@@ -14,6 +14,7 @@ import struct
 import sys
 import traceback
 
+import requests
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -236,6 +237,70 @@ def _():
     assert sid == state["user_id"]
     assert "team/a/users-value" in sr.get_subjects()
     assert sr.get_latest_version("team/a/users-value").version == 1
+
+
+# ---- Protobuf: the serializer registers base64 FileDescriptorProtos and their imports ----
+
+def _proto_classes():
+    """Builds message classes at run time (no protoc step): common.proto with Money, and
+    shop.proto importing it and google/protobuf/timestamp.proto."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from google.protobuf import timestamp_pb2  # noqa: F401 - puts timestamp.proto in the pool
+    pool = descriptor_pool.Default()
+    F = descriptor_pb2.FieldDescriptorProto
+    common = descriptor_pb2.FileDescriptorProto(name="test/common.proto", package="shop", syntax="proto3")
+    money = common.message_type.add(name="Money")
+    money.field.add(name="units", number=1, type=F.TYPE_INT64, label=F.LABEL_OPTIONAL)
+    money.field.add(name="currency", number=2, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    shop = descriptor_pb2.FileDescriptorProto(name="test/shop.proto", package="shop", syntax="proto3",
+                                              dependency=["test/common.proto", "google/protobuf/timestamp.proto"])
+    order = shop.message_type.add(name="Order")
+    order.field.add(name="id", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    order.field.add(name="total", number=2, type=F.TYPE_MESSAGE, type_name=".shop.Money", label=F.LABEL_OPTIONAL)
+    order.field.add(name="at", number=3, type=F.TYPE_MESSAGE, type_name=".google.protobuf.Timestamp",
+                    label=F.LABEL_OPTIONAL)
+    order.field.add(name="tags", number=4, type=F.TYPE_STRING, label=F.LABEL_REPEATED)
+    for fdp in (common, shop):
+        try:
+            pool.Add(fdp)
+        except TypeError:
+            pool.AddSerializedFile(fdp.SerializeToString())
+    factory = message_factory.MessageFactory(pool)
+    return factory.GetPrototype(pool.FindMessageTypeByName("shop.Order"))
+
+
+@step("ProtobufSerializer registers imports as subjects and the schema with references")
+def _():
+    if "PROTOBUF" not in requests.get(URL + "/schemas/types", timeout=60).json():
+        print("  (PROTOBUF not listed in /schemas/types: skipped)")
+        return
+    from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
+    Order = _proto_classes()
+    ser = ProtobufSerializer(Order, sr)
+    ctx = SerializationContext("shop-orders", MessageField.VALUE)
+    msg = Order(id="o-1", tags=["a", "b"])
+    msg.total.units = 42
+    msg.total.currency = "EUR"
+    msg.at.seconds = 1700000000
+    data = ser(msg, ctx)
+    magic, sid = struct.unpack(">bI", data[:5])
+    assert magic == 0
+    subjects = sr.get_subjects()
+    for subj in ("test/common.proto", "google/protobuf/timestamp.proto", "shop-orders-value"):
+        assert subj in subjects, (subj, subjects)
+    back = ProtobufDeserializer(Order)(data, ctx)
+    assert back == msg, back
+    got = SchemaRegistryClient({"url": URL}).get_schema(sid)
+    assert got.schema_type == "PROTOBUF", got.schema_type
+    assert "message Order" in got.schema_str, got.schema_str[:300]
+    names = sorted(n for n, _, _ in ref_tuples(got.references))
+    assert names == ["google/protobuf/timestamp.proto", "test/common.proto"], names
+    # the text form the server returns is accepted back as the same schema
+    reg = sr.lookup_schema("shop-orders-value", Schema(got.schema_str, "PROTOBUF", got.references))
+    assert reg.schema_id == sid, (reg.schema_id, sid)
+    # a second serializer instance (fresh client) finds the same id
+    data2 = ProtobufSerializer(Order, SchemaRegistryClient({"url": URL}))(msg, ctx)
+    assert data2 == data
 
 
 print("python confluent-kafka: %d passed, %d failed" % (passed, failed))
