@@ -331,6 +331,7 @@ struct model {
     struct sr_error *err;
     bool failed;
     json_t *one; /* the integer 1, for defaulted minContains */
+    const void *stack_base;
 };
 
 static struct dnode *new_node(struct model *m, enum dkind k, const json_t *src)
@@ -661,7 +662,7 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
     struct dnode *cached = cache_get(m, s);
     if (cached)
         return cached;
-    if (depth > COMPAT_MAX_DEPTH * 4 || m->failed) {
+    if (depth > COMPAT_MAX_DEPTH * 4 || m->failed || json_stack_used(m->stack_base) > JSON_MAX_STACK_BYTES) {
         if (!m->failed)
             sr_error_set(m->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: nesting deeper than %d levels",
                          COMPAT_MAX_DEPTH * 4);
@@ -870,6 +871,7 @@ struct shared {
     bool budget_exceeded;
     struct json_reg *reg;   /* compiles patternProperties keys for the content-model checks */
     struct ptr_index index; /* (a, b) -> position in pairs */
+    const void *stack_base;
 };
 
 /* Budget on pair comparisons: oneOf-in-oneOf cross products stay bounded. */
@@ -1689,7 +1691,8 @@ static void compare(struct dctx *c, const struct dnode *orig, const struct dnode
     const struct dnode *o = normalize(orig), *u = normalize(upd);
     if (!o || !u)
         return; /* unresolvable: the parser rejected such schemas already */
-    if (++c->sh->steps > DIFF_MAX_STEPS || c->depth > COMPAT_MAX_DEPTH * 4) {
+    if (++c->sh->steps > DIFF_MAX_STEPS || c->depth > COMPAT_MAX_DEPTH * 4 ||
+        json_stack_used(c->sh->stack_base) > JSON_MAX_STACK_BYTES) {
         c->sh->budget_exceeded = true;
         return;
     }
@@ -1818,7 +1821,9 @@ static void describe(struct sr_buf *b, const struct diff *d)
 static int diff_run(const struct json_schema_impl *reader, const struct json_schema_impl *writer,
                     struct dlist *out, struct sr_error *err)
 {
+    char base;
     struct model mw = {0}, mr = {0};
+    mw.stack_base = mr.stack_base = &base;
     mw.reg = writer->reg;
     mw.err = err;
     mw.one = json_integer(1);
@@ -1827,6 +1832,7 @@ static int diff_run(const struct json_schema_impl *reader, const struct json_sch
     mr.one = json_integer(1);
     int rc = -1;
     struct shared sh = {0};
+    sh.stack_base = &base;
     const struct dnode *orig = build(&mw, &writer->root, 0);
     const struct dnode *upd = build(&mr, &reader->root, 0);
     if (mw.failed || mr.failed)

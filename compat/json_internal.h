@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "compat.h"
 #include "sr_buf.h"
@@ -41,6 +42,19 @@ struct json_builtin {
 /* Returns a borrowed pointer to the built-in document for uri (fragment "#" and http/https
  * variants accepted), or NULL. */
 const struct json_builtin *json_builtin_find(const char *uri);
+
+/* Recursion over untrusted schemas and instances is bounded by depth counters and, because
+ * frame sizes vary (sanitizers multiply them), also by the stack actually used since the
+ * walk began: past this many bytes a walk stops as if its depth budget were spent. */
+#define JSON_MAX_STACK_BYTES ((size_t)1 << 20)
+
+/* Bytes of stack between `base` (the address of a local in an outer frame) and here. */
+static inline size_t json_stack_used(const void *base)
+{
+    char here;
+    uintptr_t a = (uintptr_t)(const void *)&here, b = (uintptr_t)base;
+    return a > b ? a - b : b - a;
+}
 
 /* Draft named by a $schema URI, or JSON_DRAFT_UNKNOWN. */
 enum json_draft json_draft_from_uri(const char *uri);

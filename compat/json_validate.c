@@ -52,7 +52,8 @@ struct vctx {
     int depth;
     unsigned long steps;
     bool hard;  /* evaluation error: err is set */
-    bool limit; /* depth or step budget exhausted */
+    bool limit; /* depth, stack or step budget exhausted */
+    const void *stack_base;
     struct sr_error *err;
 };
 
@@ -402,7 +403,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
     }
     if (!json_is_object(s))
         return true; /* not a schema: nothing to assert (the metaschema check catches it) */
-    if (c->limit || ++c->steps > EVAL_MAX_STEPS || c->depth >= EVAL_MAX_DEPTH) {
+    if (c->limit || ++c->steps > EVAL_MAX_STEPS || c->depth >= EVAL_MAX_DEPTH ||
+        json_stack_used(c->stack_base) > JSON_MAX_STACK_BYTES) {
         /* Too deep (a deeply nested instance) or too costly: the answer is "not valid", said
          * once at the top by json_validate, never a crash or an endless walk. */
         c->limit = true;
@@ -1081,7 +1083,8 @@ out:
 int json_validate(struct json_reg *reg, const struct json_loc *root, const json_t *inst, unsigned flags,
                   struct compat_json_result *res, bool *valid, struct sr_error *err)
 {
-    struct vctx c = {reg, flags, res, 0, 0, false, false, err};
+    char base;
+    struct vctx c = {reg, flags, res, 0, 0, false, false, &base, err};
     if (res)
         res->valid = true;
     bool ok = eval(&c, root, inst, NULL, NULL, NULL, res != NULL, NULL);
@@ -1090,8 +1093,8 @@ int json_validate(struct json_reg *reg, const struct json_loc *root, const json_
     if (c.limit) {
         ok = false;
         report(&c, NULL, NULL, NULL,
-               "validation stopped: nesting deeper than %d levels or more than %lu evaluation steps",
-               EVAL_MAX_DEPTH / 2, EVAL_MAX_STEPS);
+               "validation stopped: evaluation went deeper or longer than its budget (a value nested too "
+               "deeply, or a schema that loops)");
     }
     *valid = ok;
     if (res)

@@ -332,7 +332,7 @@ static void test_validate_deeply_nested_instance_is_a_violation(void **state)
     compat_json_result_init(&res);
     assert_int_equal(compat_json_validate(s, deep, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
     assert_false(res.valid);
-    assert_non_null(strstr(res.items[res.count - 1].message, "nesting deeper"));
+    assert_non_null(strstr(res.items[res.count - 1].message, "deeper or longer than its budget"));
     compat_json_result_free(&res);
     json_decref(deep);
     /* a modest depth is fine */
@@ -557,6 +557,33 @@ static void test_validate_same_schema_from_threads(void **state)
     compat_schema_free(o);
 }
 
+/* A $ref loop refused at registration can still arrive through IMPORT (lenient) mode:
+ * validating and comparing it must stop, not overflow the stack. */
+static void test_lenient_ref_loop_stops(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"http://x/a.json\","
+        "\"$ref\":\"a.json\"}";
+    struct sr_error err = {0};
+    assert_null(parse(text, &err));
+    struct compat_schema *s = parse_flags(text, COMPAT_PARSE_LENIENT, &err);
+    assert_non_null(s);
+    json_t *inst = json_integer(1);
+    struct compat_json_result res;
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, inst, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_false(res.valid);
+    assert_non_null(strstr(res.items[res.count - 1].message, "budget"));
+    compat_json_result_free(&res);
+    struct compat_result cres;
+    compat_result_init(&cres);
+    assert_int_equal(compat_can_read(s, s, &cres, &err), 0);
+    compat_result_free(&cres);
+    json_decref(inst);
+    compat_schema_free(s);
+}
+
 static void test_validate_rejects_non_json_schema(void **state)
 {
     (void)state;
@@ -654,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_backward_accepts_huge_enum_extended),
         cmocka_unit_test(test_cloudevents_envelope_composes_through_a_reference),
         cmocka_unit_test(test_validate_same_schema_from_threads),
+        cmocka_unit_test(test_lenient_ref_loop_stops),
         cmocka_unit_test(test_validate_rejects_non_json_schema),
         cmocka_unit_test(test_backward_rejects_type_change_with_pointer),
         cmocka_unit_test(test_backward_accepts_optional_property_added_to_closed_model),
