@@ -360,6 +360,14 @@ static struct proto_tok peek2(struct parser *p)
     return t;
 }
 
+/* Keywords such as "stream" and "extend" are also valid type and field names: they act
+ * as keywords only when a (possibly dotted) name follows. */
+static bool name_follows(struct parser *p)
+{
+    struct proto_tok t2 = peek2(p);
+    return t2.kind == PROTO_TOK_IDENT || proto_tok_is(&t2, ".");
+}
+
 static char *tok_dup(const struct proto_tok *t)
 {
     return sr_xstrndup(t->start, t->len);
@@ -1385,7 +1393,7 @@ static int parse_message_body(struct parser *p, Google__Protobuf__DescriptorProt
             rc = next(p) || parse_reserved(p, false, m);
         } else if (at(p, "extensions") && peek2(p).kind == PROTO_TOK_INT) {
             rc = next(p) || parse_extensions(p, m, fqn);
-        } else if (at(p, "extend") && peek2(p).kind != PROTO_TOK_SYMBOL) {
+        } else if (at(p, "extend") && name_follows(p)) {
             rc = next(p) || parse_extend(p, m, fqn);
         } else {
             rc = parse_field(p, &fc);
@@ -1426,7 +1434,7 @@ static int parse_service(struct parser *p, const char *pkg)
         PUSH(s->method, s->n_method, md);
         if (parse_ident(p, &md->name) || expect(p, "("))
             goto out;
-        if (at(p, "stream") && peek2(p).kind != PROTO_TOK_SYMBOL) {
+        if (at(p, "stream") && name_follows(p)) {
             md->has_client_streaming = md->client_streaming = 1;
             if (next(p))
                 goto out;
@@ -1437,7 +1445,7 @@ static int parse_service(struct parser *p, const char *pkg)
         queue_type(p, &md->input_type, NULL, NULL, pkg, line, col, PROTO_WANT_MESSAGE);
         if (expect(p, ")") || expect(p, "returns") || expect(p, "("))
             goto out;
-        if (at(p, "stream") && peek2(p).kind != PROTO_TOK_SYMBOL) {
+        if (at(p, "stream") && name_follows(p)) {
             md->has_server_streaming = md->server_streaming = 1;
             if (next(p))
                 goto out;

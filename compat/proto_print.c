@@ -450,20 +450,35 @@ static const char *type_text(const Google__Protobuf__FieldDescriptorProto *f)
     return s ? s : "bytes";
 }
 
-/* The nested map-entry type a field uses, if it is a map field of message `m`. */
-static const Google__Protobuf__DescriptorProto *map_entry_of(const Google__Protobuf__DescriptorProto *m,
-                                                             const Google__Protobuf__FieldDescriptorProto *f,
-                                                             const char *mfqn, size_t *index)
+/* The nested types a field or extension may own (map entries, groups): those of the
+ * message it is declared in, or the file's top-level messages for file-level extensions. */
+struct nest {
+    Google__Protobuf__DescriptorProto *const *v;
+    size_t n;
+    const char *fqn; /* the message's full name, or the package */
+};
+
+/* Does ".fqn.name" (or ".name" with an empty fqn) name nested type `n`? */
+static bool names_nested(const char *type_name, const char *fqn, const char *name)
 {
-    if (!m || f->label != LABEL(REPEATED) || f->type != FT(MESSAGE) || !f->type_name)
+    size_t ml = strlen(fqn);
+    if (type_name[0] != '.')
+        return false;
+    if (ml == 0)
+        return strcmp(type_name + 1, name) == 0;
+    return strncmp(type_name + 1, fqn, ml) == 0 && type_name[1 + ml] == '.' && strcmp(type_name + 2 + ml, name) == 0;
+}
+
+/* The nested map-entry type a map field uses. */
+static const Google__Protobuf__DescriptorProto *map_entry_of(const struct nest *ns,
+                                                             const Google__Protobuf__FieldDescriptorProto *f,
+                                                             size_t *index)
+{
+    if (f->label != LABEL(REPEATED) || f->type != FT(MESSAGE) || !f->type_name)
         return NULL;
-    for (size_t i = 0; i < m->n_nested_type; i++) {
-        const Google__Protobuf__DescriptorProto *n = m->nested_type[i];
-        if (!n->options || !n->options->map_entry)
-            continue;
-        size_t ml = strlen(mfqn);
-        if (f->type_name[0] == '.' && strncmp(f->type_name + 1, mfqn, ml) == 0 && f->type_name[1 + ml] == '.' &&
-            strcmp(f->type_name + 2 + ml, n->name) == 0) {
+    for (size_t i = 0; i < ns->n; i++) {
+        const Google__Protobuf__DescriptorProto *n = ns->v[i];
+        if (n->options && n->options->map_entry && names_nested(f->type_name, ns->fqn, n->name)) {
             if (index)
                 *index = i;
             return n;
@@ -472,31 +487,27 @@ static const Google__Protobuf__DescriptorProto *map_entry_of(const Google__Proto
     return NULL;
 }
 
-static const Google__Protobuf__DescriptorProto *group_of(const Google__Protobuf__DescriptorProto *m,
+static const Google__Protobuf__DescriptorProto *group_of(const struct nest *ns,
                                                          const Google__Protobuf__FieldDescriptorProto *f,
-                                                         const char *mfqn, size_t *index)
+                                                         size_t *index)
 {
     if (f->type != FT(GROUP) || !f->type_name)
         return NULL;
-    size_t ml = strlen(mfqn);
-    for (size_t i = 0; m && i < m->n_nested_type; i++) {
-        const Google__Protobuf__DescriptorProto *n = m->nested_type[i];
-        if (f->type_name[0] == '.' && strncmp(f->type_name + 1, mfqn, ml) == 0 &&
-            (ml == 0 ? 1 : f->type_name[1 + ml] == '.') && strcmp(f->type_name + (ml ? 2 : 1) + ml, n->name) == 0) {
+    for (size_t i = 0; i < ns->n; i++)
+        if (names_nested(f->type_name, ns->fqn, ns->v[i]->name)) {
             if (index)
                 *index = i;
-            return n;
+            return ns->v[i];
         }
-    }
     return NULL;
 }
 
-static void print_field(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *mfqn,
-                        const Google__Protobuf__FieldDescriptorProto *f, int level, bool in_oneof, int depth)
+static void print_field(struct printer *pr, const struct nest *ns, const Google__Protobuf__FieldDescriptorProto *f,
+                        int level, bool in_oneof, int depth)
 {
     indent(pr, level);
-    const Google__Protobuf__DescriptorProto *entry = map_entry_of(m, f, mfqn, NULL);
-    const Google__Protobuf__DescriptorProto *group = group_of(m, f, mfqn, NULL);
+    const Google__Protobuf__DescriptorProto *entry = map_entry_of(ns, f, NULL);
+    const Google__Protobuf__DescriptorProto *group = group_of(ns, f, NULL);
     if (entry && entry->n_field == 2) {
         sr_buf_printf(pr->out, "map<%s, %s> %s = %d", type_text(entry->field[0]), type_text(entry->field[1]), f->name,
                       f->number);
@@ -542,7 +553,7 @@ static void print_field(struct printer *pr, const Google__Protobuf__DescriptorPr
     opt_list_free(&l);
     if (group) {
         sr_buf_puts(pr->out, " {\n");
-        char *gfqn = scope_of_message(pr, mfqn, group->name);
+        char *gfqn = scope_of_message(pr, ns->fqn, group->name);
         print_body(pr, group, gfqn, level + 1, depth + 1);
         free(gfqn);
         indent(pr, level);
@@ -598,21 +609,82 @@ static void print_enum(struct printer *pr, const Google__Protobuf__EnumDescripto
     sr_buf_puts(pr->out, "}\n");
 }
 
-/* Prints `extend` blocks for a list of extension fields, one block per run of extendee. */
-static void print_extends(struct printer *pr, Google__Protobuf__FieldDescriptorProto *const *ext, size_t n,
-                          const Google__Protobuf__DescriptorProto *m, const char *scope, int level, int depth)
+/* Prints `extend` blocks for extensions [from, to), one block per run of extendee. */
+static void print_extends(struct printer *pr, Google__Protobuf__FieldDescriptorProto *const *ext, size_t from,
+                          size_t to, const struct nest *ns, int level, int depth)
 {
-    for (size_t i = 0; i < n;) {
+    for (size_t i = from; i < to;) {
         const char *extendee = ext[i]->extendee ? ext[i]->extendee : "";
         indent(pr, level);
         sr_buf_printf(pr->out, "extend %s {\n", extendee);
         size_t j = i;
-        for (; j < n && strcmp(ext[j]->extendee ? ext[j]->extendee : "", extendee) == 0; j++)
-            print_field(pr, m, scope, ext[j], level + 1, false, depth);
+        for (; j < to && strcmp(ext[j]->extendee ? ext[j]->extendee : "", extendee) == 0; j++)
+            print_field(pr, ns, ext[j], level + 1, false, depth);
         indent(pr, level);
         sr_buf_puts(pr->out, "}\n");
         i = j;
     }
+}
+
+/* Emits nested (or top-level) message declarations in their descriptor order. A type
+ * owned by a field is printed with the field; one owned by an extension group makes the
+ * extend blocks up to that extension come out at that point, so re-parsing rebuilds both
+ * lists in their original order. */
+struct emitter {
+    const struct nest *ns;
+    Google__Protobuf__FieldDescriptorProto *const *ext;
+    size_t n_ext, next_ext;
+    bool *done;      /* per nested type */
+    long *ext_group; /* per nested type: index of the extension whose group it is, or -1 */
+    int level, depth;
+};
+
+static void emitter_init(struct emitter *e, const struct nest *ns, Google__Protobuf__FieldDescriptorProto *const *ext,
+                         size_t n_ext, int level, int depth)
+{
+    *e = (struct emitter){.ns = ns, .ext = ext, .n_ext = n_ext, .level = level, .depth = depth};
+    e->done = sr_xcalloc(ns->n + 1, sizeof(bool));
+    e->ext_group = sr_xcalloc(ns->n + 1, sizeof(long));
+    for (size_t k = 0; k < ns->n; k++)
+        e->ext_group[k] = -1;
+    for (size_t j = 0; j < n_ext; j++) {
+        size_t k;
+        if (group_of(ns, ext[j], &k))
+            e->ext_group[k] = (long)j;
+    }
+}
+
+static void emitter_free(struct emitter *e)
+{
+    free(e->done);
+    free(e->ext_group);
+}
+
+static void emit_extends_upto(struct printer *pr, struct emitter *e, size_t to)
+{
+    if (to <= e->next_ext)
+        return;
+    if (e->level == 0)
+        sr_buf_putc(pr->out, '\n');
+    print_extends(pr, e->ext, e->next_ext, to, e->ns, e->level, e->depth);
+    for (size_t k = 0; k < e->ns->n; k++)
+        if (e->ext_group[k] >= (long)e->next_ext && e->ext_group[k] < (long)to)
+            e->done[k] = true;
+    e->next_ext = to;
+}
+
+static void emit_nested(struct printer *pr, struct emitter *e, size_t k)
+{
+    if (e->done[k])
+        return;
+    if (e->ext_group[k] >= 0) {
+        emit_extends_upto(pr, e, (size_t)e->ext_group[k] + 1);
+        return;
+    }
+    if (e->level == 0)
+        sr_buf_putc(pr->out, '\n');
+    print_message(pr, e->ns->v[k], e->ns->fqn, e->level, e->depth + 1);
+    e->done[k] = true;
 }
 
 static bool is_synthetic_oneof(const Google__Protobuf__DescriptorProto *m, int32_t index)
@@ -646,12 +718,14 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
     if (depth > COMPAT_MAX_DEPTH)
         return;
     print_option_stmts(pr, (const ProtobufCMessage *)m->options, level, true);
+    struct nest ns = {m->nested_type, m->n_nested_type, fqn};
+    struct emitter em;
+    emitter_init(&em, &ns, m->extension, m->n_extension, level, depth);
     /* nested types owned by a field (map entries, groups) are printed with that field */
-    bool *done = sr_xcalloc(m->n_nested_type + 1, sizeof(bool));
     for (size_t i = 0; i < m->n_field; i++) {
         size_t k;
-        if (map_entry_of(m, m->field[i], fqn, &k) || group_of(m, m->field[i], fqn, &k))
-            done[k] = true;
+        if (map_entry_of(&ns, m->field[i], &k) || group_of(&ns, m->field[i], &k))
+            em.done[k] = true;
     }
     bool *printed = sr_xcalloc(m->n_field + 1, sizeof(bool));
     size_t *order = sr_xcalloc(m->n_field + 1, sizeof(size_t));
@@ -671,13 +745,10 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
             continue;
         const Google__Protobuf__FieldDescriptorProto *f = m->field[i];
         size_t k;
-        if (!pr->normalize && (map_entry_of(m, f, fqn, &k) || group_of(m, f, fqn, &k))) {
+        if (!pr->normalize && (map_entry_of(&ns, f, &k) || group_of(&ns, f, &k))) {
             /* keep the nested-type order: declare the plain nested types that came before */
             for (; next_nested < k; next_nested++)
-                if (!done[next_nested]) {
-                    print_message(pr, m->nested_type[next_nested], fqn, level, depth + 1);
-                    done[next_nested] = true;
-                }
+                emit_nested(pr, &em, next_nested);
             next_nested = k + 1;
         }
         if (f->has_oneof_index && !is_synthetic_oneof(m, f->oneof_index) && (size_t)f->oneof_index < m->n_oneof_decl) {
@@ -688,7 +759,7 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
             for (size_t oj = oi; oj < m->n_field; oj++) {
                 size_t j = order[oj];
                 if (!printed[j] && m->field[j]->has_oneof_index && m->field[j]->oneof_index == f->oneof_index) {
-                    print_field(pr, m, fqn, m->field[j], level + 1, true, depth);
+                    print_field(pr, &ns, m->field[j], level + 1, true, depth);
                     printed[j] = true;
                 }
             }
@@ -696,15 +767,15 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
             sr_buf_puts(pr->out, "}\n");
             continue;
         }
-        print_field(pr, m, fqn, f, level, false, depth);
+        print_field(pr, &ns, f, level, false, depth);
         printed[i] = true;
     }
     for (size_t k = 0; k < m->n_nested_type; k++)
-        if (!done[k])
-            print_message(pr, m->nested_type[k], fqn, level, depth + 1);
+        emit_nested(pr, &em, k);
     for (size_t k = 0; k < m->n_enum_type; k++)
         print_enum(pr, m->enum_type[k], level);
-    print_extends(pr, m->extension, m->n_extension, m, fqn, level, depth);
+    emit_extends_upto(pr, &em, m->n_extension);
+    emitter_free(&em);
     for (size_t i = 0; i < m->n_extension_range; i++) {
         const Google__Protobuf__DescriptorProto__ExtensionRange *r = m->extension_range[i];
         indent(pr, level);
@@ -736,7 +807,6 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
         put_quoted(pr->out, m->reserved_name[i], strlen(m->reserved_name[i]), false);
         sr_buf_puts(pr->out, ";\n");
     }
-    free(done);
     free(printed);
     free(order);
 }
@@ -819,14 +889,11 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
         }
         if (normalize)
             qsort(lines, f->n_dependency, sizeof(*lines), cmp_str);
-        for (size_t i = 0; i < f->n_dependency; i++) {
-            if (normalize && i && strcmp(lines[i], lines[i - 1]) == 0) {
-                free(lines[i]);
-                continue;
-            }
-            sr_buf_puts(out, lines[i]);
+        for (size_t i = 0; i < f->n_dependency; i++)
+            if (!(normalize && i && strcmp(lines[i], lines[i - 1]) == 0))
+                sr_buf_puts(out, lines[i]);
+        for (size_t i = 0; i < f->n_dependency; i++)
             free(lines[i]);
-        }
         free(lines);
     }
     if (f->options) {
@@ -840,18 +907,17 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
         }
         sr_buf_free(&opts);
     }
-    for (size_t i = 0; i < f->n_message_type; i++) {
-        sr_buf_putc(out, '\n');
-        print_message(&pr, f->message_type[i], pkg, 0, 1);
-    }
+    struct nest ns = {f->message_type, f->n_message_type, pkg};
+    struct emitter em;
+    emitter_init(&em, &ns, f->extension, f->n_extension, 0, 0);
+    for (size_t i = 0; i < f->n_message_type; i++)
+        emit_nested(&pr, &em, i);
     for (size_t i = 0; i < f->n_enum_type; i++) {
         sr_buf_putc(out, '\n');
         print_enum(&pr, f->enum_type[i], 0);
     }
-    if (f->n_extension) {
-        sr_buf_putc(out, '\n');
-        print_extends(&pr, f->extension, f->n_extension, NULL, pkg, 0, 1);
-    }
+    emit_extends_upto(&pr, &em, f->n_extension);
+    emitter_free(&em);
     for (size_t i = 0; i < f->n_service; i++) {
         sr_buf_putc(out, '\n');
         print_service(&pr, f->service[i]);
