@@ -332,10 +332,16 @@ static void on_request(struct evhttp_request *req, void *arg)
     http_fill_api_request(req, &areq);
     api_handle(w->srv->opt.api, &areq, &resp);
     send_response(req, &resp);
-    if (server_log_enabled(SERVER_LOG_DEBUG))
+    if (resp.status >= 500) {
+        /* the body is the api's error object; enough of it to find the cause */
+        int shown = resp.body_len > 300 ? 300 : (int)resp.body_len;
+        server_log(SERVER_LOG_ERROR, "%s %s -> %d %.*s", method_name(evhttp_request_get_command(req)),
+                   areq.uri, resp.status, shown, resp.body ? resp.body : "");
+    } else if (server_log_enabled(SERVER_LOG_DEBUG)) {
         server_log(SERVER_LOG_DEBUG, "%s %s %d %.3f ms worker=%d",
                    method_name(evhttp_request_get_command(req)), areq.uri, resp.status, ms_since(&t0),
                    w->index);
+    }
     api_response_free(&resp);
 }
 
