@@ -294,3 +294,64 @@ def test_wrong_content_type_with_body_and_bad_accept(s):
     r = s.get("/subjects", headers={"Accept": ";;;,,,q=abc"})
     check(r.status in (200, 406), "bad Accept: %r" % r)
     s.alive_check()
+
+
+# ---- the other schema types (skipped when the server does not list them) -------------------
+
+def _types(s):
+    return expect_status(s.get("/schemas/types"), 200).json
+
+
+@test(server_args=("--max-body-bytes", "33554432", "--max-schema-bytes", "16777216"))
+def test_json_schema_hostile_inputs(s):
+    if "JSON" not in _types(s):
+        return
+    n = 100000
+    deep = '{"type":"array","items":' * n + '{"type":"string"}' + "}" * n
+    expect_error(s.register("js", deep, expect=None, schemaType="JSON"), 42201)
+    deep_all_of = '{"allOf":[' * 5000 + "{}" + "]}" * 5000
+    r = s.register("js", deep_all_of, expect=None, schemaType="JSON")
+    check(r.status in (200, 422), "deep allOf: %r" % r)
+    for bad in ("not json", "[1,2", '{"type": 12}', '{"$ref": "#/definitions/missing"}'):
+        r = s.register("js", bad, expect=None, schemaType="JSON")
+        client_error(r, "JSON schema %r" % bad)
+    # self-reference and a remote $ref: must terminate and never fetch anything
+    for sch in ('{"$ref": "#"}', '{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}},'
+                '"$ref":"#/definitions/a"}', '{"$ref": "http://127.0.0.1:9/nowhere.json"}'):
+        r = s.register("js-ref", sch, expect=None, schemaType="JSON")
+        check(r.status in (200, 409, 422), "JSON $ref %r: %r" % (sch, r))
+        r = s.post("/compatibility/subjects/js-ref/versions/latest", {"schema": sch, "schemaType": "JSON"})
+        check(r.status in (200, 422), "JSON $ref compatibility %r: %r" % (sch, r))
+    s.alive_check()
+
+
+@test(server_args=("--max-body-bytes", "33554432", "--max-schema-bytes", "16777216"))
+def test_protobuf_hostile_inputs(s):
+    if "PROTOBUF" not in _types(s):
+        return
+    for bad in ("garbage", 'syntax = "proto3"; message {', 'syntax = "proto9"; message A {}',
+                'syntax = "proto3"; message A { int32 a = 0; }', 'syntax = "proto3"; message A { Unknown a = 1; }',
+                'syntax = "proto3"; import "missing.proto"; message A { int32 a = 1; }',
+                "AAAA", "////", "CgA=" * 1000):
+        r = s.register("pb", bad, expect=None, schemaType="PROTOBUF")
+        expect_error(r, 42201)
+    # NUL in a JSON string is valid JSON; jansson refuses it without JSON_ALLOW_NUL (400)
+    client_error(s.register("pb", "\x00\x01\x02", expect=None, schemaType="PROTOBUF"), "NUL bytes")
+    nested = 'syntax = "proto3"; ' + "message M { " * 100000 + "}" * 100000
+    expect_error(s.register("pb", nested, expect=None, schemaType="PROTOBUF"), 42201)
+    braces = 'syntax = "proto3"; message A { option (x) = ' + "{ a: " * 100000 + "1" + " }" * 100000 + "; }"
+    r = s.register("pb", braces, expect=None, schemaType="PROTOBUF")
+    client_error(r, "deep option aggregate")
+    # a modest depth of nested messages is fine
+    ok = 'syntax = "proto3"; ' + "message M { " * 30 + "int32 a = 1; " + "}" * 30
+    expect_status(s.register("pb-ok", ok, expect=None, schemaType="PROTOBUF"), 200)
+    s.alive_check()
+
+
+@test
+def test_many_references_are_bounded(s):
+    s.register("base", avro_record("Base", [{"name": "x", "type": "int"}]))
+    refs = [{"name": "Base", "subject": "base", "version": 1}] * 2000
+    r = s.register("many", avro_record("Top", [{"name": "b", "type": "Base"}]), expect=None, references=refs)
+    check(r.status in (200, 422), "2000 identical references: %r" % r)
+    s.alive_check()
