@@ -59,7 +59,7 @@ typedef int (*api_handler_fn)(const struct api_ctx *ctx, const struct api_req *r
 /* ---- request.c ---- */
 
 /* Percent-decodes s[0..len) ('+' kept as is unless plus_is_space). Returns a new string;
- * caller frees with free(). Malformed escapes are kept literally. */
+ * caller frees with free(). Malformed escapes are kept literally; %00 decodes to DEL. */
 char *api_percent_decode(const char *s, size_t len, bool plus_is_space);
 /* Parses a query string (without '?') into *out and *n (form decoding). Caller frees with
  * api_query_free(). */

@@ -941,14 +941,18 @@ int api_lookup_in_subject(struct store *st, const char *subject, const char *con
     const struct store_version *const *vs;
     size_t n = store_subject_versions(st, subject, &vs);
     *out = NULL;
-    if (n == 0)
-        return 0;
     struct api_prepared p;
     unsigned flags = API_PREP_ALLOW_DELETED | (normalize ? API_PREP_NORMALIZE : 0);
+    /* Step 1 parses before anything looks at the subject: an invalid schema is 42201 even
+     * for a subject that does not exist. */
     if (api_prepare(st, context, r->schema, r->schema_len, r->type, r->refs, r->nrefs, r->metadata, r->rule_set, flags,
                     &p, err) != 0) {
         api_prepared_free(&p);
         return -1;
+    }
+    if (n == 0) {
+        api_prepared_free(&p);
+        return 0;
     }
     *out = api_match_prepared(st, subject, context, &p, deleted, latest_only);
     const struct store_version *latest = api_latest_live(vs, n);

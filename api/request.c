@@ -29,7 +29,10 @@ char *api_percent_decode(const char *s, size_t len, bool plus_is_space)
         int hi, lo;
         if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
             (lo = hexval(s[i + 2])) >= 0) {
-            out[o++] = (char)(hi * 16 + lo);
+            /* A decoded NUL would silently truncate the string (registering "a" for
+             * "a%00b"). It becomes DEL instead: still an ISO control character, so a subject
+             * holding it is refused with 42208 as Java refuses the NUL, and is never found. */
+            out[o++] = (hi | lo) == 0 ? (char)0x7f : (char)(hi * 16 + lo);
             i += 2;
         } else if (plus_is_space && s[i] == '+') {
             out[o++] = ' ';

@@ -235,11 +235,6 @@ static int split_path(const char *path, size_t plen, struct api_req *r)
         size_t end = slash ? (size_t)(slash - path) : plen;
         if (r->nseg == API_MAX_PATH_SEGS)
             return -1;
-        /* A decoded NUL would silently truncate the segment (and e.g. register "a" for
-         * "a%00b"), so such paths are refused outright. */
-        for (size_t j = i; j + 2 < end; j++)
-            if (path[j] == '%' && path[j + 1] == '0' && path[j + 2] == '0')
-                return -1;
         r->seg[r->nseg++] = api_percent_decode(path + i, end - i, false);
         if (slash == NULL)
             break;

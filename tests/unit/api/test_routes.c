@@ -55,8 +55,11 @@ static void test_percent_encoded_slash_and_colon_stay_in_subject(void **state)
     fx_assert_json(f, "[\":.ctx:orders\", \"a+b\", \"google/protobuf/timestamp.proto\"]");
     assert_int_equal(fx_call(f, API_GET, "/subjects/google%2Fprotobuf%2Ftimestamp.proto/versions", NULL), 200);
     fx_assert_json(f, "[1]");
-    /* An encoded NUL never truncates a subject into another one. */
-    assert_int_equal(fx_register(f, "google%00x", AVRO_V1, NULL), 404);
+    /* An encoded NUL never truncates a subject into another one: it is a control character. */
+    assert_int_equal(fx_register(f, "google%00x", AVRO_V1, NULL), 422);
+    assert_int_equal(fx_code(f), 42208);
+    assert_int_equal(fx_call(f, API_GET, "/subjects/google%00x/versions", NULL), 404);
+    assert_int_equal(fx_code(f), 40401);
     assert_int_equal(fx_call(f, API_GET, "/subjects?subjectPrefix=google", NULL), 200);
     fx_assert_json(f, "[\"google/protobuf/timestamp.proto\"]");
 }

@@ -36,6 +36,11 @@ static void test_lookup_finds_registered_schema(void **state)
     assert_int_equal(fx_int(f, "version"), 1);
     assert_int_equal(fx_int(f, "id"), 1);
     assert_string_equal(fx_str(f, "schemaType"), "AVRO");
+    /* The schema is parsed before the subject is looked at. */
+    char *garbage = fx_body("{\"type\":\"nope\"}", NULL);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/never-registered", garbage), 422);
+    assert_int_equal(fx_code(f), 42201);
+    free(garbage);
     /* Unknown subject: 40401; known subject, unknown schema: 40403. */
     assert_int_equal(fx_call(f, API_POST, "/subjects/nope", body), 404);
     assert_int_equal(fx_code(f), 40401);
