@@ -278,6 +278,23 @@ static void test_oversized_body_gets_json_413_before_it_is_sent(void **state)
     close(c.fd);
 }
 
+static void test_requests_libevent_refuses_get_a_json_error_body(void **state)
+{
+    struct client c;
+    struct reply r;
+    (void)state;
+
+    client_open(&c);
+    client_sends(&c, "GARBAGE\r\n\r\n");
+    read_reply(&c, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(header(&r, "Content-Type"), "application/vnd.schemaregistry.v1+json");
+    assert_string_equal(header(&r, "Cache-Control"), "no-cache, no-store, must-revalidate");
+    assert_non_null(strstr(r.body, "\"error_code\":400"));
+    assert_int_equal(fake_api_calls(), 0);
+    close(c.fd);
+}
+
 static void test_oversized_chunked_body_gets_json_413(void **state)
 {
     struct client c;
@@ -406,6 +423,8 @@ int main(void)
                                         start_server, stop_server),
         cmocka_unit_test_setup_teardown(test_methods_unknown_to_the_api_reach_it, start_server, stop_server),
         cmocka_unit_test_setup_teardown(test_oversized_body_gets_json_413_before_it_is_sent, start_server,
+                                        stop_server),
+        cmocka_unit_test_setup_teardown(test_requests_libevent_refuses_get_a_json_error_body, start_server,
                                         stop_server),
         cmocka_unit_test_setup_teardown(test_oversized_chunked_body_gets_json_413, start_server, stop_server),
         cmocka_unit_test_setup_teardown(test_chunked_body_within_limit_reaches_the_api, start_server,
