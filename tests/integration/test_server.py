@@ -221,3 +221,71 @@ def test_concurrent_clients_all_served(s):
     eq(len(set(ids.values())), 80, "80 distinct schemas got 80 distinct ids")
     for n in range(8):
         eq(s.get("/subjects/conc-%d/versions" % n).json, list(range(1, 11)), "versions of conc-%d" % n)
+
+
+def _parallel(n, fn):
+    import threading
+    results = [None] * n
+    errors = []
+
+    def run(i):
+        try:
+            results[i] = fn(i)
+        except Exception as e:  # noqa: BLE001 - collected and reported
+            errors.append("thread %d: %r" % (i, e))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    check(not errors, "; ".join(errors[:3]))
+    return results
+
+
+@test
+def test_racing_registrations_of_one_schema_agree(s):
+    sch = avro_record("Race", [{"name": "a", "type": "int"}])
+
+    def reg(i):
+        subject = "race" if i % 2 == 0 else "race-%d" % (i % 3)
+        r = s.register(subject, sch, expect=None)
+        return subject, r.status, r.json.get("id"), r.json.get("version")
+
+    out = _parallel(16, reg)
+    check(all(o[1] == 200 for o in out), "all answered 200: %r" % out)
+    eq(len({o[2] for o in out}), 1, "one id for one schema across racing subjects: %r" % out)
+    eq({o[3] for o in out if o[0] == "race"}, {1}, "one version in the shared subject")
+    eq(s.get("/subjects/race/versions").json, [1], "no duplicate versions")
+
+
+@test
+def test_racing_distinct_registrations_get_distinct_versions(s):
+    expect_status(s.put("/config/same", {"compatibility": "NONE"}), 200)
+
+    def reg(i):
+        r = s.register("same", avro_record("S%d" % i, []), expect=None)
+        return r.status, r.json.get("id"), r.json.get("version")
+
+    out = _parallel(16, reg)
+    check(all(o[0] == 200 for o in out), "all answered 200: %r" % out)
+    eq(sorted(o[2] for o in out), list(range(1, 17)), "versions 1..16, each once")
+    eq(len({o[1] for o in out}), 16, "16 ids")
+    eq(s.get("/subjects/same/versions").json, list(range(1, 17)), "stored versions")
+
+
+@test
+def test_racing_deletes_and_reads_stay_consistent(s):
+    expect_status(s.put("/config", {"compatibility": "NONE"}), 200)
+    for i in range(8):
+        s.register("d%d" % i, avro_record("D%d" % i, []))
+
+    def work(i):
+        if i < 8:
+            return s.delete("/subjects/d%d" % i).status
+        return s.get("/subjects").status
+
+    out = _parallel(16, work)
+    check(all(st == 200 for st in out), "statuses: %r" % out)
+    eq(s.get("/subjects").json, [], "all soft-deleted")
+    eq(s.get("/subjects?deletedOnly=true").json, ["d%d" % i for i in range(8)], "deletedOnly")
