@@ -138,7 +138,7 @@ bool avro_is_named(enum avro_type type);
 enum avro_print_mode {
     AVRO_PRINT_CANONICAL, /* Java Schema.toString(): referenced types by name */
     AVRO_PRINT_RESOLVED,  /* Java Schema.toString() with referenced types inlined at first use */
-    AVRO_PRINT_NORMALIZED,
+    AVRO_PRINT_NORMALIZED, /* Confluent normalize(): full names, sorted props (see avro_print.c) */
 };
 /* Appends the schema text in the given mode to out. Returns 0, or -1 with err set when
  * the graph is deeper than COMPAT_MAX_DEPTH allows to print. */

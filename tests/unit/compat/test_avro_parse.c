@@ -473,11 +473,12 @@ static void test_parse_survives_mutated_input_and_canonical_is_a_fixed_point(voi
             if (!again)
                 fail_msg("canonical text of %s does not parse: %s", buf, err.message);
             assert_string_equal(compat_schema_canonical(again, NULL), canon);
-            /* Any schema can read its own data. */
+            /* A schema can read its own data, except where Java throws: a field alias that
+             * names another field of the record matches two writer fields. */
             struct compat_result res;
             compat_result_init(&res);
             assert_int_equal(compat_can_read(s, again, &res, &err), 0);
-            if (!res.compatible)
+            if (!res.compatible && !strstr(res.messages[0], "matches multiple fields"))
                 fail_msg("%s cannot read itself: %s", canon, res.messages[0]);
             compat_result_free(&res);
             /* The normalized text is a fixed point too. */
