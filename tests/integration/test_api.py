@@ -1403,3 +1403,60 @@ def test_global_pseudo_context_config(s):
     s.register("g", evolve(1))
     eq(s.register("g", avro_record("Other", [{"name": "x", "type": "int"}])).json.get("version"), 2,
        ":.__GLOBAL: NONE applies when nothing else is set")
+
+
+# ---- more wire details ---------------------------------------------------------------------------
+
+@test
+def test_client_headers_are_ignored(s):
+    hdrs = {"Confluent-Accept-Unknown-Properties": "true", "Confluent-Client-Version": "java/8.1.0",
+            "User-Agent": "@kafkajs/confluent-schema-registry", "Authorization": "Basic dXNlcjpwYXNz",
+            "X-Forward": "true", "target-sr-cluster": "lsrc-123", "Confluent-Identity-Pool-Id": "pool-1"}
+    r = s.post("/subjects/h/versions", {"schema": REC_A}, headers=hdrs)
+    expect_status(r, 200)
+    expect_status(s.get("/subjects/h/versions/1", headers=hdrs), 200)
+
+
+@test
+def test_raw_schema_endpoints_use_a_json_content_type(s):
+    a = s.register("rawct", REC_A).json
+    for path in ("/subjects/rawct/versions/1/schema", "/schemas/ids/%d/schema" % a["id"]):
+        r = expect_status(s.get(path), 200)
+        ct = r.headers.get("content-type", "")
+        check(ct.startswith("application/") and "json" in ct, "%s content type %r" % (path, ct))
+
+
+@test
+def test_versions_offset_and_limit(s):
+    set_none(s, "pg")
+    for sch in (REC_A, REC_B, REC_C):
+        s.register("pg", sch)
+    eq(s.get("/subjects/pg/versions?offset=1&limit=1").json, [2], "page")
+    eq(s.get("/subjects/pg/versions?offset=5").json, [], "offset past the end")
+
+
+@test
+def test_http10_request_is_answered_and_closed(s):
+    import socket
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=20)
+    try:
+        sock.sendall(b"GET /subjects HTTP/1.0\r\n\r\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break  # the server closed the connection, as HTTP/1.0 without keep-alive requires
+            data += chunk
+    finally:
+        sock.close()
+    check(data.startswith(b"HTTP/1."), "response to HTTP/1.0: %r" % data[:100])
+    check(b" 200 " in data.split(b"\r\n")[0], "status line: %r" % data[:100])
+    eq(data.partition(b"\r\n\r\n")[2], b"[]", "body")
+
+
+@test
+def test_schema_id_subjects_with_context_hint(s):
+    s.register("d", REC_A)
+    s.register(":.ctx:x", REC_B)
+    eq(s.get("/schemas/ids/1/subjects?subject=%s" % q(":.ctx:")).json, [":.ctx:x"], "context selected by hint")
+    eq(s.get("/schemas/ids/1/subjects").json, ["d"], "default context")
