@@ -101,6 +101,35 @@ def rss_kb(pid, field="VmRSS"):
     raise BenchError("no %s for pid %d" % (field, pid))
 
 
+def cpu_ticks(pids):
+    """utime + stime of processes (all their threads), in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def children_of(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """Our schema-registry on 127.0.0.1:<ephemeral>, one database file."""
 
@@ -140,6 +169,9 @@ class Server:
 
     def rss_kb(self, field="VmRSS"):
         return rss_kb(self.proc.pid, field)
+
+    def pids(self):
+        return [self.proc.pid]
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -246,6 +278,10 @@ http {
         self.stop()
         raise BenchError("nginx did not start listening")
 
+    def pids(self):
+        # nginx's master (or setpriv's exec of it) and its workers.
+        return [self.proc.pid] + children_of(self.proc.pid)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             # SIGQUIT = graceful stop for nginx (SIGTERM is fast stop; both are fine here).
@@ -296,8 +332,10 @@ class Suite:
         self.rows.append(dict(section=section, metric=metric, ours=ours, ref=ref, ratio=ratio,
                               target=target, unit=unit, note=note))
 
-    def wrk(self, port, mode, margs, conns, threads=2, duration=None, what="", allow_empty=False):
+    def wrk(self, port, mode, margs, conns, threads=2, duration=None, what="", allow_empty=False, cpu_of=None):
         duration = duration if duration is not None else self.dur
+        pids = cpu_of.pids() if cpu_of else []
+        ticks0 = cpu_ticks(pids)
         cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % duration, "--timeout", "10s",
                "-s", WRK_LUA, "http://127.0.0.1:%d" % port, "--", mode] + [str(x) for x in margs]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
@@ -305,6 +343,9 @@ class Suite:
         if p.returncode != 0 or not m:
             raise BenchError("wrk failed (%s): rc %d\n%s%s" % (what, p.returncode, p.stdout, p.stderr))
         r = json.loads(m.group(1))
+        if cpu_of and r["requests"]:
+            # CPU the server burnt per request: steadier than req/s on a shared machine.
+            r["cpu_us"] = (cpu_ticks(pids) - ticks0) / TICK * 1e6 / r["requests"]
         r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
         if r["requests"] == 0:
             r["lat_p99_us"] = 0
@@ -347,6 +388,7 @@ class Suite:
             "nproc": self.nproc, "cpu": model, "mem_gib": round(mem_kb / 1048576, 1),
             "kernel": platform.release(), "wrk": wrk_v.split(" [")[0], "nginx": ngx_v,
             "fsync_per_s": self.fsync_rate(),
+            "load_before": os.getloadavg()[0],
         }
 
     def fsync_rate(self):
@@ -422,12 +464,13 @@ class Suite:
                 raise BenchError("nginx does not answer the re-registration POST with our bytes (%d)" % st)
 
             ports = {"ours": srv.port, "nginx": self.nginx.port}
+            procs = {"ours": srv, "nginx": self.nginx}
             for key, label, mode, target in (
                     ("by_id", "GET /schemas/ids/{id}", "get", 0.6),
                     ("latest", "GET /subjects/{s}/versions/latest", "get", 0.6),
                     ("rereg", "re-register existing schema (POST)", "post", 0.4)):
                 res = self.alternate(["ours", "nginx"], lambda name: self.wrk(
-                    ports[name], mode, [files[key]], 64, what="%s %s" % (key, name)))
+                    ports[name], mode, [files[key]], 64, what="%s %s" % (key, name), cpu_of=procs[name]))
                 ours_rps = median([r["rps"] for r in res["ours"]])
                 ngx_rps = median([r["rps"] for r in res["nginx"]])
                 o_b = median([r["bytes"] / r["requests"] for r in res["ours"]])
@@ -437,6 +480,10 @@ class Suite:
                 o99 = median([r["lat_p99_us"] for r in res["ours"]]) / 1e3
                 n99 = median([r["lat_p99_us"] for r in res["nginx"]]) / 1e3
                 self.row("HTTP (wrk -t2 -c64)", label + " p99 ms", o99, n99, o99 / n99 if n99 else None)
+                ocpu = median([r["cpu_us"] for r in res["ours"]])
+                ncpu = median([r["cpu_us"] for r in res["nginx"]])
+                self.row("HTTP (wrk -t2 -c64)", label + " server CPU us/req", ocpu, ncpu, ocpu / ncpu,
+                         note="user+system CPU of the server processes / requests; lower is better")
                 if not srv.alive():
                     raise BenchError("server died during %s" % key)
         finally:
@@ -459,7 +506,7 @@ class Suite:
         try:
             for rnd in range(self.rounds):
                 prefix = "r%d" % rnd
-                r = self.wrk(srv.port, "register", [prefix], 16, what="register round %d" % rnd)
+                r = self.wrk(srv.port, "register", [prefix], 16, what="register round %d" % rnd, cpu_of=srv)
                 acked += r["requests"] - r["err_status"]
                 runs.append(r)
             # Durability: every acknowledged registration survives a crash (SIGKILL) of the
@@ -478,6 +525,8 @@ class Suite:
                  ">= 5000/s", note="disk does %.0f fdatasync/s (1 thread)" % fsync)
         self.row("Registration (wrk -t2 -c16)", "new schema p99 ms",
                  median([r["lat_p99_us"] for r in runs]) / 1e3)
+        self.row("Registration (wrk -t2 -c16)", "new schema server CPU us/req",
+                 median([r["cpu_us"] for r in runs]))
         self.row("Registration (wrk -t2 -c16)", "acked registrations present after SIGKILL",
                  present, acked, None, "all", note="%d acked, %d present" % (acked, present))
         if present < acked:
@@ -711,8 +760,10 @@ class Suite:
         lines = []
         lines.append("Machine: %d CPUs (%s), %.1f GiB RAM, Linux %s; %s, %s; disk %.0f fdatasync/s" % (
             mi["nproc"], mi["cpu"], mi["mem_gib"], mi["kernel"], mi["wrk"], mi["nginx"], mi["fsync_per_s"]))
-        lines.append("Mode: %s; %d alternating rounds of %d s per contender, medians" % (
-            "quick" if self.quick else "full", self.rounds, self.dur))
+        lines.append("Mode: %s; %d alternating rounds of %d s per contender, medians; "
+                     "1-min load average %.1f before, %.1f after" % (
+                         "quick" if self.quick else "full", self.rounds, self.dur, mi["load_before"],
+                         os.getloadavg()[0]))
         hdr = ("Section", "Metric", "Ours", "Reference", "Ratio", "Target")
         body = []
         for r in self.rows:
