@@ -1460,3 +1460,51 @@ def test_schema_id_subjects_with_context_hint(s):
     s.register(":.ctx:x", REC_B)
     eq(s.get("/schemas/ids/1/subjects?subject=%s" % q(":.ctx:")).json, [":.ctx:x"], "context selected by hint")
     eq(s.get("/schemas/ids/1/subjects").json, ["d"], "default context")
+
+
+# ---- config features of 2.7: alias, compatibilityGroup, metadata merge -----------------------
+
+@test
+def test_alias_rewrites_subject_requests(s):
+    a = s.register("target", REC_A).json
+    expect_status(s.put("/config/nick", {"alias": "target"}), 200)
+    r = expect_status(s.get("/subjects/nick/versions/1"), 200).json
+    eq((r.get("id"), r.get("subject")), (a["id"], "target"), "alias resolves to the target subject")
+    eq(s.get("/config/nick").json.get("alias"), "target", "/config/{alias} is not rewritten")
+    r = expect_status(s.get("/schemas/ids/%d?subject=nick" % a["id"]), 200).json
+    eq(r.get("schema"), REC_A, "id lookup with an alias hint")
+
+
+@test
+def test_compatibility_group_limits_the_compared_versions(s):
+    expect_status(s.put("/config/grp", {"compatibility": "BACKWARD", "compatibilityGroup": "major"}), 200)
+    s.register("grp", evolve(1), metadata={"properties": {"major": "1"}})
+    other = avro_record("Other", [{"name": "x", "type": "boolean"}])
+    expect_error(s.register("grp", other, expect=None, metadata={"properties": {"major": "1"}}), 40901)
+    r = s.register("grp", other, metadata={"properties": {"major": "2"}})
+    eq(r.json.get("version"), 2, "a new group starts without compatibility constraints")
+
+
+@test
+def test_metadata_inherited_on_reregistration(s):
+    s.register("mi", REC_A, metadata={"properties": {"owner": "team-a"}})
+    r = s.register("mi", REC_A).json
+    eq(r.get("version"), 1, "same schema without metadata dedups to the version carrying metadata")
+    eq(s.get("/subjects/mi/versions").json, [1], "no new version")
+
+
+@test
+def test_confluent_version_property_rewritten(s):
+    s.register("cv", REC_A, metadata={"properties": {"confluent:version": "7"}})
+    md = s.get("/subjects/cv/versions/1").json.get("metadata", {})
+    eq(md.get("properties", {}).get("confluent:version"), "1", "rewritten to the new version number")
+
+
+@test
+def test_default_and_override_metadata_from_config(s):
+    expect_status(s.put("/config/dm", {"defaultMetadata": {"properties": {"team": "x", "tier": "1"}},
+                                       "overrideMetadata": {"properties": {"tier": "9"}}}), 200)
+    s.register("dm", REC_A, metadata={"properties": {"team": "mine", "tier": "2"}})
+    props = s.get("/subjects/dm/versions/1").json.get("metadata", {}).get("properties", {})
+    eq(props.get("team"), "mine", "request overlays the default")
+    eq(props.get("tier"), "9", "override wins over the request")

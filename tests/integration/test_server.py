@@ -289,3 +289,25 @@ def test_racing_deletes_and_reads_stay_consistent(s):
     check(all(st == 200 for st in out), "statuses: %r" % out)
     eq(s.get("/subjects").json, [], "all soft-deleted")
     eq(s.get("/subjects?deletedOnly=true").json, ["d%d" % i for i in range(8)], "deletedOnly")
+
+
+@test
+def test_pipelined_requests_are_all_answered_in_order(s):
+    s.register("pipe", avro_record("P", []))
+    reqs = (b"GET /subjects HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /subjects/pipe/versions HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /subjects/nope/versions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=20)
+    try:
+        sock.sendall(reqs)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        sock.close()
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
+    eq(statuses, [b"200", b"200", b"404"], "statuses of three pipelined requests")
+    check(b'["pipe"]' in data and b"[1]" in data and b"40401" in data, "bodies: %r" % data[-600:])
