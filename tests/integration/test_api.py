@@ -1508,3 +1508,23 @@ def test_default_and_override_metadata_from_config(s):
     props = s.get("/subjects/dm/versions/1").json.get("metadata", {}).get("properties", {})
     eq(props.get("team"), "mine", "request overlays the default")
     eq(props.get("tier"), "9", "override wins over the request")
+
+
+@test
+def test_import_mode_switch_purges_soft_deleted_leftovers(s):
+    s.register("left", REC_A)
+    expect_status(s.delete("/subjects/left"), 200)
+    expect_status(s.put("/mode", {"mode": "IMPORT"}), 200)  # no live subjects: allowed
+    eq(s.get("/subjects?deleted=true").json, [], "soft-deleted leftovers hard-deleted")
+    r = s.register("left", REC_B, id=7, version=1)
+    eq((r.json.get("id"), r.json.get("version")), (7, 1), "import into the purged subject")
+
+
+@test
+def test_import_same_schema_under_two_ids(s):
+    expect_status(s.put("/mode", {"mode": "IMPORT"}), 200)
+    s.register("i1", REC_A, id=10, version=1)
+    s.register("i2", REC_A, id=11, version=1)
+    eq(s.get("/schemas/ids/10").json.get("schema"), REC_A, "id 10")
+    eq(s.get("/schemas/ids/11").json.get("schema"), REC_A, "id 11")
+    eq(s.get("/subjects/i2/versions/1").json.get("id"), 11, "i2 keeps its imported id")
