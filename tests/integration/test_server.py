@@ -13,7 +13,7 @@ import tempfile
 import time
 
 from srtest import (Server, avro_record, check, eq, expect_error, expect_status, fail,
-                    parse_raw_response, test, V1, _read_line)
+                    parse_raw_response, test, V1, _read_line, _read_one_response)
 
 RUN_TIMEOUT = 30
 
@@ -311,3 +311,62 @@ def test_pipelined_requests_are_all_answered_in_order(s):
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
     eq(statuses, [b"200", b"200", b"404"], "statuses of three pipelined requests")
     check(b'["pipe"]' in data and b"[1]" in data and b"40401" in data, "bodies: %r" % data[-600:])
+
+
+def _read_status_line(sock):
+    buf = b""
+    while b"\r\n" not in buf:
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+@test
+def test_expect_100_continue(s):
+    body = json.dumps({"schema": avro_record("Cont", [])}).encode()
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=20)
+    try:
+        sock.sendall(b"POST /subjects/cont/versions HTTP/1.1\r\nHost: x\r\nContent-Type: " + V1.encode()
+                     + b"\r\nExpect: 100-continue\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        first = _read_status_line(sock)
+        check(first.startswith(b"HTTP/1.1 100"), "interim answer to Expect: %r" % first)
+        sock.sendall(body)
+        rest = _read_one_response(sock)
+        if rest.startswith(b"\r\n"):
+            rest = rest[2:]  # the blank line that ends the interim response
+        eq(parse_raw_response(rest)[0], 200, "final answer (%r)" % rest[:300])
+    finally:
+        sock.close()
+    eq(s.get("/subjects/cont/versions").json, [1], "registered")
+
+
+@test
+def test_chunked_request_body(s):
+    body = json.dumps({"schema": avro_record("Chunk", [])}).encode()
+    half = len(body) // 2
+    req = (b"POST /subjects/chunk/versions HTTP/1.1\r\nHost: x\r\nContent-Type: " + V1.encode()
+           + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+           + b"%x\r\n" % half + body[:half] + b"\r\n"
+           + b"%x\r\n" % (len(body) - half) + body[half:] + b"\r\n0\r\n\r\n")
+    status, _, resp = parse_raw_response(s.raw(req, read_timeout=20))
+    eq(status, 200, "chunked registration (body %r)" % resp[:200])
+    eq(s.get("/subjects/chunk/versions").json, [1], "registered")
+
+
+@test
+def test_many_stalled_connections_do_not_block_service(s):
+    socks = []
+    try:
+        for i in range(200):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=20)
+            c.sendall(b"GET /subjects HTTP/1.1\r\nHost: x\r\nX-Stalled: ")  # headers never finished
+            socks.append(c)
+        for i in range(20):
+            expect_status(s.get("/subjects"), 200)
+        s.register("busy", avro_record("Busy", []))
+    finally:
+        for c in socks:
+            c.close()
+    s.alive_check()
