@@ -131,3 +131,76 @@ def test_sigkill_loses_no_acknowledged_registration(binary):
     finally:
         srv.kill()
         shutil.rmtree(dbdir, ignore_errors=True)
+
+
+@test(needs_server=False)
+def test_sigkill_keeps_acknowledged_deletes_and_config(binary):
+    srv = Server(binary).start()
+    dbdir = srv.dir
+    try:
+        expect_status(srv.put("/config", {"compatibility": "NONE"}), 200)
+        for i in range(60):
+            srv.register("k%d" % i, avro_record("K%d" % i, []))
+        done = {"soft": [], "config": []}
+        lock = threading.Lock()
+
+        def deleter():
+            for i in range(0, 60, 2):
+                try:
+                    r = srv.delete("/subjects/k%d" % i)
+                except OSError:
+                    return
+                if r.status == 200:
+                    with lock:
+                        done["soft"].append(i)
+
+        def configurer():
+            for i in range(1, 60, 2):
+                try:
+                    r = srv.put("/config/k%d" % i, {"compatibility": "FULL"})
+                except OSError:
+                    return
+                if r.status == 200:
+                    with lock:
+                        done["config"].append(i)
+
+        threads = [threading.Thread(target=deleter), threading.Thread(target=configurer)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        # all acknowledged; now kill without a clean shutdown
+        srv.kill()
+        srv = Server(binary, db_dir=dbdir).start()
+        live = set(srv.get("/subjects").json)
+        for i in done["soft"]:
+            check("k%d" % i not in live, "acknowledged soft delete of k%d lost" % i)
+        for i in done["config"]:
+            eq(srv.get("/config/k%d" % i).json.get("compatibilityLevel"), "FULL", "config of k%d" % i)
+        eq(len(done["soft"]) + len(done["config"]), 60, "every operation acknowledged")
+        srv.stop()
+    finally:
+        srv.kill()
+        shutil.rmtree(dbdir, ignore_errors=True)
+
+
+@test(needs_server=False)
+def test_sigkill_after_hard_delete_of_highest_id_never_reuses_it(binary):
+    srv = Server(binary).start()
+    dbdir = srv.dir
+    try:
+        expect_status(srv.put("/config", {"compatibility": "NONE"}), 200)
+        srv.register("keep", avro_record("Keep", []))
+        top = srv.register("drop", avro_record("Drop", [])).json["id"]
+        expect_status(srv.delete("/subjects/drop"), 200)
+        expect_status(srv.delete("/subjects/drop?permanent=true"), 200)
+        srv.kill()
+        srv = Server(binary, db_dir=dbdir).start()
+        new = srv.register("fresh", avro_record("Fresh", [])).json["id"]
+        check(new > top, "id %d handed out again after a crash (hard-deleted id was %d)" % (new, top))
+        again = srv.register("drop", avro_record("Drop", [])).json["id"]
+        check(again > new, "re-registered hard-deleted schema must get a new id: %d" % again)
+        srv.stop()
+    finally:
+        srv.kill()
+        shutil.rmtree(dbdir, ignore_errors=True)
