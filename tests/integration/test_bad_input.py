@@ -355,3 +355,83 @@ def test_many_references_are_bounded(s):
     r = s.register("many", avro_record("Top", [{"name": "b", "type": "Base"}]), expect=None, references=refs)
     check(r.status in (200, 422), "2000 identical references: %r" % r)
     s.alive_check()
+
+
+# ---- seeded mutation runs: deterministic, so any failure reproduces --------------------------
+
+_SEEDS_AVRO = [
+    '{"type":"record","name":"R","namespace":"n","fields":[{"name":"a","type":["null","string"],"default":null},'
+    '{"name":"b","type":{"type":"array","items":{"type":"map","values":"long"}}},'
+    '{"name":"c","type":{"type":"enum","name":"E","symbols":["X","Y"],"default":"X"}},'
+    '{"name":"d","type":{"type":"fixed","name":"F","size":4}},'
+    '{"name":"e","type":{"type":"bytes","logicalType":"decimal","precision":5,"scale":2}}]}',
+]
+_SEEDS_JSON = [
+    '{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"a":{"type":"string",'
+    '"maxLength":5},"b":{"type":"array","items":{"$ref":"#/definitions/n"}}},"required":["a"],'
+    '"definitions":{"n":{"type":"number","minimum":0}},"additionalProperties":false}',
+]
+_SEEDS_PROTO = [
+    'syntax = "proto3";\npackage p;\nimport "google/protobuf/timestamp.proto";\nmessage M {\n  string a = 1;\n'
+    '  repeated int64 b = 2;\n  map<string, N> c = 3;\n  oneof o { bool d = 4; bytes e = 5; }\n'
+    '  google.protobuf.Timestamp t = 6;\n  enum K { K0 = 0; K1 = 1; }\n  K k = 7;\n}\nmessage N { double x = 1; }\n',
+]
+
+
+def _mutate(rng, text):
+    data = list(text)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(5)
+        pos = rng.randrange(len(data) + 1)
+        if op == 0 and data:
+            del data[min(pos, len(data) - 1)]
+        elif op == 1:
+            data.insert(pos, rng.choice('{}[]":,0aZ\\ \n\x7f\u00e9\U0001F600'))
+        elif op == 2 and data:
+            data[min(pos, len(data) - 1)] = rng.choice('{}[]":,-1eE.')
+        elif op == 3:
+            data = data[:pos]
+        else:
+            seg = data[pos:pos + rng.randint(1, 20)]
+            data[pos:pos] = seg * rng.randint(2, 5)
+    return "".join(data)
+
+
+@test
+def test_mutated_schemas_never_crash_or_5xx(s):
+    import random
+    rng = random.Random(20261126)
+    types = _types(s)
+    seeds = [(t, sch) for t, lst in (("AVRO", _SEEDS_AVRO), ("JSON", _SEEDS_JSON), ("PROTOBUF", _SEEDS_PROTO))
+             if t in types for sch in lst]
+    expect_status(s.put("/config", {"compatibility": "NONE"}), 200)
+    for t, sch in seeds:
+        expect_status(s.register("seed-" + t, sch, expect=None, schemaType=t), 200)
+    for i in range(600):
+        t, sch = rng.choice(seeds)
+        text = _mutate(rng, sch)
+        target = rng.choice(("/subjects/m-%s/versions" % t, "/subjects/seed-%s" % t,
+                             "/compatibility/subjects/seed-%s/versions/latest?verbose=true" % t,
+                             "/subjects/seed-%s/versions?normalize=true" % t))
+        r = s.post(target, {"schema": text, "schemaType": t})
+        if r.status >= 500 or not r.is_json:
+            fail("mutation %d (%s) to %s: %r\n    schema: %r" % (i, t, target, r, text[:400]))
+    s.alive_check()
+
+
+@test
+def test_mutated_request_bodies_never_crash_or_5xx(s):
+    import random
+    rng = random.Random(7)
+    bodies = [("POST", "/subjects/mb/versions", json.dumps({"schema": REC, "references": [], "metadata": {
+                  "properties": {"k": "v"}}, "ruleSet": {"domainRules": []}})),
+              ("PUT", "/config/mb", json.dumps({"compatibility": "FULL", "normalize": True, "alias": "x"})),
+              ("PUT", "/mode/mb2", json.dumps({"mode": "READONLY"})),
+              ("POST", "/compatibility/subjects/mb/versions", json.dumps({"schema": REC}))]
+    for i in range(600):
+        method, path, body = rng.choice(bodies)
+        mutated = _mutate(rng, body).encode("utf-8", "surrogatepass")
+        r = s.request(method, path, mutated)
+        if r.status >= 500 or not r.is_json:
+            fail("mutation %d to %s %s: %r\n    body: %r" % (i, method, path, r, mutated[:400]))
+    s.alive_check()
