@@ -1528,3 +1528,73 @@ def test_import_same_schema_under_two_ids(s):
     eq(s.get("/schemas/ids/10").json.get("schema"), REC_A, "id 10")
     eq(s.get("/schemas/ids/11").json.get("schema"), REC_A, "id 11")
     eq(s.get("/subjects/i2/versions/1").json.get("id"), 11, "i2 keeps its imported id")
+
+
+@test
+def test_avro_canonical_printing_matches_javas_member_order(s):
+    # Input with every member out of order; expected text follows Avro Java's Schema.toString():
+    # named types type,name,namespace(if it differs),doc,fields|symbols|size,[enum default],props,aliases;
+    # fields name,type,doc,default,order(unless ascending),aliases,props; a named type seen before
+    # is printed by its (namespace-relative) name.
+    scrambled = json.dumps({
+        "fields": [
+            {"type": "string", "name": "s", "order": "ascending", "aliases": ["s0"], "doc": "S", "custom": "c1"},
+            {"name": "inner", "type": {"fields": [{"name": "x", "type": "int"}], "type": "record",
+                                       "name": "com.acme.Inner"}},
+            {"name": "again", "type": "Inner"},
+            {"name": "ms", "type": {"values": "long", "type": "map", "mprop": 1}},
+            {"name": "arr", "type": {"items": {"type": "string", "avro.java.string": "String"}, "type": "array"}},
+            {"name": "e", "default": "B", "type": {"symbols": ["A", "B"], "type": "enum", "name": "E",
+                                                   "default": "A", "doc": "en"}},
+            {"name": "f", "type": {"size": 2, "type": "fixed", "name": "F", "namespace": "other"}},
+            {"name": "d", "type": "long", "order": "descending", "default": 5},
+        ],
+        "aliases": ["OldOrder"], "doc": "top", "name": "com.acme.Order", "type": "record", "x-prop": "p"})
+    expected = (
+        '{"type":"record","name":"Order","namespace":"com.acme","doc":"top","fields":['
+        '{"name":"s","type":"string","doc":"S","aliases":["s0"],"custom":"c1"},'
+        '{"name":"inner","type":{"type":"record","name":"Inner","fields":[{"name":"x","type":"int"}]}},'
+        '{"name":"again","type":"Inner"},'
+        '{"name":"ms","type":{"type":"map","values":"long","mprop":1}},'
+        '{"name":"arr","type":{"type":"array","items":{"type":"string","avro.java.string":"String"}}},'
+        '{"name":"e","type":{"type":"enum","name":"E","doc":"en","symbols":["A","B"],"default":"A"},"default":"B"},'
+        '{"name":"f","type":{"type":"fixed","name":"F","namespace":"other","size":2}},'
+        '{"name":"d","type":"long","default":5,"order":"descending"}'
+        '],"x-prop":"p","aliases":["OldOrder"]}')
+    r = s.register("javaorder", scrambled).json
+    eq(r.get("schema"), expected, "canonical text")
+    eq(s.register("javaorder2", expected).json["id"], r["id"], "Java's own printing dedups to the same id")
+
+
+@test
+def test_json_schema_canonical_text_is_compact_with_member_order_kept(s):
+    if "JSON" not in s.get("/schemas/types").json:
+        return
+    spaced = '{ "type" : "object" ,\n "properties" : { "b" : { "type" : "string" } , "a" : { "type" : "integer" } } }'
+    compact = '{"type":"object","properties":{"b":{"type":"string"},"a":{"type":"integer"}}}'
+    r = s.register("js-canon", spaced, schemaType="JSON").json
+    eq(r.get("schema"), compact, "compact text, member order kept")
+    eq(r.get("schemaType"), "JSON", "schemaType")
+    eq(s.register("js-canon2", compact, schemaType="JSON").json["id"], r["id"], "same id for the same document")
+    reordered = '{"properties":{"b":{"type":"string"},"a":{"type":"integer"}},"type":"object"}'
+    check(s.register("js-canon3", reordered, schemaType="JSON").json["id"] != r["id"],
+          "member order is part of a JSON Schema's identity")
+
+
+@test
+def test_protobuf_text_and_descriptor_forms(s):
+    if "PROTOBUF" not in s.get("/schemas/types").json:
+        return
+    import base64
+    text = 'syntax = "proto3";\npackage demo;\n\nmessage Ping {\n  string id = 1;\n  int64 at = 2;\n}\n'
+    r = s.register("pb-forms", text, schemaType="PROTOBUF").json
+    eq(r.get("schemaType"), "PROTOBUF", "schemaType")
+    check("message Ping" in r.get("schema", ""), "text form stored: %r" % r)
+    ser = expect_status(s.get("/schemas/ids/%d?format=serialized" % r["id"]), 200).json.get("schema")
+    raw = base64.b64decode(ser, validate=True)
+    check(b"Ping" in raw and b"demo" in raw, "serialized form is a FileDescriptorProto: %r" % raw[:80])
+    # the descriptor form sent back (as Python and npm clients do) is the same schema
+    again = s.register("pb-forms", ser, schemaType="PROTOBUF").json
+    eq((again["id"], again.get("version")), (r["id"], 1), "base64 descriptor dedups to the text form")
+    eq(s.post("/subjects/pb-forms", {"schema": ser, "schemaType": "PROTOBUF"}).json.get("version"), 1,
+       "lookup by descriptor")
