@@ -2,6 +2,8 @@
 /* test_register.c — POST /subjects/{s}/versions: the registration algorithm of spec 5.3 in
  * its order (early dedup before the mode gate, numbering, empty-schema copy, identity dedup
  * across subjects, compatibility, explicit version and id rules, IMPORT, purge). */
+#include <pthread.h>
+
 #include "api_test_util.h"
 
 static void test_register_returns_8x_shape(void **state)
@@ -293,6 +295,69 @@ static void test_new_schema_may_not_reference_soft_deleted_version(void **state)
     assert_int_equal(fx_code(f), 42201);
 }
 
+struct racer {
+    struct fx *f;
+    int index;
+    int failures;
+};
+
+/* Each thread registers its own schemas into one shared subject and reads in between. */
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    for (int i = 0; i < 25; i++) {
+        char schema[128], body[256];
+        snprintf(schema, sizeof schema, "{\"type\":\"enum\",\"name\":\"E%d_%d\",\"symbols\":[\"A\"]}", r->index, i);
+        json_t *b = json_pack("{s:s}", "schema", schema);
+        char *text = json_dumps(b, JSON_COMPACT);
+        snprintf(body, sizeof body, "%s", text);
+        free(text);
+        json_decref(b);
+        struct api_request req = {API_POST, "/subjects/shared/versions", T_CT, NULL, body, strlen(body)};
+        struct api_response resp;
+        api_handle(&r->f->ctx, &req, &resp);
+        r->failures += resp.status != 200;
+        api_response_free(&resp);
+        struct api_request get = {API_GET, "/subjects/shared/versions/latest", NULL, NULL, NULL, 0};
+        api_handle(&r->f->ctx, &get, &resp);
+        r->failures += resp.status != 200;
+        api_response_free(&resp);
+    }
+    return NULL;
+}
+
+static void test_concurrent_registrations_are_atomic(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_call(f, API_PUT, "/config/shared", "{\"compatibility\":\"NONE\"}"), 200);
+    fx_register_ok(f, "shared", AVRO_V1);
+    pthread_t th[4];
+    struct racer rs[4];
+    for (int i = 0; i < 4; i++) {
+        rs[i] = (struct racer){f, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, race, &rs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(rs[i].failures, 0);
+    }
+    /* 1 + 4 * 25 versions, numbered without gaps, each with its own id. */
+    assert_int_equal(fx_call(f, API_GET, "/subjects/shared/versions", NULL), 200);
+    assert_int_equal(json_array_size(f->json), 101);
+    assert_int_equal(json_integer_value(json_array_get(f->json, 100)), 101);
+    assert_int_equal(fx_call(f, API_GET, "/schemas?subjectPrefix=shared", NULL), 200);
+    size_t i;
+    json_t *v;
+    json_int_t seen[102] = {0};
+    json_array_foreach(f->json, i, v)
+    {
+        json_int_t id = json_integer_value(json_object_get(v, "id"));
+        assert_true(id >= 1 && id <= 101);
+        assert_int_equal(seen[id], 0);
+        seen[id] = 1;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_references_are_resolved_and_stored_concrete, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_new_schema_may_not_reference_soft_deleted_version, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_registrations_are_atomic, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
