@@ -148,6 +148,54 @@ async function main() {
     assert.deepEqual({ ...back.home }, payload.home);
   });
 
+  const types = await (await fetch(`${url}/schemas/types`)).json();
+
+  await step('PROTOBUF: register text, encode, decode from the text the server returns', async () => {
+    if (!types.includes('PROTOBUF')) {
+      console.log('  (PROTOBUF not listed in /schemas/types: skipped)');
+      return;
+    }
+    const schema = `syntax = "proto3";
+package kjs;
+
+message Reading {
+  string sensor = 1;
+  double value = 2;
+  repeated string labels = 3;
+  Kind kind = 4;
+  enum Kind {
+    KIND_UNSPECIFIED = 0;
+    TEMPERATURE = 1;
+  }
+}
+`;
+    const { id } = await newRegistry().register({ type: SchemaType.PROTOBUF, schema }, { subject: 'kjs-readings' });
+    const payload = { sensor: 's1', value: 2.5, labels: ['x', 'y'], kind: 1 };
+    const buf = await newRegistry().encode(id, payload);
+    assert.equal(buf.readInt32BE(1), id);
+    // a fresh instance fetches the server's canonical text and must be able to parse it
+    const back = await newRegistry().decode(buf);
+    assert.equal(back.sensor, 's1');
+    assert.equal(back.value, 2.5);
+    assert.deepEqual([...back.labels], ['x', 'y']);
+    assert.equal(back.kind, 1);
+  });
+
+  await step('JSON: register, encode with validation, decode', async () => {
+    if (!types.includes('JSON')) {
+      console.log('  (JSON not listed in /schemas/types: skipped)');
+      return;
+    }
+    const schema = JSON.stringify({
+      $schema: 'http://json-schema.org/draft-07/schema#', type: 'object',
+      properties: { sku: { type: 'string' }, qty: { type: 'integer', minimum: 1 } }, required: ['sku'],
+    });
+    const { id } = await newRegistry().register({ type: SchemaType.JSON, schema }, { subject: 'kjs-json' });
+    const buf = await newRegistry().encode(id, { sku: 'z', qty: 2 });
+    assert.deepEqual(await newRegistry().decode(buf), { sku: 'z', qty: 2 });
+    await assert.rejects(newRegistry().encode(id, { qty: 0 }));
+  });
+
   await step('unknown id and subject errors carry status 404', async () => {
     await assert.rejects(newRegistry().getSchema(424242), (e) => e.status === 404);
     await assert.rejects(newRegistry().getLatestSchemaId('no-such-subject'), (e) => e.status === 404);
