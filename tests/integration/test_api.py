@@ -8,7 +8,7 @@ so tests never depend on each other's state. Section numbers refer to
 
 import json
 
-from srtest import (avro_record, check, eq, expect_error, expect_status, fail, q, test, V1)
+from srtest import (avro_record, check, eq, expect_error, expect_status, q, test, V1)
 
 REC_A = avro_record("A", [{"name": "a", "type": "string"}])
 REC_B = avro_record("B", [{"name": "b", "type": "long"}])
