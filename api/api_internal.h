@@ -51,6 +51,9 @@ struct api_resp {
     json_t *body;  /* new reference owned by the response */
     char *raw;     /* owned, for the .../schema endpoints */
     size_t raw_len;
+    /* On failure: the full error message when it outgrows sr_error's fixed buffer (the 409
+     * details list); owned. The dispatcher prefers it to err->message. */
+    char *error_message;
 };
 
 typedef int (*api_handler_fn)(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,

@@ -25,9 +25,11 @@ static json_t *json_from_text(const char *text)
     return text ? json_loads(text, 0, NULL) : NULL;
 }
 
-/* The 409 message: one fixed sentence, then the checker's items and the compared version. */
-static void incompatible_error(struct sr_error *err, const char *subject, const struct compat_result *res,
-                               const struct store_version *failed, enum compat_level level)
+/* The 409 message: one fixed sentence, then the checker's items and the compared version.
+ * The whole text goes to resp->error_message (sr_error would cut it at 255 bytes). */
+static void incompatible_error(struct sr_error *err, struct api_resp *resp, const char *subject,
+                               const struct compat_result *res, const struct store_version *failed,
+                               enum compat_level level)
 {
     struct sr_buf b = SR_BUF_INIT;
     sr_buf_printf(&b, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [",
@@ -38,7 +40,7 @@ static void incompatible_error(struct sr_error *err, const char *subject, const 
         sr_buf_printf(&b, "{oldSchemaVersion: %d}, {oldSchema: '%s'}, ", (int)failed->version, failed->schema->text);
     sr_buf_printf(&b, "{validateFields: 'false', compatibility: '%s'}]", compat_level_name(level));
     sr_error_set(err, SR_ERR_INCOMPATIBLE, "%s", b.data);
-    sr_buf_free(&b);
+    resp->error_message = sr_buf_steal(&b, NULL);
 }
 
 /* The register response (spec 3.6): the schema-version object without "subject". */
@@ -231,7 +233,7 @@ API_HANDLER(post_subjects_subject_versions)
                 failed = prev[res.failed_previous];
             else if (nprev > 0)
                 failed = prev[nprev - 1];
-            incompatible_error(err, s.qualified, &res, failed, level);
+            incompatible_error(err, resp, s.qualified, &res, failed, level);
             goto out;
         }
     }

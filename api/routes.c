@@ -431,12 +431,14 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
         fill_json(resp, out.body);
     }
     json_decref(out.body);
+    free(out.error_message);
     req_free(&r);
     return;
 fail:
     json_decref(out.body);
     free(out.raw);
     req_free(&r);
-    api_error_response(resp, err.code, err.message);
+    api_error_response(resp, err.code, out.error_message ? out.error_message : err.message);
+    free(out.error_message);
     resp->content_type = ctype;
 }

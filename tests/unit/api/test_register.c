@@ -63,6 +63,9 @@ static void test_incompatible_schema_is_409_40901(void **state)
     assert_int_equal(fx_register(f, "s", AVRO_BAD, NULL), 409);
     assert_int_equal(fx_code(f), 40901);
     assert_non_null(strstr(fx_str(f, "message"), "incompatible with an earlier schema for subject \"s\""));
+    /* The details are not cut short: they end with the compared version and the level. */
+    assert_non_null(strstr(fx_str(f, "message"), "{oldSchemaVersion: 1}"));
+    assert_non_null(strstr(fx_str(f, "message"), "compatibility: 'BACKWARD'}]"));
     /* force=true skips the check. */
     char *body = fx_body(AVRO_BAD, NULL);
     assert_int_equal(fx_call(f, API_POST, "/subjects/s/versions?force=true", body), 200);
