@@ -543,23 +543,26 @@ static bool valid_uri_template(const char *s, size_t len)
     return true;
 }
 
+/* Every known format is checked in every draft: a draft-07 schema saying "format": "uuid"
+ * (common in Kafka schemas) means the same thing as in 2020-12, and users who ask for format
+ * assertion expect it to hold. Only host names keep a per-draft rule. */
 bool json_format_valid(const char *format, const char *s, size_t len, enum json_draft draft)
 {
     if (strcmp(format, "date-time") == 0)
         return valid_date_time(s, len);
-    if (strcmp(format, "date") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "date") == 0)
         return valid_date(s, len);
-    if (strcmp(format, "time") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "time") == 0)
         return valid_time(s, len);
-    if (strcmp(format, "duration") == 0 && draft >= JSON_DRAFT2019)
+    if (strcmp(format, "duration") == 0)
         return valid_duration(s, len);
     if (strcmp(format, "email") == 0)
         return valid_email(s, len, false, draft >= JSON_DRAFT7);
-    if (strcmp(format, "idn-email") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "idn-email") == 0)
         return valid_email(s, len, true, true);
     if (strcmp(format, "hostname") == 0)
         return valid_hostname(s, len, draft >= JSON_DRAFT7);
-    if (strcmp(format, "idn-hostname") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "idn-hostname") == 0)
         return valid_idn_hostname(s, len);
     if (strcmp(format, "ipv4") == 0)
         return valid_ipv4(s, len);
@@ -567,19 +570,19 @@ bool json_format_valid(const char *format, const char *s, size_t len, enum json_
         return valid_ipv6(s, len);
     if (strcmp(format, "uri") == 0)
         return valid_uri_like(s, len, true, false);
-    if (strcmp(format, "uri-reference") == 0 && draft >= JSON_DRAFT6)
+    if (strcmp(format, "uri-reference") == 0)
         return valid_uri_like(s, len, false, false);
-    if (strcmp(format, "iri") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "iri") == 0)
         return valid_uri_like(s, len, true, true);
-    if (strcmp(format, "iri-reference") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "iri-reference") == 0)
         return valid_uri_like(s, len, false, true);
-    if (strcmp(format, "uuid") == 0 && draft >= JSON_DRAFT2019)
+    if (strcmp(format, "uuid") == 0)
         return valid_uuid(s, len);
-    if (strcmp(format, "json-pointer") == 0 && draft >= JSON_DRAFT6)
+    if (strcmp(format, "json-pointer") == 0)
         return valid_json_pointer(s, len);
-    if (strcmp(format, "relative-json-pointer") == 0 && draft >= JSON_DRAFT7)
+    if (strcmp(format, "relative-json-pointer") == 0)
         return valid_relative_json_pointer(s, len);
-    if (strcmp(format, "uri-template") == 0 && draft >= JSON_DRAFT6)
+    if (strcmp(format, "uri-template") == 0)
         return valid_uri_template(s, len);
     if (strcmp(format, "regex") == 0) {
         if (memchr(s, '\0', len))

@@ -284,6 +284,22 @@ static void test_validate_formats_only_when_asked(void **state)
     compat_json_result_free(&res);
     json_decref(inst);
     compat_schema_free(s);
+
+    /* uuid is a 2019-09 format, but a draft-07 schema using it means the same */
+    s = parse("{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"format\":\"uuid\"}", &err);
+    assert_non_null(s);
+    json_t *good = json_string("123e4567-e89b-12d3-a456-426614174000"), *bad = json_string("123e4567");
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, good, COMPAT_JSON_ASSERT_FORMAT, &res, &err), 0);
+    assert_true(res.valid);
+    compat_json_result_free(&res);
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, bad, COMPAT_JSON_ASSERT_FORMAT, &res, &err), 0);
+    assert_false(res.valid);
+    compat_json_result_free(&res);
+    json_decref(good);
+    json_decref(bad);
+    compat_schema_free(s);
 }
 
 static void test_validate_huge_enum(void **state)
