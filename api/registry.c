@@ -889,6 +889,17 @@ static bool refs_equal(const struct store_ref *a, size_t na, const struct store_
     return true;
 }
 
+/* Is the stored schema, with its references inlined ("resolved"), the text canon? */
+static bool inlined_equal(struct store *st, const struct store_schema *s, const char *canon, size_t clen)
+{
+    struct sr_error err = {0};
+    size_t len = 0;
+    char *resolved = api_schema_text(st, s, "resolved", &len, &err);
+    bool eq = resolved != NULL && len == clen && memcmp(resolved, canon, clen) == 0;
+    free(resolved);
+    return eq;
+}
+
 const struct store_version *api_match_prepared(struct store *st, const char *subject, const char *context,
                                                const struct api_prepared *p, bool deleted, bool latest_only)
 {
@@ -915,16 +926,18 @@ const struct store_version *api_match_prepared(struct store *st, const char *sub
         if ((v->deleted && !deleted) || (latest_only && v != latest))
             continue;
         const struct store_schema *vsch = v->schema;
-        if (vsch->type != p->type || vsch->text_len != clen || memcmp(vsch->text, canon, clen) != 0)
+        if (vsch->type != p->type)
             continue;
-        /* (a) the client inlined what the stored version references; (b) is covered by
-         * resolving -1 before hashing; (c) only confluent:version differs. */
-        if (!(p->refs.nrefs == 0 && vsch->nrefs > 0) &&
-            !refs_equal(p->refs.refs, p->refs.nrefs, vsch->refs, vsch->nrefs))
-            continue;
+        /* (c) only the confluent:version property may differ. */
         if (!metadata_equivalent(p->metadata, vsch->metadata) || !json_text_equal(p->rule_set, vsch->rule_set))
             continue;
-        return v;
+        bool same_text = vsch->text_len == clen && memcmp(vsch->text, canon, clen) == 0;
+        /* (b) is covered by resolving -1 before the comparison. */
+        if (same_text && refs_equal(p->refs.refs, p->refs.nrefs, vsch->refs, vsch->nrefs))
+            return v;
+        /* (a) the client inlined what the stored version references. */
+        if (p->refs.nrefs == 0 && vsch->nrefs > 0 && (same_text || inlined_equal(st, vsch, canon, clen)))
+            return v;
     }
     return NULL;
 }

@@ -79,6 +79,28 @@ static void test_lookup_falls_back_to_other_contexts_for_unqualified_subject(voi
     assert_int_equal(fx_code(f), 40401);
 }
 
+static void test_lookup_matches_schema_with_references_inlined(void **state)
+{
+    struct fx *f = *state;
+    const char *addr = "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":"
+                       "\"string\"}]}";
+    const char *person = "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"home\",\"type\":"
+                         "\"Address\"}]}";
+    const char *inlined = "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"home\",\"type\":"
+                          "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":"
+                          "\"string\"}]}}]}";
+    fx_register_ok(f, "address", addr);
+    assert_int_equal(fx_register(f, "person", person,
+                                 "{\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}]}"),
+                     200);
+    json_int_t id = fx_int(f, "id");
+    char *body = fx_body(inlined, NULL);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/person", body), 200);
+    assert_int_equal(fx_int(f, "id"), id);
+    assert_int_equal(fx_int(f, "version"), 1);
+    free(body);
+}
+
 static void test_get_version_selectors_and_errors(void **state)
 {
     struct fx *f = *state;
@@ -256,6 +278,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lookup_finds_registered_schema, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lookup_falls_back_to_other_contexts_for_unqualified_subject, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_matches_schema_with_references_inlined, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_get_version_selectors_and_errors, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_raw_schema_endpoint, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_version_listing_variants, fx_setup, fx_teardown),
