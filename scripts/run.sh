@@ -4,7 +4,7 @@
 # the server, e.g. --listen 0.0.0.0:8081 or --db /var/lib/sr/registry.db).
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+sh ./scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)"
 exec ./build/schema-registry "$@"

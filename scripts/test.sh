@@ -15,7 +15,7 @@ for arg in "$@"; do
     esac
 done
 
-./scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+sh ./scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 jobs=$(nproc 2>/dev/null || echo 2)
 total_pass=0
 total_fail=0
