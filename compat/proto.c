@@ -107,10 +107,26 @@ static void *proto_parse_schema(const char *text, size_t len, const struct compa
         proto_free_impl(s);
         return NULL;
     }
+    size_t start = canonical->len;
+    proto_print(&s->pool, s->main, (flags & COMPAT_PARSE_NORMALIZE) != 0, canonical);
+    /* The registry stores only this text and re-parses it later (other schemas import it,
+     * lookups, format=serialized): a descriptor that cannot be written as .proto text that
+     * reads back (an empty proto3 enum sent in binary, say) is refused now, not later. */
+    struct proto_pool check;
+    proto_pool_init(&check, refs, nrefs);
+    size_t idx;
+    struct sr_error cerr;
+    int rc = proto_pool_load(&check, PROTO_MAIN_FILE_NAME, canonical->data + start, canonical->len - start, 0, &idx,
+                             &cerr);
+    proto_pool_free(&check);
+    if (rc) {
+        sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: its .proto form does not parse: %s", cerr.message);
+        proto_free_impl(s);
+        return NULL;
+    }
     /* refs are borrowed only for the duration of the parse */
     s->pool.refs = NULL;
     s->pool.nrefs = 0;
-    proto_print(&s->pool, s->main, (flags & COMPAT_PARSE_NORMALIZE) != 0, canonical);
     return s;
 }
 

@@ -970,8 +970,26 @@ int proto_set_std_option(struct proto_lexer *lx, ProtobufCMessage *opts, const P
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-static int validate_message(const Google__Protobuf__DescriptorProto *m, const char *scope, int depth,
+/* What protoc checks once types are known: defaults of enum fields name a value of the
+ * enum, message fields have no default. */
+static int validate_default(const struct proto_pool *pool, const Google__Protobuf__FieldDescriptorProto *f,
                             struct sr_error *err)
+{
+    if (!f->default_value)
+        return 0;
+    if (f->type == FT(MESSAGE) || f->type == FT(GROUP))
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages can't have default values (field \"%s\").", f->name);
+    if (f->type != FT(ENUM))
+        return 0;
+    const struct proto_sym *s = f->type_name ? proto_pool_find(pool, f->type_name + 1) : NULL;
+    if (!s || s->kind != PROTO_SYM_ENUM || !proto_enum_value_by_name(s->desc, f->default_value))
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Enum type \"%s\" has no value named \"%s\".",
+                            f->type_name ? f->type_name + 1 : "", f->default_value);
+    return 0;
+}
+
+static int validate_message(const struct proto_pool *pool, const Google__Protobuf__DescriptorProto *m,
+                            const char *scope, int depth, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).", COMPAT_MAX_DEPTH);
@@ -997,6 +1015,8 @@ static int validate_message(const Google__Protobuf__DescriptorProto *m, const ch
             sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has no type.", f->name, fqn);
             goto out;
         }
+        if (validate_default(pool, f, err))
+            goto out;
         for (size_t r = 0; r < m->n_reserved_range; r++)
             if (f->number >= m->reserved_range[r]->start && f->number < m->reserved_range[r]->end) {
                 sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" uses reserved number %d.", f->name, f->number);
@@ -1009,7 +1029,7 @@ static int validate_message(const Google__Protobuf__DescriptorProto *m, const ch
             }
     }
     for (size_t i = 0; i < m->n_nested_type; i++)
-        if (validate_message(m->nested_type[i], fqn, depth + 1, err))
+        if (validate_message(pool, m->nested_type[i], fqn, depth + 1, err))
             goto out;
     rc = 0;
 out:
@@ -1043,11 +1063,15 @@ static int validate_enums_in(const Google__Protobuf__DescriptorProto *m, int dep
     return 0;
 }
 
-static int validate_file(const Google__Protobuf__FileDescriptorProto *f, struct sr_error *err)
+static int validate_file(const struct proto_pool *pool, const Google__Protobuf__FileDescriptorProto *f,
+                         struct sr_error *err)
 {
     const char *pkg = f->package ? f->package : "";
     for (size_t i = 0; i < f->n_message_type; i++)
-        if (validate_message(f->message_type[i], pkg, 1, err) || validate_enums_in(f->message_type[i], 1, err))
+        if (validate_message(pool, f->message_type[i], pkg, 1, err) || validate_enums_in(f->message_type[i], 1, err))
+            return -1;
+    for (size_t i = 0; i < f->n_extension; i++)
+        if (validate_default(pool, f->extension[i], err))
             return -1;
     for (size_t i = 0; i < f->n_enum_type; i++)
         if (validate_enum(f->enum_type[i], err))
@@ -1079,7 +1103,7 @@ void proto_link_free(struct proto_link *link)
 int proto_link_file(struct proto_link *link, size_t index, struct sr_error *err)
 {
     if (reg_file(link->pool, index, err) || resolve_pending(link, err) || interpret_options(link, err) ||
-        validate_file(link->pool->files[index], err))
+        validate_file(link->pool, link->pool->files[index], err))
         return -1;
     return 0;
 }
@@ -1113,9 +1137,13 @@ static int queue_message(struct proto_link *link, Google__Protobuf__DescriptorPr
     char *fqn = join(scope, m->name);
     for (size_t i = 0; i < m->n_field; i++)
         queue_field(link, m->field[i], fqn);
-    for (size_t i = 0; i < m->n_extension; i++)
-        queue_field(link, m->extension[i], fqn);
     int rc = 0;
+    for (size_t i = 0; i < m->n_extension && rc == 0; i++) {
+        if (!m->extension[i]->extendee)
+            rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Extension \"%s\" has no extendee.", m->extension[i]->name);
+        else
+            queue_field(link, m->extension[i], fqn);
+    }
     for (size_t i = 0; i < m->n_nested_type && rc == 0; i++)
         rc = queue_message(link, m->nested_type[i], fqn, depth + 1, err);
     free(fqn);
@@ -1163,8 +1191,12 @@ int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorP
     int rc = reg_file(pool, idx, err);
     for (size_t i = 0; rc == 0 && i < fdp->n_message_type; i++)
         rc = queue_message(&link, fdp->message_type[i], pkg, 1, err);
-    for (size_t i = 0; rc == 0 && i < fdp->n_extension; i++)
-        queue_field(&link, fdp->extension[i], pkg);
+    for (size_t i = 0; rc == 0 && i < fdp->n_extension; i++) {
+        if (!fdp->extension[i]->extendee)
+            rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Extension \"%s\" has no extendee.", fdp->extension[i]->name);
+        else
+            queue_field(&link, fdp->extension[i], pkg);
+    }
     for (size_t i = 0; rc == 0 && i < fdp->n_service; i++) {
         Google__Protobuf__ServiceDescriptorProto *s = fdp->service[i];
         for (size_t j = 0; j < s->n_method; j++) {
@@ -1181,7 +1213,7 @@ int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorP
     if (rc == 0)
         rc = resolve_pending(&link, err);
     if (rc == 0)
-        rc = validate_file(fdp, err);
+        rc = validate_file(pool, fdp, err);
     proto_link_free(&link);
     if (rc == 0)
         *index = idx;

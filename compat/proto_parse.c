@@ -487,11 +487,8 @@ static int parse_opt_value(struct parser *p, struct proto_opt_value *v)
         v->str_len = TOK->len;
         return next(p);
     case PROTO_TOK_INT:
-        v->kind = PROTO_VAL_INT;
-        if (proto_tok_uint(TOK, &v->u)) {
-            v->kind = PROTO_VAL_FLOAT;
-            v->d = proto_tok_double(TOK);
-        }
+        /* integers beyond uint64 are kept as floating point, as protoc does */
+        v->kind = proto_tok_uint(TOK, &v->u) ? PROTO_VAL_FLOAT : PROTO_VAL_INT;
         v->d = proto_tok_double(TOK);
         v->str = tok_dup(TOK);
         return next(p);

@@ -422,6 +422,8 @@ static void test_errors_report_line_and_column(void **state)
          "2:13: Key in map fields cannot be float/double, bytes or message types."},
         {"syntax = \"proto3\";\nimport \"missing/file.proto\";\n",
          "2:8: Import \"missing/file.proto\" was not found"},
+        {"syntax = \"proto2\";\nenum E { A = 0; }\nmessage M { optional E e = 1 [default = B]; }\n",
+         "Enum type \"E\" has no value named \"B\"."},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct sr_error err = {0};
@@ -505,6 +507,16 @@ static void test_bad_binary_descriptors_are_rejected(void **state)
     fdp.dependency = deps;
     b64 = b64_of(&fdp.base);
     expect_invalid(b64, NULL, 0, "Import \"not/there.proto\" was not found");
+    free(b64);
+    /* a proto3 enum without values has no .proto text that protoc or we would accept */
+    Google__Protobuf__EnumDescriptorProto en = GOOGLE__PROTOBUF__ENUM_DESCRIPTOR_PROTO__INIT;
+    Google__Protobuf__EnumDescriptorProto *enums[] = {&en};
+    en.name = "Empty";
+    fdp.n_dependency = 0;
+    fdp.n_enum_type = 1;
+    fdp.enum_type = enums;
+    b64 = b64_of(&fdp.base);
+    expect_invalid(b64, NULL, 0, "does not parse");
     free(b64);
 }
 
