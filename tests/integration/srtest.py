@@ -43,6 +43,17 @@ def check(cond, msg):
         raise TestFailure(msg)
 
 
+def _die_with_parent():
+    """Runs in the child before exec: if the test runner is killed (e.g. by a ctest
+    timeout), the kernel sends the server SIGKILL instead of leaving it running."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _read_line(stream, deadline):
     """Reads one line from a pipe without blocking past the deadline."""
     buf = b""
@@ -110,7 +121,7 @@ class Server:
         # the binary also reads SR_* settings from the environment: tests pass flags only
         env = {k: v for k, v in os.environ.items() if not k.startswith("SR_")}
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, env=env)
+                                     stderr=self._stderr, env=env, preexec_fn=_die_with_parent)
         line = _read_line(self.proc.stdout, time.monotonic() + START_TIMEOUT)
         if line is None:
             self.kill()

@@ -50,6 +50,7 @@ def test_unknown_option_fails_without_listening(binary):
 @test(needs_server=False)
 def test_listening_line_is_the_only_stdout_and_sigterm_exits_zero(binary):
     d = tempfile.mkdtemp(prefix="sr-it-")
+    p = None
     try:
         p = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--db", os.path.join(d, "r.db")],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -74,6 +75,9 @@ def test_listening_line_is_the_only_stdout_and_sigterm_exits_zero(binary):
         eq(rc, 0, "exit status after SIGTERM")
         eq(rest, b"", "nothing else on stdout")
     finally:
+        if p is not None and p.poll() is None:
+            p.kill()  # a failed check above must not leave the server running
+            p.wait()
         shutil.rmtree(d, ignore_errors=True)
 
 
