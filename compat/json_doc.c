@@ -1090,7 +1090,7 @@ static char *ecma_to_pcre(const char *pat)
     return sr_buf_steal(&b, NULL);
 }
 
-static pcre2_code *regex_compile(const char *pattern)
+static pcre2_code *regex_compile_err(const char *pattern, int *errcode_out)
 {
     char *pcre = ecma_to_pcre(pattern);
     int errcode = 0;
@@ -1101,7 +1101,14 @@ static pcre2_code *regex_compile(const char *pattern)
                                    PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff, cc);
     pcre2_compile_context_free(cc);
     free(pcre);
+    if (errcode_out)
+        *errcode_out = re ? 0 : errcode;
     return re;
+}
+
+static pcre2_code *regex_compile(const char *pattern)
+{
+    return regex_compile_err(pattern, NULL);
 }
 
 /* Syntax PCRE2 accepts but ECMA-262 (unicode mode) does not: Python/PCRE group forms, global
@@ -1149,8 +1156,11 @@ bool json_regex_valid(const char *pattern)
 {
     if (!ecma_syntax_ok(pattern))
         return false;
-    pcre2_code *re = regex_compile(pattern);
-    bool ok = re != NULL;
+    int errcode = 0;
+    pcre2_code *re = regex_compile_err(pattern, &errcode);
+    /* ECMA-262 (ES2018) allows variable-width lookbehind, which PCRE2 10.42 cannot compile:
+     * the syntax is valid even though such a pattern cannot be matched here */
+    bool ok = re != NULL || errcode == PCRE2_ERROR_LOOKBEHIND_NOT_FIXED_LENGTH;
     pcre2_code_free(re);
     return ok;
 }
@@ -1163,6 +1173,19 @@ static const void *reg_regex(struct json_reg *reg, const char *pattern)
     pcre2_code *re = regex_compile(pattern);
     map_put(&reg->regexes, pattern, re ? (void *)re : (void *)reg);
     return re;
+}
+
+bool json_unicode_class(const char *pattern, const char *s, size_t len)
+{
+    int errcode = 0;
+    PCRE2_SIZE erroff = 0;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode, &erroff, NULL);
+    if (!re)
+        return false;
+    bool m = json_regex_search(re, s, len);
+    pcre2_code_free(re);
+    return m;
 }
 
 bool json_regex_search(const void *re, const char *s, size_t len)

@@ -106,6 +106,9 @@ const char *json_reg_intern(struct json_reg *reg, const char *s);
 const void *json_reg_regex(struct json_reg *reg, const char *pattern);
 /* Does the compiled pattern match anywhere in s (len bytes of UTF-8)? Thread-safe. */
 bool json_regex_search(const void *re, const char *s, size_t len);
+/* Does s (UTF-8) match a PCRE2 pattern such as "^\\p{M}$"? For Unicode property lookups where
+ * no table of our own exists (IDNA contextual rules); compiles on every call. */
+bool json_unicode_class(const char *pattern, const char *s, size_t len);
 /* Does the pattern compile as an ECMA-262 regular expression (as far as PCRE2 tells)? */
 bool json_regex_valid(const char *pattern);
 
