@@ -1598,3 +1598,15 @@ def test_protobuf_text_and_descriptor_forms(s):
     eq((again["id"], again.get("version")), (r["id"], 1), "base64 descriptor dedups to the text form")
     eq(s.post("/subjects/pb-forms", {"schema": ser, "schemaType": "PROTOBUF"}).json.get("version"), 1,
        "lookup by descriptor")
+
+
+@test
+def test_query_strings_are_form_decoded(s):
+    s.register("team/x", REC_A)
+    s.register("with space", REC_B)
+    s.register("plus+sign", REC_C)
+    eq(s.get("/subjects?subjectPrefix=team%2F").json, ["team/x"], "%2F in a query value")
+    eq(s.get("/subjects?subjectPrefix=with+sp").json, ["with space"], "+ is a space in a query value")
+    eq(s.get("/subjects?subjectPrefix=plus%2Bs").json, ["plus+sign"], "%2B is a plus")
+    a = s.get("/subjects/team%2Fx/versions/1").json
+    eq(s.get("/schemas/ids/%d?subject=team%%2Fx" % a["id"]).json.get("schema"), REC_A, "encoded subject hint")
