@@ -575,20 +575,24 @@ class Suite:
         POST /compatibility/subjects/{s}/versions with the 200-field candidate, one client."""
         srv = self.server().start(os.path.join(self.work, "compat.db"))
         try:
-            st, data = http_call(srv.port, "PUT", "/config/bench-compat",
-                                 json.dumps({"compatibility": "FULL_TRANSITIVE"}))
-            if st != 200:
-                raise BenchError("PUT /config/bench-compat: %d %r" % (st, data[:200]))
             texts = []
             for v in range(1, 102):
                 with open(os.path.join(sdir, "v%03d.avsc" % v)) as fh:
                     texts.append(fh.read())
-            t_reg = []
+            # Versions 1-99 go in unchecked (NONE), so the setup does not cost O(n^2) checks;
+            # version 100 is then registered under FULL_TRANSITIVE (checked against 99).
+            t_reg = 0.0
             for v, text in enumerate(texts[:-1], 1):
+                if v in (1, 100):
+                    level = "NONE" if v == 1 else "FULL_TRANSITIVE"
+                    st, data = http_call(srv.port, "PUT", "/config/bench-compat",
+                                         json.dumps({"compatibility": level}))
+                    if st != 200:
+                        raise BenchError("PUT /config/bench-compat: %d %r" % (st, data[:200]))
                 t0 = time.perf_counter()
                 st, data = http_call(srv.port, "POST", "/subjects/bench-compat/versions",
                                      json.dumps({"schema": text}))
-                t_reg.append(time.perf_counter() - t0)
+                t_reg = time.perf_counter() - t0
                 if st != 200:
                     raise BenchError("registering compat version %d: %d %r" % (v, st, data[:300]))
             body = json.dumps({"schema": texts[-1]})
@@ -617,8 +621,8 @@ class Suite:
         self.row(sec, "same check via POST /compatibility/subjects/{s}/versions, median ms",
                  median(times), target="<= 5 ms", note="HTTP, 1 client; includes parsing the candidate")
         self.row(sec, "same check via HTTP, p99 ms", p99)
-        self.row(sec, "registering version 100 (checked vs 99) ms", t_reg[-1] * 1e3,
-                 note="one sample; versions 1-100 took %.0f ms in total" % (sum(t_reg) * 1e3))
+        self.row(sec, "registering version 100 under FULL_TRANSITIVE (vs 99), ms", t_reg * 1e3,
+                 note="one sample, HTTP, 1 client")
 
     # ---- scale ----
 
@@ -704,9 +708,12 @@ class Suite:
                                           ("rss_mb", "RSS after startup, MB", False),
                                           ("ids_rps", "GET /schemas/ids/{random} req/s", True),
                                           ("ids_p99", "GET /schemas/ids/{random} p99 ms", False),
+                                          ("ids_cpu", "GET /schemas/ids/{random} server CPU us/req", False),
                                           ("latest_rps", "GET latest of random subject req/s", True),
                                           ("latest_p99", "GET latest of random subject p99 ms", False),
+                                          ("latest_cpu", "GET latest of random subject CPU us/req", False),
                                           ("reg_rps", "new registrations/s (16 clients)", True),
+                                          ("reg_cpu", "new registration server CPU us/req", False),
                                           ("hwm_mb", "peak RSS (VmHWM) after the load, MB", False)):
             s = median([r[key] for r in res["small"]])
             l = median([r[key] for r in res["large"]])
@@ -740,14 +747,15 @@ class Suite:
                 raise BenchError("scale %s: GET /schemas/ids/1 after start: %d" % (name, st))
             out["rss_mb"] = srv.rss_kb() / 1024
             r = self.wrk(srv.port, "get", [files[name + "-ids"]], 64, duration=self.scale_dur,
-                         what="scale %s ids" % name)
-            out["ids_rps"], out["ids_p99"] = r["rps"], r["lat_p99_us"] / 1e3
+                         what="scale %s ids" % name, cpu_of=srv)
+            out["ids_rps"], out["ids_p99"], out["ids_cpu"] = r["rps"], r["lat_p99_us"] / 1e3, r["cpu_us"]
             r = self.wrk(srv.port, "get", [files[name + "-latest"]], 64, duration=self.scale_dur,
-                         what="scale %s latest" % name)
-            out["latest_rps"], out["latest_p99"] = r["rps"], r["lat_p99_us"] / 1e3
+                         what="scale %s latest" % name, cpu_of=srv)
+            out["latest_rps"], out["latest_p99"], out["latest_cpu"] = (r["rps"], r["lat_p99_us"] / 1e3,
+                                                                       r["cpu_us"])
             r = self.wrk(srv.port, "register", ["s%s%d" % (name[0], rnd)], 16, duration=self.scale_dur,
-                         what="scale %s register" % name)
-            out["reg_rps"] = r["rps"]
+                         what="scale %s register" % name, cpu_of=srv)
+            out["reg_rps"], out["reg_cpu"] = r["rps"], r["cpu_us"]
             out["hwm_mb"] = srv.rss_kb("VmHWM") / 1024
         finally:
             srv.stop()
@@ -795,7 +803,8 @@ class Suite:
             step()
         out = self.table()
         print(out)
-        print("\nTotal time %.0f s; work directory %s" % (time.perf_counter() - t0, self.work))
+        print("\nTotal time %.0f s%s" % (time.perf_counter() - t0,
+                                         "; kept %s" % self.work if self.a.keep else ""))
         if self.a.json:
             with open(self.a.json, "w") as fh:
                 json.dump({"machine": self.machine_info, "rows": self.rows, "failures": self.failures},
