@@ -184,6 +184,7 @@ struct api_prepared {
     char *rule_set;
     unsigned char hash[16];
     enum sr_schema_type type;
+    bool normalized; /* parsed with API_PREP_NORMALIZE */
 };
 
 enum api_prepare_flags {

@@ -565,6 +565,7 @@ int api_prepare(struct store *st, const char *context, const char *text, size_t 
         out->metadata = json_dumps(metadata, JSON_COMPACT);
     if (rule_set != NULL)
         out->rule_set = json_dumps(rule_set, JSON_COMPACT);
+    out->normalized = (flags & API_PREP_NORMALIZE) != 0;
     api_prepared_rehash(out);
     return 0;
 }
@@ -578,7 +579,16 @@ void api_prepared_free(struct api_prepared *p)
     memset(p, 0, sizeof *p);
 }
 
+static struct compat_schema *parse_stored(struct store *st, const struct store_schema *s, unsigned cflags,
+                                          struct sr_error *err);
+
 struct compat_schema *api_parse_stored(struct store *st, const struct store_schema *s, struct sr_error *err)
+{
+    return parse_stored(st, s, COMPAT_PARSE_LENIENT, err);
+}
+
+static struct compat_schema *parse_stored(struct store *st, const struct store_schema *s, unsigned cflags,
+                                          struct sr_error *err)
 {
     struct api_refs refs;
     memset(&refs, 0, sizeof refs);
@@ -594,8 +604,7 @@ struct compat_schema *api_parse_stored(struct store *st, const struct store_sche
             goto out;
     }
     struct sr_error perr = {0};
-    parsed = compat_schema_parse(s->type, s->text, s->text_len, refs.closure, refs.nclosure, COMPAT_PARSE_LENIENT,
-                                 &perr);
+    parsed = compat_schema_parse(s->type, s->text, s->text_len, refs.closure, refs.nclosure, cflags, &perr);
     if (parsed == NULL)
         sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s", perr.message);
 out:
@@ -889,6 +898,19 @@ static bool refs_equal(const struct store_ref *a, size_t na, const struct store_
     return true;
 }
 
+/* Is the stored schema, in normalized form, the text canon? A lookup with normalize=true
+ * compares normal forms on both sides, whatever form the version was stored in. */
+static bool normalized_equal(struct store *st, const struct store_schema *s, const char *canon, size_t clen)
+{
+    struct sr_error err = {0};
+    struct compat_schema *parsed = parse_stored(st, s, COMPAT_PARSE_LENIENT | COMPAT_PARSE_NORMALIZE, &err);
+    size_t len = 0;
+    const char *text = parsed ? compat_schema_canonical(parsed, &len) : NULL;
+    bool eq = text != NULL && len == clen && memcmp(text, canon, clen) == 0;
+    compat_schema_free(parsed);
+    return eq;
+}
+
 /* Is the stored schema, with its references inlined ("resolved"), the text canon? */
 static bool inlined_equal(struct store *st, const struct store_schema *s, const char *canon, size_t clen)
 {
@@ -932,6 +954,8 @@ const struct store_version *api_match_prepared(struct store *st, const char *sub
         if (!metadata_equivalent(p->metadata, vsch->metadata) || !json_text_equal(p->rule_set, vsch->rule_set))
             continue;
         bool same_text = vsch->text_len == clen && memcmp(vsch->text, canon, clen) == 0;
+        if (!same_text && p->normalized && normalized_equal(st, vsch, canon, clen))
+            same_text = true;
         /* (b) is covered by resolving -1 before the comparison. */
         if (same_text && refs_equal(p->refs.refs, p->refs.nrefs, vsch->refs, vsch->nrefs))
             return v;

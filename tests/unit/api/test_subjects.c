@@ -101,6 +101,18 @@ static void test_lookup_matches_schema_with_references_inlined(void **state)
     free(body);
 }
 
+static void test_lookup_with_normalize_matches_version_stored_unnormalized(void **state)
+{
+    struct fx *f = *state;
+    const char *doc = "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"com.x\",\"doc\":\"hi\",\"fields\":"
+                      "[{\"name\":\"a\",\"type\":\"int\"}]}";
+    fx_register_ok(f, "s", doc);
+    char *body = fx_body(doc, NULL);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/s?normalize=true", body), 200);
+    assert_int_equal(fx_int(f, "version"), 1);
+    free(body);
+}
+
 static void test_get_version_selectors_and_errors(void **state)
 {
     struct fx *f = *state;
@@ -279,6 +291,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lookup_falls_back_to_other_contexts_for_unqualified_subject, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_lookup_matches_schema_with_references_inlined, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_with_normalize_matches_version_stored_unnormalized, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_get_version_selectors_and_errors, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_raw_schema_endpoint, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_version_listing_variants, fx_setup, fx_teardown),
