@@ -410,6 +410,11 @@ static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bo
     free(ufs);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void print_option_stmts(struct printer *pr, const ProtobufCMessage *opts, int level, bool skip_map_entry)
 {
     struct opt_list l = {0};
@@ -563,6 +568,46 @@ static void print_field(struct printer *pr, const struct nest *ns, const Google_
     }
 }
 
+/* "reserved" statements: inclusive ranges [lo, hi] (hi == max prints "max"), then names;
+ * normalized output orders ranges by start and names alphabetically. */
+static void print_reserved(struct printer *pr, int level, const int32_t *lo, const int32_t *hi, size_t n, int32_t max,
+                           char *const *names, size_t nnames)
+{
+    size_t *order = sr_xcalloc(n + 1, sizeof(size_t));
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (pr->normalize)
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && lo[order[j - 1]] > lo[order[j]]; j--) {
+                size_t t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
+        indent(pr, level);
+        if (lo[i] == hi[i])
+            sr_buf_printf(pr->out, "reserved %d;\n", lo[i]);
+        else if (hi[i] == max)
+            sr_buf_printf(pr->out, "reserved %d to max;\n", lo[i]);
+        else
+            sr_buf_printf(pr->out, "reserved %d to %d;\n", lo[i], hi[i]);
+    }
+    free(order);
+    char **sorted = sr_xcalloc(nnames + 1, sizeof(char *));
+    for (size_t i = 0; i < nnames; i++)
+        sorted[i] = names[i];
+    if (pr->normalize && nnames > 1)
+        qsort(sorted, nnames, sizeof(*sorted), cmp_name);
+    for (size_t i = 0; i < nnames; i++) {
+        indent(pr, level);
+        sr_buf_puts(pr->out, "reserved ");
+        put_quoted(pr->out, sorted[i], strlen(sorted[i]), false);
+        sr_buf_puts(pr->out, ";\n");
+    }
+    free(sorted);
+}
+
 static void print_enum(struct printer *pr, const Google__Protobuf__EnumDescriptorProto *e, int level)
 {
     indent(pr, level);
@@ -589,22 +634,15 @@ static void print_enum(struct printer *pr, const Google__Protobuf__EnumDescripto
         sr_buf_puts(pr->out, ";\n");
     }
     free(order);
-    for (size_t i = 0; i < e->n_reserved_range; i++) {
-        const Google__Protobuf__EnumDescriptorProto__EnumReservedRange *r = e->reserved_range[i];
-        indent(pr, level + 1);
-        if (r->start == r->end)
-            sr_buf_printf(pr->out, "reserved %d;\n", r->start);
-        else if (r->end == INT32_MAX)
-            sr_buf_printf(pr->out, "reserved %d to max;\n", r->start);
-        else
-            sr_buf_printf(pr->out, "reserved %d to %d;\n", r->start, r->end);
+    size_t nr = e->n_reserved_range;
+    int32_t *lo = sr_xcalloc(nr + 1, sizeof(int32_t)), *hi = sr_xcalloc(nr + 1, sizeof(int32_t));
+    for (size_t i = 0; i < nr; i++) {
+        lo[i] = e->reserved_range[i]->start;
+        hi[i] = e->reserved_range[i]->end; /* inclusive for enums */
     }
-    for (size_t i = 0; i < e->n_reserved_name; i++) {
-        indent(pr, level + 1);
-        sr_buf_puts(pr->out, "reserved ");
-        put_quoted(pr->out, e->reserved_name[i], strlen(e->reserved_name[i]), false);
-        sr_buf_puts(pr->out, ";\n");
-    }
+    print_reserved(pr, level + 1, lo, hi, nr, INT32_MAX, e->reserved_name, e->n_reserved_name);
+    free(lo);
+    free(hi);
     indent(pr, level);
     sr_buf_puts(pr->out, "}\n");
 }
@@ -791,22 +829,15 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
         opt_list_free(&l);
         sr_buf_puts(pr->out, ";\n");
     }
-    for (size_t i = 0; i < m->n_reserved_range; i++) {
-        const Google__Protobuf__DescriptorProto__ReservedRange *r = m->reserved_range[i];
-        indent(pr, level);
-        if (r->end - 1 == r->start)
-            sr_buf_printf(pr->out, "reserved %d;\n", r->start);
-        else if (r->end - 1 == 536870911)
-            sr_buf_printf(pr->out, "reserved %d to max;\n", r->start);
-        else
-            sr_buf_printf(pr->out, "reserved %d to %d;\n", r->start, r->end - 1);
+    size_t nr = m->n_reserved_range;
+    int32_t *lo = sr_xcalloc(nr + 1, sizeof(int32_t)), *hi = sr_xcalloc(nr + 1, sizeof(int32_t));
+    for (size_t i = 0; i < nr; i++) {
+        lo[i] = m->reserved_range[i]->start;
+        hi[i] = m->reserved_range[i]->end - 1; /* exclusive for messages */
     }
-    for (size_t i = 0; i < m->n_reserved_name; i++) {
-        indent(pr, level);
-        sr_buf_puts(pr->out, "reserved ");
-        put_quoted(pr->out, m->reserved_name[i], strlen(m->reserved_name[i]), false);
-        sr_buf_puts(pr->out, ";\n");
-    }
+    print_reserved(pr, level, lo, hi, nr, 536870911, m->reserved_name, m->n_reserved_name);
+    free(lo);
+    free(hi);
     free(printed);
     free(order);
 }

@@ -369,11 +369,13 @@ static void test_normalized_text_sorts_imports_and_fields(void **state)
     const char *a = "syntax = \"proto3\";\nimport \"google/protobuf/timestamp.proto\";\n"
                     "import \"google/protobuf/duration.proto\";\n"
                     "message M { int32 b = 2; google.protobuf.Duration d = 3; int32 a = 1; "
-                    "google.protobuf.Timestamp t = 4; enum E { Z = 0; Y = 2; X = 1; } }\n";
+                    "google.protobuf.Timestamp t = 4; enum E { Z = 0; Y = 2; X = 1; } reserved 9, 5 to 6; "
+                    "reserved \"q\", \"p\"; }\n";
     const char *b = "syntax = \"proto3\";\nimport \"google/protobuf/duration.proto\";\n"
                     "import \"google/protobuf/timestamp.proto\";\n"
                     "message M { int32 a = 1; int32 b = 2; google.protobuf.Duration d = 3; "
-                    "google.protobuf.Timestamp t = 4; enum E { Z = 0; X = 1; Y = 2; } }\n";
+                    "google.protobuf.Timestamp t = 4; enum E { Z = 0; X = 1; Y = 2; } reserved 5 to 6, 9; "
+                    "reserved \"p\", \"q\"; }\n";
     struct sr_error err = {0};
     struct compat_schema *sa = compat_schema_parse(SR_SCHEMA_PROTOBUF, a, strlen(a), NULL, 0, COMPAT_PARSE_NORMALIZE,
                                                    &err);
