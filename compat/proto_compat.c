@@ -367,9 +367,6 @@ static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, co
         compare_message_types(c, o, u);
     } else if (o->entry->n_field == 2 && u->entry->n_field == 2) {
         /* map<K, V>: keys then values, without labels */
-        const struct proto_sym *oe = NULL, *ue = NULL;
-        (void)oe;
-        (void)ue;
         for (size_t i = 0; i < 2; i++) {
             struct ftype ot = ftype_of(&c->orig, NULL, o->entry->field[i], ofile);
             struct ftype ut = ftype_of(&c->upd, NULL, u->entry->field[i], ufile);

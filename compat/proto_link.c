@@ -798,7 +798,7 @@ out:
 
 /* The value of one option (after its name parts) as the bytes that follow the tag. */
 static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt *po,
-                               const Google__Protobuf__FieldDescriptorProto *fd, size_t fd_file, size_t part,
+                               const Google__Protobuf__FieldDescriptorProto *fd, size_t part,
                                struct sr_buf *out, int *wire_type, int depth)
 {
     if (depth > COMPAT_MAX_DEPTH)
@@ -818,7 +818,7 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
                                                         "\"%s\".", po->name.parts[part].name, md->name);
         struct sr_buf inner = SR_BUF_INIT;
         int wt;
-        if (encode_option_value(c, po, sub, mfile, part + 1, &inner, &wt, depth + 1)) {
+        if (encode_option_value(c, po, sub, part + 1, &inner, &wt, depth + 1)) {
             sr_buf_free(&inner);
             return -1;
         }
@@ -838,7 +838,6 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
         sr_buf_free(&msg);
         return 0;
     }
-    (void)fd_file;
     if (fd->type == FT(MESSAGE) || fd->type == FT(GROUP)) {
         if (po->val.kind != PROTO_VAL_AGGREGATE)
             return encode_scalar(c, fd, &po->val, out);
@@ -888,7 +887,7 @@ static int interpret_options(struct proto_link *link, struct sr_error *err)
             return link_fail(err, po->line, po->col, "\"%s\" is not an extension of \"%s\".", s->name, po->desc->name);
         struct sr_buf payload = SR_BUF_INIT;
         int wt = 0;
-        if (encode_option_value(&c, po, ext, s->file, 1, &payload, &wt, 0)) {
+        if (encode_option_value(&c, po, ext, 1, &payload, &wt, 0)) {
             sr_buf_free(&payload);
             return -1;
         }

@@ -445,7 +445,7 @@ static void print_message(struct printer *pr, const Google__Protobuf__Descriptor
                           int level, int depth);
 static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn, int level,
                        int depth);
-static char *scope_of_message(struct printer *pr, const char *parent, const char *name);
+static char *scope_of_message(const char *parent, const char *name);
 
 static const char *type_text(const Google__Protobuf__FieldDescriptorProto *f)
 {
@@ -558,7 +558,7 @@ static void print_field(struct printer *pr, const struct nest *ns, const Google_
     opt_list_free(&l);
     if (group) {
         sr_buf_puts(pr->out, " {\n");
-        char *gfqn = scope_of_message(pr, ns->fqn, group->name);
+        char *gfqn = scope_of_message(ns->fqn, group->name);
         print_body(pr, group, gfqn, level + 1, depth + 1);
         free(gfqn);
         indent(pr, level);
@@ -737,9 +737,8 @@ static bool is_synthetic_oneof(const Google__Protobuf__DescriptorProto *m, int32
     return members == 1 && optional;
 }
 
-static char *scope_of_message(struct printer *pr, const char *parent, const char *name)
+static char *scope_of_message(const char *parent, const char *name)
 {
-    (void)pr;
     struct sr_buf b = SR_BUF_INIT;
     if (parent && *parent) {
         sr_buf_puts(&b, parent);
@@ -847,7 +846,7 @@ static void print_message(struct printer *pr, const Google__Protobuf__Descriptor
 {
     if (depth > COMPAT_MAX_DEPTH)
         return;
-    char *fqn = scope_of_message(pr, parent, m->name);
+    char *fqn = scope_of_message(parent, m->name);
     indent(pr, level);
     sr_buf_printf(pr->out, "message %s {\n", m->name);
     print_body(pr, m, fqn, level + 1, depth);
