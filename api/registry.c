@@ -379,7 +379,8 @@ int api_schema_req_parse(const json_t *body, struct api_schema_req *out, struct 
         out->has_version = out->version != 0 && out->version != -1;
     }
     const json_t *ta = json_object_get(body, "schemaTagsToAdd"), *tr = json_object_get(body, "schemaTagsToRemove");
-    out->tags_change = (ta != NULL && !json_is_null(ta)) || (tr != NULL && !json_is_null(tr));
+    /* Java sends empty lists for "no tag change"; only a non-empty list changes tags. */
+    out->tags_change = json_array_size(ta) > 0 || json_array_size(tr) > 0;
     return 0;
 }
 
@@ -548,7 +549,8 @@ int api_prepare(struct store *st, const char *context, const char *text, size_t 
         return -1;
     }
     if ((flags & API_PREP_NORMALIZE) && out->refs.nrefs > 1) {
-        /* normalize=true sorts and de-duplicates references (spec 2.4). */
+        /* normalize=true sorts and de-duplicates references (spec 2.4). The closure may
+         * still point at a freed duplicate's name, but it was only needed by the parse. */
         qsort(out->refs.refs, out->refs.nrefs, sizeof *out->refs.refs, ref_cmp);
         size_t o = 1;
         for (size_t i = 1; i < out->refs.nrefs; i++) {
