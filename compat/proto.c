@@ -116,11 +116,12 @@ static void *proto_parse_schema(const char *text, size_t len, const struct compa
     proto_pool_init(&check, refs, nrefs);
     size_t idx;
     struct sr_error cerr;
-    int rc = proto_pool_load(&check, PROTO_MAIN_FILE_NAME, canonical->data + start, canonical->len - start, 0, &idx,
-                             &cerr);
+    int rc = proto_pool_load(&check, PROTO_MAIN_FILE_NAME, canonical->data + start, canonical->len - start, 0,
+                             &idx, &cerr);
     proto_pool_free(&check);
     if (rc) {
-        sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: its .proto form does not parse: %s", cerr.message);
+        sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: its .proto form does not parse: %s",
+                     cerr.message);
         proto_free_impl(s);
         return NULL;
     }
@@ -130,7 +131,8 @@ static void *proto_parse_schema(const char *text, size_t len, const struct compa
     return s;
 }
 
-static int proto_can_read_ops(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err)
+static int proto_can_read_ops(const void *reader, const void *writer, struct compat_result *res,
+                              struct sr_error *err)
 {
     const struct proto_schema *r = reader, *w = writer;
     return proto_can_read(&r->pool, r->main, &w->pool, w->main, res, err);

@@ -16,15 +16,17 @@ static const struct proto_builtin handwritten[] = {
      P3("confluent") "import \"google/protobuf/descriptor.proto\";\n"
                      "message Meta {\n  string doc = 1;\n  map<string, string> params = 2;\n"
                      "  repeated string tags = 3;\n  repeated Rule rules = 4;\n}\n"
-                     "message Rule {\n  string name = 1;\n  string doc = 2;\n  string expr = 3;\n  string sql = 4;\n}\n"
+                     "message Rule {\n  string name = 1;\n  string doc = 2;\n  string expr = 3;\n  string "
+                     "sql = 4;\n}\n"
                      "extend google.protobuf.FileOptions { Meta file_meta = 1088; }\n"
                      "extend google.protobuf.MessageOptions { Meta message_meta = 1088; }\n"
                      "extend google.protobuf.FieldOptions { Meta field_meta = 1088; }\n"
                      "extend google.protobuf.EnumOptions { Meta enum_meta = 1088; }\n"
                      "extend google.protobuf.EnumValueOptions { Meta enum_value_meta = 1088; }\n"},
-    {"confluent/type/decimal.proto",
-     P3("confluent.type") "message Decimal {\n  bytes value = 1;\n  uint32 precision = 2;\n  int32 scale = 3;\n}\n"},
-    {"confluent/type/variant.proto", P3("confluent.type") "message Variant {\n  bytes metadata = 1;\n  bytes value = 2;\n}\n"},
+    {"confluent/type/decimal.proto", P3("confluent.type") "message Decimal {\n  bytes value = 1;\n  uint32 "
+                                                          "precision = 2;\n  int32 scale = 3;\n}\n"},
+    {"confluent/type/variant.proto",
+     P3("confluent.type") "message Variant {\n  bytes metadata = 1;\n  bytes value = 2;\n}\n"},
     {"google/type/calendar_period.proto",
      P3("google.type") "enum CalendarPeriod {\n  CALENDAR_PERIOD_UNSPECIFIED = 0;\n  DAY = 1;\n  WEEK = 2;\n"
                        "  FORTNIGHT = 3;\n  MONTH = 4;\n  QUARTER = 5;\n  HALF = 6;\n  YEAR = 7;\n}\n"},
@@ -32,45 +34,53 @@ static const struct proto_builtin handwritten[] = {
      P3("google.type") "import \"google/protobuf/wrappers.proto\";\n"
                        "message Color {\n  float red = 1;\n  float green = 2;\n  float blue = 3;\n"
                        "  google.protobuf.FloatValue alpha = 4;\n}\n"},
-    {"google/type/date.proto", P3("google.type") "message Date {\n  int32 year = 1;\n  int32 month = 2;\n  int32 day = 3;\n}\n"},
+    {"google/type/date.proto",
+     P3("google.type") "message Date {\n  int32 year = 1;\n  int32 month = 2;\n  int32 day = 3;\n}\n"},
     {"google/type/datetime.proto",
      P3("google.type") "import \"google/protobuf/duration.proto\";\n"
-                       "message DateTime {\n  int32 year = 1;\n  int32 month = 2;\n  int32 day = 3;\n  int32 hours = 4;\n"
-                       "  int32 minutes = 5;\n  int32 seconds = 6;\n  int32 nanos = 7;\n  oneof time_offset {\n"
+                       "message DateTime {\n  int32 year = 1;\n  int32 month = 2;\n  int32 day = 3;\n  int32 "
+                       "hours = 4;\n"
+                       "  int32 minutes = 5;\n  int32 seconds = 6;\n  int32 nanos = 7;\n  oneof time_offset "
+                       "{\n"
                        "    google.protobuf.Duration utc_offset = 8;\n    TimeZone time_zone = 9;\n  }\n}\n"
                        "message TimeZone {\n  string id = 1;\n  string version = 2;\n}\n"},
     {"google/type/dayofweek.proto",
      P3("google.type") "enum DayOfWeek {\n  DAY_OF_WEEK_UNSPECIFIED = 0;\n  MONDAY = 1;\n  TUESDAY = 2;\n"
-                       "  WEDNESDAY = 3;\n  THURSDAY = 4;\n  FRIDAY = 5;\n  SATURDAY = 6;\n  SUNDAY = 7;\n}\n"},
+                       "  WEDNESDAY = 3;\n  THURSDAY = 4;\n  FRIDAY = 5;\n  SATURDAY = 6;\n  SUNDAY = "
+                       "7;\n}\n"},
     {"google/type/decimal.proto", P3("google.type") "message Decimal {\n  string value = 1;\n}\n"},
-    {"google/type/expr.proto",
-     P3("google.type") "message Expr {\n  string expression = 1;\n  string title = 2;\n  string description = 3;\n"
-                       "  string location = 4;\n}\n"},
+    {"google/type/expr.proto", P3("google.type") "message Expr {\n  string expression = 1;\n  string title = "
+                                                 "2;\n  string description = 3;\n"
+                                                 "  string location = 4;\n}\n"},
     {"google/type/fraction.proto",
      P3("google.type") "message Fraction {\n  int64 numerator = 1;\n  int64 denominator = 2;\n}\n"},
     {"google/type/interval.proto",
      P3("google.type") "import \"google/protobuf/timestamp.proto\";\n"
                        "message Interval {\n  google.protobuf.Timestamp start_time = 1;\n"
                        "  google.protobuf.Timestamp end_time = 2;\n}\n"},
-    {"google/type/latlng.proto", P3("google.type") "message LatLng {\n  double latitude = 1;\n  double longitude = 2;\n}\n"},
-    {"google/type/money.proto",
-     P3("google.type") "message Money {\n  string currency_code = 1;\n  int64 units = 2;\n  int32 nanos = 3;\n}\n"},
+    {"google/type/latlng.proto",
+     P3("google.type") "message LatLng {\n  double latitude = 1;\n  double longitude = 2;\n}\n"},
+    {"google/type/money.proto", P3("google.type") "message Money {\n  string currency_code = 1;\n  int64 "
+                                                  "units = 2;\n  int32 nanos = 3;\n}\n"},
     {"google/type/month.proto",
-     P3("google.type") "enum Month {\n  MONTH_UNSPECIFIED = 0;\n  JANUARY = 1;\n  FEBRUARY = 2;\n  MARCH = 3;\n"
+     P3("google.type") "enum Month {\n  MONTH_UNSPECIFIED = 0;\n  JANUARY = 1;\n  FEBRUARY = 2;\n  MARCH = "
+                       "3;\n"
                        "  APRIL = 4;\n  MAY = 5;\n  JUNE = 6;\n  JULY = 7;\n  AUGUST = 8;\n  SEPTEMBER = 9;\n"
                        "  OCTOBER = 10;\n  NOVEMBER = 11;\n  DECEMBER = 12;\n}\n"},
     {"google/type/phone_number.proto",
      P3("google.type") "message PhoneNumber {\n  oneof kind {\n    string e164_number = 1;\n"
                        "    ShortCode short_code = 2;\n  }\n  string extension = 3;\n"
-                       "  message ShortCode {\n    string region_code = 1;\n    string number = 2;\n  }\n}\n"},
+                       "  message ShortCode {\n    string region_code = 1;\n    string number = 2;\n  "
+                       "}\n}\n"},
     {"google/type/postal_address.proto",
      P3("google.type") "message PostalAddress {\n  int32 revision = 1;\n  string region_code = 2;\n"
                        "  string language_code = 3;\n  string postal_code = 4;\n  string sorting_code = 5;\n"
-                       "  string administrative_area = 6;\n  string locality = 7;\n  string sublocality = 8;\n"
+                       "  string administrative_area = 6;\n  string locality = 7;\n  string sublocality = "
+                       "8;\n"
                        "  repeated string address_lines = 9;\n  repeated string recipients = 10;\n"
                        "  string organization = 11;\n}\n"},
-    {"google/type/quaternion.proto",
-     P3("google.type") "message Quaternion {\n  double x = 1;\n  double y = 2;\n  double z = 3;\n  double w = 4;\n}\n"},
+    {"google/type/quaternion.proto", P3("google.type") "message Quaternion {\n  double x = 1;\n  double y = "
+                                                       "2;\n  double z = 3;\n  double w = 4;\n}\n"},
     {"google/type/timeofday.proto",
      P3("google.type") "message TimeOfDay {\n  int32 hours = 1;\n  int32 minutes = 2;\n  int32 seconds = 3;\n"
                        "  int32 nanos = 4;\n}\n"},

@@ -49,9 +49,11 @@ static const struct {
     bool compatible;
     const char *what; /* "%s" stands for the path */
 } kinds[] = {
-    [PACKAGE_CHANGED] = {"PACKAGE_CHANGED", false, "the package at '%s' differs between the writer and reader schemas"},
+    [PACKAGE_CHANGED] = {"PACKAGE_CHANGED", false,
+                         "the package at '%s' differs between the writer and reader schemas"},
     [MESSAGE_ADDED] = {"MESSAGE_ADDED", true, "message '%s' added"},
-    [MESSAGE_REMOVED] = {"MESSAGE_REMOVED", false, "the reader schema lacks the message at '%s' of the writer schema"},
+    [MESSAGE_REMOVED] = {"MESSAGE_REMOVED", false,
+                         "the reader schema lacks the message at '%s' of the writer schema"},
     [MESSAGE_MOVED] = {"MESSAGE_MOVED", true, "message '%s' moved"},
     [ENUM_ADDED] = {"ENUM_ADDED", true, "enum '%s' added"},
     [ENUM_REMOVED] = {"ENUM_REMOVED", true, "enum '%s' removed"},
@@ -63,10 +65,12 @@ static const struct {
     [FIELD_NAME_CHANGED] = {"FIELD_NAME_CHANGED", true, "field '%s' renamed"},
     [FIELD_KIND_CHANGED] = {"FIELD_KIND_CHANGED", false,
                             "the field at '%s' changed between scalar, message and map in the reader schema"},
-    [FIELD_SCALAR_KIND_CHANGED] = {"FIELD_SCALAR_KIND_CHANGED", false,
-                                   "the scalar field at '%s' has a wire-incompatible type in the reader schema"},
-    [FIELD_NAMED_TYPE_CHANGED] = {"FIELD_NAMED_TYPE_CHANGED", false,
-                                  "the message field at '%s' has an incompatible message type in the reader schema"},
+    [FIELD_SCALAR_KIND_CHANGED] =
+        {"FIELD_SCALAR_KIND_CHANGED", false,
+         "the scalar field at '%s' has a wire-incompatible type in the reader schema"},
+    [FIELD_NAMED_TYPE_CHANGED] =
+        {"FIELD_NAMED_TYPE_CHANGED", false,
+         "the message field at '%s' has an incompatible message type in the reader schema"},
     [FIELD_NUMERIC_LABEL_CHANGED] = {"FIELD_NUMERIC_LABEL_CHANGED", false,
                                      "the numeric field at '%s' changed its label in the reader schema"},
     [FIELD_STRING_OR_BYTES_LABEL_CHANGED] = {"FIELD_STRING_OR_BYTES_LABEL_CHANGED", true,
@@ -80,13 +84,16 @@ static const struct {
     [ONEOF_FIELD_ADDED] = {"ONEOF_FIELD_ADDED", true, "oneof field '%s' added"},
     [ONEOF_FIELD_REMOVED] = {"ONEOF_FIELD_REMOVED", false,
                              "the reader schema lacks the oneof field at '%s' of the writer schema"},
-    [ONEOF_FIELD_MOVED_TO_TOP_LEVEL] = {"ONEOF_FIELD_MOVED_TO_TOP_LEVEL", true, "oneof field '%s' moved to top level"},
-    [MULTIPLE_FIELDS_MOVED_TO_ONEOF] = {"MULTIPLE_FIELDS_MOVED_TO_ONEOF", false,
-                                        "the oneof at '%s' in the reader schema holds several fields that are "
-                                        "independent in the writer schema"},
-    [FIELD_MOVED_TO_EXISTING_ONEOF] = {"FIELD_MOVED_TO_EXISTING_ONEOF", false,
-                                       "the oneof at '%s' in the reader schema holds a field that is outside that "
-                                       "oneof in the writer schema"},
+    [ONEOF_FIELD_MOVED_TO_TOP_LEVEL] = {"ONEOF_FIELD_MOVED_TO_TOP_LEVEL", true,
+                                        "oneof field '%s' moved to top level"},
+    [MULTIPLE_FIELDS_MOVED_TO_ONEOF] =
+        {"MULTIPLE_FIELDS_MOVED_TO_ONEOF", false,
+         "the oneof at '%s' in the reader schema holds several fields that are "
+         "independent in the writer schema"},
+    [FIELD_MOVED_TO_EXISTING_ONEOF] =
+        {"FIELD_MOVED_TO_EXISTING_ONEOF", false,
+         "the oneof at '%s' in the reader schema holds a field that is outside that "
+         "oneof in the writer schema"},
 };
 
 struct diff {
@@ -188,7 +195,8 @@ static bool is_synthetic(const Google__Protobuf__DescriptorProto *m, int32_t one
 }
 
 /* The real oneof a field belongs to (NULL outside one or in a proto3-optional one). */
-static const char *oneof_of(const Google__Protobuf__DescriptorProto *m, const Google__Protobuf__FieldDescriptorProto *f)
+static const char *oneof_of(const Google__Protobuf__DescriptorProto *m,
+                            const Google__Protobuf__FieldDescriptorProto *f)
 {
     if (!f->has_oneof_index || f->oneof_index < 0 || (size_t)f->oneof_index >= m->n_oneof_decl ||
         is_synthetic(m, f->oneof_index))
@@ -196,7 +204,8 @@ static const char *oneof_of(const Google__Protobuf__DescriptorProto *m, const Go
     return m->oneof_decl[f->oneof_index]->name;
 }
 
-static const Google__Protobuf__FieldDescriptorProto *field_by_tag(const Google__Protobuf__DescriptorProto *m, int32_t tag)
+static const Google__Protobuf__FieldDescriptorProto *field_by_tag(const Google__Protobuf__DescriptorProto *m,
+                                                                  int32_t tag)
 {
     for (size_t i = 0; i < m->n_field; i++)
         if (m->field[i]->number == tag)
@@ -232,8 +241,7 @@ static struct ftype ftype_of(const struct side *s, const Google__Protobuf__Descr
 {
     struct ftype t = {.type = f->type, .type_name = f->type_name};
     const struct proto_sym *sym = f->type == FT(MESSAGE) ? lookup(s, f->type_name) : NULL;
-    if (sym && sym->kind == PROTO_SYM_MESSAGE && is_map_entry(sym->desc) &&
-        f->label == LABEL(REPEATED))
+    if (sym && sym->kind == PROTO_SYM_MESSAGE && is_map_entry(sym->desc) && f->label == LABEL(REPEATED))
         t.entry = sym->desc;
     const char *syn = s->pool->files[file]->syntax;
     bool proto3 = syn && strcmp(syn, "proto3") == 0, editions = syn && strcmp(syn, "editions") == 0;
@@ -288,7 +296,8 @@ static enum scalar scalar_of(ftype_t t)
 static void compare_message(struct ctx *c, const Google__Protobuf__DescriptorProto *o, size_t ofile,
                             const Google__Protobuf__DescriptorProto *u, size_t ufile);
 
-static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, const struct ftype *u, size_t ufile);
+static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, const struct ftype *u,
+                          size_t ufile);
 
 static const char *local_name(const struct side *s, const struct proto_sym *sym)
 {
@@ -349,7 +358,8 @@ static void compare_message_types(struct ctx *c, const struct ftype *o, const st
         add(c, FIELD_NAMED_TYPE_CHANGED);
 }
 
-static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, const struct ftype *u, size_t ufile)
+static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, const struct ftype *u,
+                          size_t ufile)
 {
     enum kind ok = kind_of(o), uk = kind_of(u);
     if (ok != uk) {
@@ -361,7 +371,8 @@ static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, co
         if (os != us) {
             add(c, FIELD_SCALAR_KIND_CHANGED);
         } else if (o->label != L_NONE && u->label != L_NONE && o->label != u->label) {
-            add(c, os == S_STRING_OR_BYTES ? FIELD_STRING_OR_BYTES_LABEL_CHANGED : FIELD_NUMERIC_LABEL_CHANGED);
+            add(c,
+                os == S_STRING_OR_BYTES ? FIELD_STRING_OR_BYTES_LABEL_CHANGED : FIELD_NUMERIC_LABEL_CHANGED);
         }
     } else if (ok == K_MESSAGE) {
         compare_message_types(c, o, u);
@@ -378,8 +389,8 @@ static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, co
 
 static void compare_field(struct ctx *c, const Google__Protobuf__DescriptorProto *om,
                           const Google__Protobuf__FieldDescriptorProto *of, size_t ofile,
-                          const Google__Protobuf__DescriptorProto *um, const Google__Protobuf__FieldDescriptorProto *uf,
-                          size_t ufile)
+                          const Google__Protobuf__DescriptorProto *um,
+                          const Google__Protobuf__FieldDescriptorProto *uf, size_t ufile)
 {
     if (strcmp(of->name, uf->name) != 0)
         add(c, FIELD_NAME_CHANGED);
@@ -493,7 +504,8 @@ static void compare_message(struct ctx *c, const Google__Protobuf__DescriptorPro
             if (i && tags[i] == tags[i - 1])
                 continue;
             int32_t tag = tags[i];
-            const Google__Protobuf__FieldDescriptorProto *of = field_by_tag(o, tag), *uf = field_by_tag(u, tag);
+            const Google__Protobuf__FieldDescriptorProto *of = field_by_tag(o, tag),
+                                                         *uf = field_by_tag(u, tag);
             const char *oo = of ? oneof_of(o, of) : NULL, *uo = uf ? oneof_of(u, uf) : NULL;
             if (!uf) {
                 if (oo) {
@@ -633,19 +645,20 @@ int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct pr
     const char *op = o->package ? o->package : "", *up = u->package ? u->package : "";
     if (strcmp(op, up) != 0)
         add(&c, PACKAGE_CHANGED);
-    compare_nested(&c, o->message_type, o->n_message_type, o->enum_type, o->n_enum_type, wmain, u->message_type,
-                   u->n_message_type, u->enum_type, u->n_enum_type, rmain);
+    compare_nested(&c, o->message_type, o->n_message_type, o->enum_type, o->n_enum_type, wmain,
+                   u->message_type, u->n_message_type, u->enum_type, u->n_enum_type, rmain);
     int rc = 0;
     if (c.too_deep) {
-        rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Protobuf schemas nested too deeply to compare (limit %d)",
-                          COMPAT_MAX_DEPTH);
+        rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                          "Protobuf schemas nested too deeply to compare (limit %d)", COMPAT_MAX_DEPTH);
     } else {
         for (size_t i = 0; i < c.ndiffs; i++)
             if (!kinds[c.diffs[i].kind].compatible) {
                 /* the table's descriptions hold one "%s" for the path */
                 const char *what = kinds[c.diffs[i].kind].what, *at = strstr(what, "%s");
-                compat_result_add(res, "{errorType:\"%s\", description:\"%.*s%s%s\"}", kinds[c.diffs[i].kind].name,
-                                  (int)(at - what), what, c.diffs[i].path, at + 2);
+                compat_result_add(res, "{errorType:\"%s\", description:\"%.*s%s%s\"}",
+                                  kinds[c.diffs[i].kind].name, (int)(at - what), what, c.diffs[i].path,
+                                  at + 2);
             }
     }
     for (size_t i = 0; i < c.ndiffs; i++)

@@ -79,7 +79,8 @@ long proto_pool_file_index(const struct proto_pool *pool, const char *name);
 SR_MUST_CHECK int proto_pool_load(struct proto_pool *pool, const char *name, const char *src, size_t len,
                                   int depth, size_t *index, struct sr_error *err);
 /* Makes sure the file `path` is in the pool: already loaded, one of the refs, or a built-in. */
-SR_MUST_CHECK int proto_pool_import(struct proto_pool *pool, const char *path, int depth, struct sr_error *err);
+SR_MUST_CHECK int proto_pool_import(struct proto_pool *pool, const char *path, int depth,
+                                    struct sr_error *err);
 
 /* Parses .proto text into a new descriptor, loads its imports into the pool, appends it to
  * the pool and links it (type names become fully qualified, custom options encoded).
@@ -110,7 +111,7 @@ void *proto_new_msg(const ProtobufCMessageDescriptor *desc);
 /* protoc's default json_name: underscores removed, the letter after one upper-cased. */
 char *proto_json_name(const char *field_name);
 /* Looks an enum value up by name in an enum descriptor of the pool. */
-const Google__Protobuf__EnumValueDescriptorProto *proto_enum_value_by_name(
-    const Google__Protobuf__EnumDescriptorProto *e, const char *name);
+const Google__Protobuf__EnumValueDescriptorProto *
+proto_enum_value_by_name(const Google__Protobuf__EnumDescriptorProto *e, const char *name);
 
 #endif

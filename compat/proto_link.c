@@ -13,10 +13,10 @@
 
 #include "proto_link_internal.h"
 
-#define PUSH(arr, n, val)                                                                                      \
-    do {                                                                                                       \
-        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                                \
-        (arr)[(n)++] = (val);                                                                                  \
+#define PUSH(arr, n, val)                                                                                    \
+    do {                                                                                                     \
+        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                              \
+        (arr)[(n)++] = (val);                                                                                \
     } while (0)
 
 typedef Google__Protobuf__FieldDescriptorProto__Type ftype_t;
@@ -46,8 +46,8 @@ char *proto_json_name(const char *name)
     return sr_buf_steal(&b, NULL);
 }
 
-const Google__Protobuf__EnumValueDescriptorProto *proto_enum_value_by_name(const Google__Protobuf__EnumDescriptorProto *e,
-                                                                           const char *name)
+const Google__Protobuf__EnumValueDescriptorProto *
+proto_enum_value_by_name(const Google__Protobuf__EnumDescriptorProto *e, const char *name)
 {
     for (size_t i = 0; i < e->n_value; i++)
         if (e->value[i]->name && strcmp(e->value[i]->name, name) == 0)
@@ -108,8 +108,8 @@ long proto_pool_file_index(const struct proto_pool *pool, const char *name)
     return -1;
 }
 
-static int add_sym(struct proto_pool *pool, char *name, enum proto_sym_kind kind, const void *desc, size_t file,
-                   struct sr_error *err)
+static int add_sym(struct proto_pool *pool, char *name, enum proto_sym_kind kind, const void *desc,
+                   size_t file, struct sr_error *err)
 {
     const struct proto_sym *old = proto_pool_find(pool, name);
     if (old) {
@@ -151,8 +151,8 @@ static int check_name(const char *name, struct sr_error *err)
     return 0;
 }
 
-static int reg_enum(struct proto_pool *pool, const Google__Protobuf__EnumDescriptorProto *e, const char *scope,
-                    size_t file, struct sr_error *err)
+static int reg_enum(struct proto_pool *pool, const Google__Protobuf__EnumDescriptorProto *e,
+                    const char *scope, size_t file, struct sr_error *err)
 {
     if (check_name(e->name, err))
         return -1;
@@ -171,7 +171,8 @@ static int reg_message(struct proto_pool *pool, const Google__Protobuf__Descript
                        size_t file, int depth, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).",
+                            COMPAT_MAX_DEPTH);
     if (check_name(m->name, err))
         return -1;
     char *fqn = join(scope, m->name);
@@ -410,8 +411,8 @@ struct enc_ctx {
 };
 
 /* The file a message type lives in, and the message itself, from a resolved ".a.B". */
-static const Google__Protobuf__DescriptorProto *message_of(const struct proto_pool *pool, const char *type_name,
-                                                           size_t *file)
+static const Google__Protobuf__DescriptorProto *message_of(const struct proto_pool *pool,
+                                                           const char *type_name, size_t *file)
 {
     if (!type_name)
         return NULL;
@@ -423,7 +424,8 @@ static const Google__Protobuf__DescriptorProto *message_of(const struct proto_po
     return s->desc;
 }
 
-static const Google__Protobuf__EnumDescriptorProto *enum_of(const struct proto_pool *pool, const char *type_name)
+static const Google__Protobuf__EnumDescriptorProto *enum_of(const struct proto_pool *pool,
+                                                            const char *type_name)
 {
     if (!type_name)
         return NULL;
@@ -441,15 +443,18 @@ static int encode_scalar(struct enc_ctx *c, const Google__Protobuf__FieldDescrip
     case FT(STRING):
     case FT(BYTES):
         if (v->kind != PROTO_VAL_STRING)
-            return link_fail(c->err, v->line, v->col, "Value must be quoted string for string option \"%s\".", fname);
+            return link_fail(c->err, v->line, v->col, "Value must be quoted string for string option \"%s\".",
+                             fname);
         put_len(b, v->str, v->str_len);
         return 0;
     case FT(BOOL):
-        if (v->kind == PROTO_VAL_IDENT && !v->neg && (!strcmp(v->str, "true") || !strcmp(v->str, "True") || !strcmp(v->str, "t"))) {
+        if (v->kind == PROTO_VAL_IDENT && !v->neg &&
+            (!strcmp(v->str, "true") || !strcmp(v->str, "True") || !strcmp(v->str, "t"))) {
             put_varint(b, 1);
             return 0;
         }
-        if (v->kind == PROTO_VAL_IDENT && !v->neg && (!strcmp(v->str, "false") || !strcmp(v->str, "False") || !strcmp(v->str, "f"))) {
+        if (v->kind == PROTO_VAL_IDENT && !v->neg &&
+            (!strcmp(v->str, "false") || !strcmp(v->str, "False") || !strcmp(v->str, "f"))) {
             put_varint(b, 0);
             return 0;
         }
@@ -457,8 +462,8 @@ static int encode_scalar(struct enc_ctx *c, const Google__Protobuf__FieldDescrip
             put_varint(b, v->u);
             return 0;
         }
-        return link_fail(c->err, v->line, v->col, "Value must be \"true\" or \"false\" for boolean option \"%s\".",
-                         fname);
+        return link_fail(c->err, v->line, v->col,
+                         "Value must be \"true\" or \"false\" for boolean option \"%s\".", fname);
     case FT(ENUM): {
         const Google__Protobuf__EnumDescriptorProto *e = enum_of(c->pool, fd->type_name);
         if (v->kind == PROTO_VAL_IDENT && e && !v->neg) {
@@ -472,7 +477,8 @@ static int encode_scalar(struct enc_ctx *c, const Google__Protobuf__FieldDescrip
             put_varint(b, (uint64_t)(v->neg ? -(int64_t)v->u : (int64_t)v->u));
             return 0;
         }
-        return link_fail(c->err, v->line, v->col, "Enum type \"%s\" has no value named \"%s\" for option \"%s\".",
+        return link_fail(c->err, v->line, v->col,
+                         "Enum type \"%s\" has no value named \"%s\" for option \"%s\".",
                          fd->type_name ? fd->type_name : "", v->str ? v->str : "", fname);
     }
     case FT(FLOAT):
@@ -503,8 +509,10 @@ static int encode_scalar(struct enc_ctx *c, const Google__Protobuf__FieldDescrip
     }
     case FT(MESSAGE):
     case FT(GROUP):
-        return link_fail(c->err, v->line, v->col, "Option \"%s\" is a message. To set the entire message, use syntax "
-                                                  "like \"%s = { <proto text format> }\".", fname, fname);
+        return link_fail(c->err, v->line, v->col,
+                         "Option \"%s\" is a message. To set the entire message, use syntax "
+                         "like \"%s = { <proto text format> }\".",
+                         fname, fname);
     default:
         break;
     }
@@ -592,9 +600,11 @@ static bool is_packable(ftype_t t)
     return t != FT(STRING) && t != FT(BYTES) && t != FT(MESSAGE) && t != FT(GROUP);
 }
 
-static bool field_is_packed(const struct proto_pool *pool, size_t file, const Google__Protobuf__FieldDescriptorProto *fd)
+static bool field_is_packed(const struct proto_pool *pool, size_t file,
+                            const Google__Protobuf__FieldDescriptorProto *fd)
 {
-    if (fd->label != GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED || !is_packable(fd->type))
+    if (fd->label != GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED ||
+        !is_packable(fd->type))
         return false;
     if (fd->options && fd->options->has_packed)
         return fd->options->packed;
@@ -602,8 +612,9 @@ static bool field_is_packed(const struct proto_pool *pool, size_t file, const Go
     return syn && strcmp(syn, "proto3") == 0;
 }
 
-static int encode_text_message(struct enc_ctx *c, struct proto_lexer *lx, const Google__Protobuf__DescriptorProto *md,
-                               size_t mfile, const char *close, struct sr_buf *out, int depth);
+static int encode_text_message(struct enc_ctx *c, struct proto_lexer *lx,
+                               const Google__Protobuf__DescriptorProto *md, size_t mfile, const char *close,
+                               struct sr_buf *out, int depth);
 
 static struct enc_entry *entry_for(struct enc_list *l, int32_t number, bool packed)
 {
@@ -661,8 +672,9 @@ static int text_scalar(struct proto_lexer *lx, struct proto_opt_value *v)
 }
 
 /* One value of field fd in text format (scalar or nested message), appended to l. */
-static int text_value(struct enc_ctx *c, struct proto_lexer *lx, const Google__Protobuf__FieldDescriptorProto *fd,
-                      size_t mfile, struct enc_list *l, int depth)
+static int text_value(struct enc_ctx *c, struct proto_lexer *lx,
+                      const Google__Protobuf__FieldDescriptorProto *fd, size_t mfile, struct enc_list *l,
+                      int depth)
 {
     bool packed = field_is_packed(c->pool, mfile, fd);
     struct enc_entry *e = entry_for(l, fd->number, packed);
@@ -679,7 +691,8 @@ static int text_value(struct enc_ctx *c, struct proto_lexer *lx, const Google__P
         size_t sub_file = 0;
         const Google__Protobuf__DescriptorProto *sub = message_of(c->pool, fd->type_name, &sub_file);
         if (!sub)
-            return link_fail(c->err, lx->tok.line, lx->tok.col, "Unknown message type for field \"%s\".", fd->name);
+            return link_fail(c->err, lx->tok.line, lx->tok.col, "Unknown message type for field \"%s\".",
+                             fd->name);
         struct sr_buf body = SR_BUF_INIT;
         if (encode_text_message(c, lx, sub, sub_file, close, &body, depth + 1)) {
             sr_buf_free(&body);
@@ -706,8 +719,8 @@ static int text_value(struct enc_ctx *c, struct proto_lexer *lx, const Google__P
     return rc;
 }
 
-static const Google__Protobuf__FieldDescriptorProto *field_by_name(const Google__Protobuf__DescriptorProto *md,
-                                                                   const char *name)
+static const Google__Protobuf__FieldDescriptorProto *
+field_by_name(const Google__Protobuf__DescriptorProto *md, const char *name)
 {
     for (size_t i = 0; i < md->n_field; i++) {
         const Google__Protobuf__FieldDescriptorProto *f = md->field[i];
@@ -726,8 +739,9 @@ static const Google__Protobuf__FieldDescriptorProto *field_by_name(const Google_
     return NULL;
 }
 
-static int encode_text_message(struct enc_ctx *c, struct proto_lexer *lx, const Google__Protobuf__DescriptorProto *md,
-                               size_t mfile, const char *close, struct sr_buf *out, int depth)
+static int encode_text_message(struct enc_ctx *c, struct proto_lexer *lx,
+                               const Google__Protobuf__DescriptorProto *md, size_t mfile, const char *close,
+                               struct sr_buf *out, int depth)
 {
     if (depth > COMPAT_MAX_DEPTH)
         return link_fail(c->err, lx->tok.line, lx->tok.col, "Aggregate value nested too deeply.");
@@ -808,14 +822,18 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
         size_t mfile = 0;
         const Google__Protobuf__DescriptorProto *md = message_of(c->pool, fd->type_name, &mfile);
         if (!md || fd->type != FT(MESSAGE))
-            return link_fail(c->err, po->line, po->col, "Option \"%s\" is an atomic type, not a message.", fd->name);
+            return link_fail(c->err, po->line, po->col, "Option \"%s\" is an atomic type, not a message.",
+                             fd->name);
         if (po->name.parts[part].ext)
-            return link_fail(c->err, po->line, po->col, "Extensions inside option names are not supported: \"(%s)\".",
+            return link_fail(c->err, po->line, po->col,
+                             "Extensions inside option names are not supported: \"(%s)\".",
                              po->name.parts[part].name);
         const Google__Protobuf__FieldDescriptorProto *sub = field_by_name(md, po->name.parts[part].name);
         if (!sub)
-            return link_fail(c->err, po->line, po->col, "Option field \"%s\" is not a field or extension of message "
-                                                        "\"%s\".", po->name.parts[part].name, md->name);
+            return link_fail(c->err, po->line, po->col,
+                             "Option field \"%s\" is not a field or extension of message "
+                             "\"%s\".",
+                             po->name.parts[part].name, md->name);
         struct sr_buf inner = SR_BUF_INIT;
         int wt;
         if (encode_option_value(c, po, sub, part + 1, &inner, &wt, depth + 1)) {
@@ -867,7 +885,8 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
         return 0;
     }
     if (po->val.kind == PROTO_VAL_AGGREGATE)
-        return link_fail(c->err, po->line, po->col, "Option \"%s\" is an atomic type, not a message.", fd->name);
+        return link_fail(c->err, po->line, po->col, "Option \"%s\" is an atomic type, not a message.",
+                         fd->name);
     *wire_type = wire_type_of(fd->type);
     return encode_scalar(c, fd, &po->val, out);
 }
@@ -880,11 +899,14 @@ static int interpret_options(struct proto_link *link, struct sr_error *err)
         const char *written = po->name.parts[0].name;
         const struct proto_sym *s = resolve(link->pool, po->scope, written, false);
         if (!s || s->kind != PROTO_SYM_EXTENSION)
-            return link_fail(err, po->line, po->col, "Option \"(%s)\" unknown. Ensure that your proto definition file "
-                                                     "imports the proto which defines the option.", written);
+            return link_fail(err, po->line, po->col,
+                             "Option \"(%s)\" unknown. Ensure that your proto definition file "
+                             "imports the proto which defines the option.",
+                             written);
         const Google__Protobuf__FieldDescriptorProto *ext = s->desc;
         if (!ext->extendee || ext->extendee[0] != '.' || strcmp(ext->extendee + 1, po->desc->name) != 0)
-            return link_fail(err, po->line, po->col, "\"%s\" is not an extension of \"%s\".", s->name, po->desc->name);
+            return link_fail(err, po->line, po->col, "\"%s\" is not an extension of \"%s\".", s->name,
+                             po->desc->name);
         struct sr_buf payload = SR_BUF_INIT;
         int wt = 0;
         if (encode_option_value(&c, po, ext, 1, &payload, &wt, 0)) {
@@ -961,8 +983,8 @@ int proto_set_std_option(struct proto_lexer *lx, ProtobufCMessage *opts, const P
     if (fd->quantifier_offset && fd->label == PROTOBUF_C_LABEL_OPTIONAL)
         *(protobuf_c_boolean *)(base + fd->quantifier_offset) = 0;
     if (!lx->failed)
-        sr_error_set(lx->err, SR_ERR_INVALID_SCHEMA, "%d:%d: Invalid value for option \"%s\".", v->line, v->col,
-                     fd->name);
+        sr_error_set(lx->err, SR_ERR_INVALID_SCHEMA, "%d:%d: Invalid value for option \"%s\".", v->line,
+                     v->col, fd->name);
     lx->failed = true;
     return -1;
 }
@@ -977,7 +999,8 @@ static int validate_default(const struct proto_pool *pool, const Google__Protobu
     if (!f->default_value)
         return 0;
     if (f->type == FT(MESSAGE) || f->type == FT(GROUP))
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages can't have default values (field \"%s\").", f->name);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages can't have default values (field \"%s\").",
+                            f->name);
     if (f->type != FT(ENUM))
         return 0;
     const struct proto_sym *s = f->type_name ? proto_pool_find(pool, f->type_name + 1) : NULL;
@@ -991,23 +1014,27 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
                             const char *scope, int depth, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).",
+                            COMPAT_MAX_DEPTH);
     char *fqn = join(scope, m->name);
     int rc = -1;
     for (size_t i = 0; i < m->n_field; i++) {
         const Google__Protobuf__FieldDescriptorProto *f = m->field[i];
         if (!f->has_number || f->number < 1 || f->number > 536870911) {
-            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has an invalid number.", f->name, fqn);
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has an invalid number.", f->name,
+                         fqn);
             goto out;
         }
         for (size_t j = 0; j < i; j++)
             if (m->field[j]->number == f->number) {
-                sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field number %d has already been used in \"%s\" by field \"%s\".",
-                             f->number, fqn, m->field[j]->name);
+                sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                             "Field number %d has already been used in \"%s\" by field \"%s\".", f->number,
+                             fqn, m->field[j]->name);
                 goto out;
             }
         if (f->has_oneof_index && (f->oneof_index < 0 || (size_t)f->oneof_index >= m->n_oneof_decl)) {
-            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has an invalid oneof index.", f->name, fqn);
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has an invalid oneof index.",
+                         f->name, fqn);
             goto out;
         }
         if (!f->has_type && !f->type_name) {
@@ -1018,7 +1045,8 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
             goto out;
         for (size_t r = 0; r < m->n_reserved_range; r++)
             if (f->number >= m->reserved_range[r]->start && f->number < m->reserved_range[r]->end) {
-                sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" uses reserved number %d.", f->name, f->number);
+                sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" uses reserved number %d.", f->name,
+                             f->number);
                 goto out;
             }
         for (size_t r = 0; r < m->n_reserved_name; r++)
@@ -1052,7 +1080,8 @@ static int validate_enum(const Google__Protobuf__EnumDescriptorProto *e, struct 
 static int validate_enums_in(const Google__Protobuf__DescriptorProto *m, int depth, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).",
+                            COMPAT_MAX_DEPTH);
     for (size_t i = 0; i < m->n_enum_type; i++)
         if (validate_enum(m->enum_type[i], err))
             return -1;
@@ -1067,7 +1096,8 @@ static int validate_file(const struct proto_pool *pool, const Google__Protobuf__
 {
     const char *pkg = f->package ? f->package : "";
     for (size_t i = 0; i < f->n_message_type; i++)
-        if (validate_message(pool, f->message_type[i], pkg, 1, err) || validate_enums_in(f->message_type[i], 1, err))
+        if (validate_message(pool, f->message_type[i], pkg, 1, err) ||
+            validate_enums_in(f->message_type[i], 1, err))
             return -1;
     for (size_t i = 0; i < f->n_extension; i++)
         if (validate_default(pool, f->extension[i], err))
@@ -1113,7 +1143,11 @@ static void queue(struct proto_link *link, char **slot, ftype_t *type_slot, prot
                   const char *scope, enum proto_want want)
 {
     struct proto_pending_type pt = {
-        .name_slot = slot, .type_slot = type_slot, .has_type = has_type, .scope = sr_xstrdup(scope), .want = want,
+        .name_slot = slot,
+        .type_slot = type_slot,
+        .has_type = has_type,
+        .scope = sr_xstrdup(scope),
+        .want = want,
     };
     PUSH(link->types, link->ntypes, pt);
 }
@@ -1128,18 +1162,20 @@ static void queue_field(struct proto_link *link, Google__Protobuf__FieldDescript
         f->json_name = proto_json_name(f->name);
 }
 
-static int queue_message(struct proto_link *link, Google__Protobuf__DescriptorProto *m, const char *scope, int depth,
-                         struct sr_error *err)
+static int queue_message(struct proto_link *link, Google__Protobuf__DescriptorProto *m, const char *scope,
+                         int depth, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).",
+                            COMPAT_MAX_DEPTH);
     char *fqn = join(scope, m->name);
     for (size_t i = 0; i < m->n_field; i++)
         queue_field(link, m->field[i], fqn);
     int rc = 0;
     for (size_t i = 0; i < m->n_extension && rc == 0; i++) {
         if (!m->extension[i]->extendee)
-            rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Extension \"%s\" has no extendee.", m->extension[i]->name);
+            rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Extension \"%s\" has no extendee.",
+                              m->extension[i]->name);
         else
             queue_field(link, m->extension[i], fqn);
     }
@@ -1157,15 +1193,16 @@ static void strip_source_info(Google__Protobuf__FileDescriptorProto *f)
     }
 }
 
-int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorProto *fdp, int depth, size_t *index,
-                      struct sr_error *err)
+int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorProto *fdp, int depth,
+                      size_t *index, struct sr_error *err)
 {
     PUSH(pool->files, pool->nfiles, fdp);
     size_t idx = pool->nfiles - 1;
     strip_source_info(fdp);
     if (fdp->package && fdp->package[0] == '.')
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid package name \"%s\".", fdp->package);
-    if (fdp->syntax && strcmp(fdp->syntax, "proto2") && strcmp(fdp->syntax, "proto3") && strcmp(fdp->syntax, "editions"))
+    if (fdp->syntax && strcmp(fdp->syntax, "proto2") && strcmp(fdp->syntax, "proto3") &&
+        strcmp(fdp->syntax, "editions"))
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Unrecognized syntax \"%s\".", fdp->syntax);
     if (fdp->syntax && strcmp(fdp->syntax, "proto2") == 0) {
         /* protoc never writes "proto2"; keep one spelling so identical files compare equal */
@@ -1192,7 +1229,8 @@ int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorP
         rc = queue_message(&link, fdp->message_type[i], pkg, 1, err);
     for (size_t i = 0; rc == 0 && i < fdp->n_extension; i++) {
         if (!fdp->extension[i]->extendee)
-            rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Extension \"%s\" has no extendee.", fdp->extension[i]->name);
+            rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Extension \"%s\" has no extendee.",
+                              fdp->extension[i]->name);
         else
             queue_field(&link, fdp->extension[i], pkg);
     }
@@ -1304,29 +1342,34 @@ static bool looks_like_base64(const char *s, size_t len)
     return n > 0;
 }
 
-int proto_pool_load(struct proto_pool *pool, const char *name, const char *src, size_t len, int depth, size_t *index,
-                    struct sr_error *err)
+int proto_pool_load(struct proto_pool *pool, const char *name, const char *src, size_t len, int depth,
+                    size_t *index, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "imports nested too deeply (limit %d)", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "imports nested too deeply (limit %d)",
+                            COMPAT_MAX_DEPTH);
     if (!looks_like_base64(src, len))
         return proto_parse_text(pool, name, src, len, depth, index, err);
     size_t blen = 0;
     unsigned char *bin = proto_base64_decode(src, len, &blen);
     if (!bin)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: not .proto text and not a base64 "
-                                                        "FileDescriptorProto");
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                            "Invalid schema: not .proto text and not a base64 "
+                            "FileDescriptorProto");
     int drc = check_wire_depth(bin, blen, &google__protobuf__file_descriptor_proto__descriptor, 0);
     if (drc) {
         free(bin);
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, drc == -1 ? "Invalid FileDescriptorProto: nested too deeply"
-                                                                  : "Invalid FileDescriptorProto: truncated or malformed");
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                            drc == -1 ? "Invalid FileDescriptorProto: nested too deeply"
+                                      : "Invalid FileDescriptorProto: truncated or malformed");
     }
-    Google__Protobuf__FileDescriptorProto *fdp = (Google__Protobuf__FileDescriptorProto *)protobuf_c_message_unpack(
-        &google__protobuf__file_descriptor_proto__descriptor, NULL, blen, bin);
+    Google__Protobuf__FileDescriptorProto *fdp =
+        (Google__Protobuf__FileDescriptorProto *)protobuf_c_message_unpack(
+            &google__protobuf__file_descriptor_proto__descriptor, NULL, blen, bin);
     free(bin);
     if (!fdp)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid FileDescriptorProto: truncated or malformed");
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                            "Invalid FileDescriptorProto: truncated or malformed");
     free(fdp->name);
     fdp->name = sr_xstrdup(name);
     return proto_link_binary(pool, fdp, depth, index, err);
@@ -1340,7 +1383,8 @@ int proto_pool_import(struct proto_pool *pool, const char *path, int depth, stru
         if (strcmp(pool->loading[i], path) == 0)
             return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "File recursively imports itself: \"%s\".", path);
     if (depth > COMPAT_MAX_DEPTH || pool->nloading >= COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "imports nested too deeply (limit %d)", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "imports nested too deeply (limit %d)",
+                            COMPAT_MAX_DEPTH);
     const char *src = NULL;
     size_t len = 0;
     /* a reference wins over a built-in of the same name (clients register well-known files) */
@@ -1358,8 +1402,10 @@ int proto_pool_import(struct proto_pool *pool, const char *path, int depth, stru
         }
     }
     if (!src)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Import \"%s\" was not found: no reference with that name "
-                                                        "and not a built-in file.", path);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                            "Import \"%s\" was not found: no reference with that name "
+                            "and not a built-in file.",
+                            path);
     pool->loading[pool->nloading++] = path;
     size_t idx;
     struct sr_error ierr;

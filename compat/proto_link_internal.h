@@ -27,7 +27,7 @@ struct proto_lexer {
     const char *src;
     size_t len, pos;
     int line, col;
-    struct proto_tok tok; /* current token */
+    struct proto_tok tok;     /* current token */
     bool allow_hash_comments; /* text format allows "#" comments */
     bool failed;
     struct sr_error *err;
@@ -85,7 +85,7 @@ enum proto_want {
 };
 
 struct proto_pending_type {
-    char **name_slot; /* written name; replaced by ".full.Name" */
+    char **name_slot;                                        /* written name; replaced by ".full.Name" */
     Google__Protobuf__FieldDescriptorProto__Type *type_slot; /* set to MESSAGE/ENUM, or NULL */
     protobuf_c_boolean *has_type;
     char *scope; /* owned */

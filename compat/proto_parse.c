@@ -16,10 +16,10 @@
 
 #include "proto_link_internal.h"
 
-#define PUSH(arr, n, val)                                                                                      \
-    do {                                                                                                       \
-        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                                \
-        (arr)[(n)++] = (val);                                                                                  \
+#define PUSH(arr, n, val)                                                                                    \
+    do {                                                                                                     \
+        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                              \
+        (arr)[(n)++] = (val);                                                                                \
     } while (0)
 
 /* ---- lexer ---------------------------------------------------------------------------- */
@@ -175,7 +175,8 @@ int proto_lex_next(struct proto_lexer *lx)
 bool proto_tok_is(const struct proto_tok *t, const char *s)
 {
     size_t n = strlen(s);
-    return (t->kind == PROTO_TOK_IDENT || t->kind == PROTO_TOK_SYMBOL) && t->len == n && memcmp(t->start, s, n) == 0;
+    return (t->kind == PROTO_TOK_IDENT || t->kind == PROTO_TOK_SYMBOL) && t->len == n &&
+           memcmp(t->start, s, n) == 0;
 }
 
 static int hexval(int c)
@@ -223,13 +224,27 @@ void proto_tok_unescape(const struct proto_tok *t, struct sr_buf *b)
         s++;
         char c = *s++;
         switch (c) {
-        case 'a': sr_buf_putc(b, '\a'); break;
-        case 'b': sr_buf_putc(b, '\b'); break;
-        case 'f': sr_buf_putc(b, '\f'); break;
-        case 'n': sr_buf_putc(b, '\n'); break;
-        case 'r': sr_buf_putc(b, '\r'); break;
-        case 't': sr_buf_putc(b, '\t'); break;
-        case 'v': sr_buf_putc(b, '\v'); break;
+        case 'a':
+            sr_buf_putc(b, '\a');
+            break;
+        case 'b':
+            sr_buf_putc(b, '\b');
+            break;
+        case 'f':
+            sr_buf_putc(b, '\f');
+            break;
+        case 'n':
+            sr_buf_putc(b, '\n');
+            break;
+        case 'r':
+            sr_buf_putc(b, '\r');
+            break;
+        case 't':
+            sr_buf_putc(b, '\t');
+            break;
+        case 'v':
+            sr_buf_putc(b, '\v');
+            break;
         case 'x':
         case 'X': {
             int v = 0, n = 0;
@@ -549,11 +564,13 @@ static ProtobufCMessage **opts_slot_init(ProtobufCMessage **slot, const Protobuf
 
 /* Sets a standard (descriptor.proto) option directly, or queues a custom one for linking. */
 static int add_option(struct parser *p, ProtobufCMessage **slot, const ProtobufCMessageDescriptor *desc,
-                      const char *scope, struct proto_opt_name *name, struct proto_opt_value *val, int line, int col)
+                      const char *scope, struct proto_opt_name *name, struct proto_opt_value *val, int line,
+                      int col)
 {
     opts_slot_init(slot, desc);
     if (!name->parts[0].ext) {
-        const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field_by_name(desc, name->parts[0].name);
+        const ProtobufCFieldDescriptor *fd =
+            protobuf_c_message_descriptor_get_field_by_name(desc, name->parts[0].name);
         if (!fd || fd->label == PROTOBUF_C_LABEL_REPEATED || fd->type == PROTOBUF_C_TYPE_MESSAGE ||
             name->nparts != 1) {
             int rc = lex_fail(&p->lx, line, col, "Option \"%s\" unknown.", name->parts[0].name);
@@ -567,16 +584,23 @@ static int add_option(struct parser *p, ProtobufCMessage **slot, const ProtobufC
         return rc;
     }
     struct proto_pending_opt po = {
-        .slot = slot, .desc = desc, .scope = sr_xstrdup(scope), .name = *name, .val = *val,
-        .line = line, .col = col, .src = p->lx.src, .src_len = p->lx.len,
+        .slot = slot,
+        .desc = desc,
+        .scope = sr_xstrdup(scope),
+        .name = *name,
+        .val = *val,
+        .line = line,
+        .col = col,
+        .src = p->lx.src,
+        .src_len = p->lx.len,
     };
     PUSH(p->link->opts, p->link->nopts, po);
     return 0;
 }
 
 /* "option" name "=" value ";" — the keyword already consumed. */
-static int parse_option_stmt(struct parser *p, ProtobufCMessage **slot, const ProtobufCMessageDescriptor *desc,
-                             const char *scope)
+static int parse_option_stmt(struct parser *p, ProtobufCMessage **slot,
+                             const ProtobufCMessageDescriptor *desc, const char *scope)
 {
     int line = TOK->line, col = TOK->col;
     struct proto_opt_name name;
@@ -615,12 +639,18 @@ static char *absname(const char *fqn)
     return sr_buf_steal(&b, NULL);
 }
 
-static void queue_type(struct parser *p, char **name_slot, Google__Protobuf__FieldDescriptorProto__Type *type_slot,
-                       protobuf_c_boolean *has_type, const char *scope, int line, int col, enum proto_want want)
+static void queue_type(struct parser *p, char **name_slot,
+                       Google__Protobuf__FieldDescriptorProto__Type *type_slot, protobuf_c_boolean *has_type,
+                       const char *scope, int line, int col, enum proto_want want)
 {
     struct proto_pending_type pt = {
-        .name_slot = name_slot, .type_slot = type_slot, .has_type = has_type, .scope = sr_xstrdup(scope),
-        .line = line, .col = col, .want = want,
+        .name_slot = name_slot,
+        .type_slot = type_slot,
+        .has_type = has_type,
+        .scope = sr_xstrdup(scope),
+        .line = line,
+        .col = col,
+        .want = want,
     };
     PUSH(p->link->types, p->link->ntypes, pt);
 }
@@ -707,12 +737,24 @@ static char *c_escape(const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '\n': sr_buf_puts(&b, "\\n"); break;
-        case '\r': sr_buf_puts(&b, "\\r"); break;
-        case '\t': sr_buf_puts(&b, "\\t"); break;
-        case '\"': sr_buf_puts(&b, "\\\""); break;
-        case '\'': sr_buf_puts(&b, "\\\'"); break;
-        case '\\': sr_buf_puts(&b, "\\\\"); break;
+        case '\n':
+            sr_buf_puts(&b, "\\n");
+            break;
+        case '\r':
+            sr_buf_puts(&b, "\\r");
+            break;
+        case '\t':
+            sr_buf_puts(&b, "\\t");
+            break;
+        case '\"':
+            sr_buf_puts(&b, "\\\"");
+            break;
+        case '\'':
+            sr_buf_puts(&b, "\\\'");
+            break;
+        case '\\':
+            sr_buf_puts(&b, "\\\\");
+            break;
         default:
             if (c < 0x20 || c >= 0x7f)
                 sr_buf_printf(&b, "\\%03o", c);
@@ -782,7 +824,8 @@ static int set_default(struct parser *p, Google__Protobuf__FieldDescriptorProto 
             goto bad;
         if (v->neg)
             d = -d;
-        f->default_value = format_double(d, f->type == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FLOAT);
+        f->default_value =
+            format_double(d, f->type == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FLOAT);
         return 0;
     }
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE:
@@ -822,8 +865,9 @@ bad:
 }
 
 /* "[" option ("," option)* "]" after a field, enum value or extension range. */
-static int parse_bracket_options(struct parser *p, ProtobufCMessage **slot, const ProtobufCMessageDescriptor *desc,
-                                 const char *scope, Google__Protobuf__FieldDescriptorProto *field)
+static int parse_bracket_options(struct parser *p, ProtobufCMessage **slot,
+                                 const ProtobufCMessageDescriptor *desc, const char *scope,
+                                 Google__Protobuf__FieldDescriptorProto *field)
 {
     if (!at(p, "["))
         return 0;
@@ -845,7 +889,8 @@ static int parse_bracket_options(struct parser *p, ProtobufCMessage **slot, cons
             proto_opt_value_free(&val);
             if (rc)
                 return -1;
-        } else if (field && name.nparts == 1 && !name.parts[0].ext && strcmp(name.parts[0].name, "json_name") == 0) {
+        } else if (field && name.nparts == 1 && !name.parts[0].ext &&
+                   strcmp(name.parts[0].name, "json_name") == 0) {
             int rc = 0;
             if (val.kind != PROTO_VAL_STRING)
                 rc = lex_fail(&p->lx, val.line, val.col, "Expected string for json_name.");
@@ -880,7 +925,8 @@ static Google__Protobuf__FieldDescriptorProto *new_field(void)
     return proto_new_msg(&google__protobuf__field_descriptor_proto__descriptor);
 }
 
-static void set_label(Google__Protobuf__FieldDescriptorProto *f, Google__Protobuf__FieldDescriptorProto__Label l)
+static void set_label(Google__Protobuf__FieldDescriptorProto *f,
+                      Google__Protobuf__FieldDescriptorProto__Label l)
 {
     f->has_label = 1;
     f->label = l;
@@ -1002,12 +1048,12 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
             *s = (char)tolower((unsigned char)*s);
     }
     /* from here on, every early return frees these three */
-#define FIELD_FAIL()                                                                                           \
-    do {                                                                                                       \
-        free(key_type);                                                                                        \
-        free(value_type);                                                                                      \
-        free(group_name);                                                                                      \
-        return -1;                                                                                             \
+#define FIELD_FAIL()                                                                                         \
+    do {                                                                                                     \
+        free(key_type);                                                                                      \
+        free(value_type);                                                                                    \
+        free(group_name);                                                                                    \
+        return -1;                                                                                           \
     } while (0)
     if (next(p) || expect(p, "="))
         FIELD_FAIL();
@@ -1020,8 +1066,9 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
     if (parse_int(p, 1, 536870911, &num))
         FIELD_FAIL();
     if (num >= 19000 && num <= 19999) {
-        lex_fail(&p->lx, nline, ncol,
-                 "Field numbers 19000 through 19999 are reserved for the protocol buffer library implementation.");
+        lex_fail(
+            &p->lx, nline, ncol,
+            "Field numbers 19000 through 19999 are reserved for the protocol buffer library implementation.");
         FIELD_FAIL();
     }
     f->has_number = 1;
@@ -1040,8 +1087,8 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         f->has_proto3_optional = 1;
         f->proto3_optional = 1;
     }
-    if (parse_bracket_options(p, (ProtobufCMessage **)&f->options, &google__protobuf__field_options__descriptor,
-                              fc->msg_fqn, f))
+    if (parse_bracket_options(p, (ProtobufCMessage **)&f->options,
+                              &google__protobuf__field_options__descriptor, fc->msg_fqn, f))
         FIELD_FAIL();
 #undef FIELD_FAIL
     if (is_map) {
@@ -1063,14 +1110,16 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         PUSH(entry->field, entry->n_field, k);
         PUSH(entry->field, entry->n_field, v);
         Google__Protobuf__FieldDescriptorProto__Type kt;
-        if (!proto_scalar_type(key_type, &kt) || kt == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_DOUBLE ||
+        if (!proto_scalar_type(key_type, &kt) ||
+            kt == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_DOUBLE ||
             kt == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FLOAT ||
             kt == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_BYTES) {
             free(efqn);
             free(ename);
             free(key_type);
             free(value_type);
-            return lex_fail(&p->lx, line, col, "Key in map fields cannot be float/double, bytes or message types.");
+            return lex_fail(&p->lx, line, col,
+                            "Key in map fields cannot be float/double, bytes or message types.");
         }
         set_field_type(p, k, key_type, fc->msg_fqn, line, col);
         set_field_type(p, v, value_type, fc->msg_fqn, vline, vcol);
@@ -1207,8 +1256,9 @@ static int parse_extensions(struct parser *p, Google__Protobuf__DescriptorProto 
             size_t n = protobuf_c_message_get_packed_size(src);
             uint8_t *buf = sr_xmalloc(n);
             protobuf_c_message_pack(src, buf);
-            m->extension_range[i]->options = (Google__Protobuf__ExtensionRangeOptions *)protobuf_c_message_unpack(
-                &google__protobuf__extension_range_options__descriptor, NULL, n, buf);
+            m->extension_range[i]->options =
+                (Google__Protobuf__ExtensionRangeOptions *)protobuf_c_message_unpack(
+                    &google__protobuf__extension_range_options__descriptor, NULL, n, buf);
             free(buf);
         }
     }
@@ -1217,7 +1267,8 @@ static int parse_extensions(struct parser *p, Google__Protobuf__DescriptorProto 
 
 static int parse_enum(struct parser *p, Google__Protobuf__EnumDescriptorProto **out, const char *scope)
 {
-    Google__Protobuf__EnumDescriptorProto *e = proto_new_msg(&google__protobuf__enum_descriptor_proto__descriptor);
+    Google__Protobuf__EnumDescriptorProto *e =
+        proto_new_msg(&google__protobuf__enum_descriptor_proto__descriptor);
     *out = e;
     if (parse_ident(p, &e->name))
         return -1;
@@ -1233,8 +1284,8 @@ static int parse_enum(struct parser *p, Google__Protobuf__EnumDescriptorProto **
         if (accept(p, ";"))
             continue;
         if (at(p, "option")) {
-            if (next(p) ||
-                parse_option_stmt(p, (ProtobufCMessage **)&e->options, &google__protobuf__enum_options__descriptor, fqn))
+            if (next(p) || parse_option_stmt(p, (ProtobufCMessage **)&e->options,
+                                             &google__protobuf__enum_options__descriptor, fqn))
                 goto out;
             continue;
         }
@@ -1253,8 +1304,8 @@ static int parse_enum(struct parser *p, Google__Protobuf__EnumDescriptorProto **
             goto out;
         v->has_number = 1;
         v->number = (int32_t)num;
-        if (parse_bracket_options(p, (ProtobufCMessage **)&v->options, &google__protobuf__enum_value_options__descriptor,
-                                  fqn, NULL) ||
+        if (parse_bracket_options(p, (ProtobufCMessage **)&v->options,
+                                  &google__protobuf__enum_value_options__descriptor, fqn, NULL) ||
             expect(p, ";"))
             goto out;
     }
@@ -1276,8 +1327,13 @@ static int parse_extend(struct parser *p, Google__Protobuf__DescriptorProto *m, 
     if (parse_dotted(p, &extendee))
         return -1;
     struct field_ctx fc = {
-        .msg = m, .msg_fqn = scope, .extendee = extendee, .oneof_index = -1,
-        .extendee_line = line, .extendee_col = col, .file = p->file,
+        .msg = m,
+        .msg_fqn = scope,
+        .extendee = extendee,
+        .oneof_index = -1,
+        .extendee_line = line,
+        .extendee_col = col,
+        .file = p->file,
     };
     if (m) {
         fc.fields = &m->extension;
@@ -1307,13 +1363,18 @@ out:
 
 static int parse_oneof(struct parser *p, Google__Protobuf__DescriptorProto *m, const char *fqn)
 {
-    Google__Protobuf__OneofDescriptorProto *o = proto_new_msg(&google__protobuf__oneof_descriptor_proto__descriptor);
+    Google__Protobuf__OneofDescriptorProto *o =
+        proto_new_msg(&google__protobuf__oneof_descriptor_proto__descriptor);
     PUSH(m->oneof_decl, m->n_oneof_decl, o);
     if (parse_ident(p, &o->name) || expect(p, "{"))
         return -1;
     struct field_ctx fc = {
-        .msg = m, .msg_fqn = fqn, .fields = &m->field, .nfields = &m->n_field,
-        .oneof_index = (int)m->n_oneof_decl - 1, .file = p->file,
+        .msg = m,
+        .msg_fqn = fqn,
+        .fields = &m->field,
+        .nfields = &m->n_field,
+        .oneof_index = (int)m->n_oneof_decl - 1,
+        .file = p->file,
     };
     size_t before = m->n_field;
     while (!at(p, "}")) {
@@ -1354,7 +1415,12 @@ static int parse_message_body(struct parser *p, Google__Protobuf__DescriptorProt
     if (expect(p, "{"))
         return -1;
     struct field_ctx fc = {
-        .msg = m, .msg_fqn = fqn, .fields = &m->field, .nfields = &m->n_field, .oneof_index = -1, .file = p->file,
+        .msg = m,
+        .msg_fqn = fqn,
+        .fields = &m->field,
+        .nfields = &m->n_field,
+        .oneof_index = -1,
+        .file = p->file,
     };
     while (!at(p, "}")) {
         if (TOK->kind == PROTO_TOK_EOF)
@@ -1464,8 +1530,9 @@ static int parse_service(struct parser *p, const char *pkg)
                 }
                 if (accept(p, ";"))
                     continue;
-                if (expect(p, "option") || parse_option_stmt(p, (ProtobufCMessage **)&md->options,
-                                                             &google__protobuf__method_options__descriptor, mfqn)) {
+                if (expect(p, "option") ||
+                    parse_option_stmt(p, (ProtobufCMessage **)&md->options,
+                                      &google__protobuf__method_options__descriptor, mfqn)) {
                     free(mfqn);
                     goto out;
                 }
@@ -1517,8 +1584,8 @@ static int parse_file(struct parser *p)
             uf.len = 2;
             PUSH(f->base.unknown_fields, f->base.n_unknown_fields, uf);
         } else {
-            int rc = lex_fail(&p->lx, line, col, "Unrecognized %s \"%s\".", edition ? "edition" : "syntax identifier",
-                              val);
+            int rc = lex_fail(&p->lx, line, col, "Unrecognized %s \"%s\".",
+                              edition ? "edition" : "syntax identifier", val);
             free(val);
             return rc;
         }
@@ -1573,8 +1640,9 @@ static int parse_file(struct parser *p)
             if (expect(p, ";"))
                 return -1;
         } else if (at(p, "option")) {
-            if (next(p) || parse_option_stmt(p, (ProtobufCMessage **)&f->options,
-                                             &google__protobuf__file_options__descriptor, f->package ? f->package : ""))
+            if (next(p) ||
+                parse_option_stmt(p, (ProtobufCMessage **)&f->options,
+                                  &google__protobuf__file_options__descriptor, f->package ? f->package : ""))
                 return -1;
         } else if (at(p, "message")) {
             Google__Protobuf__DescriptorProto *m = NULL;
@@ -1650,7 +1718,8 @@ int proto_parse_text(struct proto_pool *pool, const char *name, const char *text
                      size_t *index, struct sr_error *err)
 {
     if (depth > COMPAT_MAX_DEPTH)
-        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "imports nested too deeply (limit %d)", COMPAT_MAX_DEPTH);
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "imports nested too deeply (limit %d)",
+                            COMPAT_MAX_DEPTH);
     struct proto_link link;
     proto_link_init(&link, pool, depth);
     struct parser p = {.link = &link};

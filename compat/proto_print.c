@@ -37,11 +37,21 @@ static void put_quoted(struct sr_buf *b, const char *s, size_t len, bool bytes)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '\n': sr_buf_puts(b, "\\n"); break;
-        case '\r': sr_buf_puts(b, "\\r"); break;
-        case '\t': sr_buf_puts(b, "\\t"); break;
-        case '"': sr_buf_puts(b, "\\\""); break;
-        case '\\': sr_buf_puts(b, "\\\\"); break;
+        case '\n':
+            sr_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            sr_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            sr_buf_puts(b, "\\t");
+            break;
+        case '"':
+            sr_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            sr_buf_puts(b, "\\\\");
+            break;
         default:
             if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80))
                 sr_buf_printf(b, "\\%03o", c);
@@ -133,8 +143,8 @@ static uint64_t le(const uint8_t *p, int n)
     return v;
 }
 
-static void print_text_message(struct printer *pr, const Google__Protobuf__DescriptorProto *md, const uint8_t *data,
-                               size_t len, int depth);
+static void print_text_message(struct printer *pr, const Google__Protobuf__DescriptorProto *md,
+                               const uint8_t *data, size_t len, int depth);
 
 static const Google__Protobuf__DescriptorProto *msg_of(const struct proto_pool *pool, const char *type_name)
 {
@@ -144,7 +154,8 @@ static const Google__Protobuf__DescriptorProto *msg_of(const struct proto_pool *
     return s && s->kind == PROTO_SYM_MESSAGE ? s->desc : NULL;
 }
 
-static const Google__Protobuf__EnumDescriptorProto *enum_of(const struct proto_pool *pool, const char *type_name)
+static const Google__Protobuf__EnumDescriptorProto *enum_of(const struct proto_pool *pool,
+                                                            const char *type_name)
 {
     if (!type_name)
         return NULL;
@@ -229,8 +240,8 @@ static void print_text_value(struct printer *pr, const Google__Protobuf__FieldDe
     }
 }
 
-static void print_text_message(struct printer *pr, const Google__Protobuf__DescriptorProto *md, const uint8_t *data,
-                               size_t len, int depth)
+static void print_text_message(struct printer *pr, const Google__Protobuf__DescriptorProto *md,
+                               const uint8_t *data, size_t len, int depth)
 {
     if (depth > COMPAT_MAX_DEPTH)
         return;
@@ -250,7 +261,7 @@ static void print_text_message(struct printer *pr, const Google__Protobuf__Descr
                       fd->type != FT(GROUP);
         if (packed) {
             struct wire pw = {fdata, flen, 0};
-            int ewt = (fd->type == FT(DOUBLE) || fd->type == FT(FIXED64) || fd->type == FT(SFIXED64)) ? 1
+            int ewt = (fd->type == FT(DOUBLE) || fd->type == FT(FIXED64) || fd->type == FT(SFIXED64))  ? 1
                       : (fd->type == FT(FLOAT) || fd->type == FT(FIXED32) || fd->type == FT(SFIXED32)) ? 5
                                                                                                        : 0;
             while (pw.pos < pw.len) {
@@ -281,14 +292,16 @@ static void print_text_message(struct printer *pr, const Google__Protobuf__Descr
 }
 
 /* Finds the extension of `extendee` (e.g. "google.protobuf.FieldOptions") with a number. */
-static const struct proto_sym *find_extension(const struct proto_pool *pool, const char *extendee, uint32_t number)
+static const struct proto_sym *find_extension(const struct proto_pool *pool, const char *extendee,
+                                              uint32_t number)
 {
     for (size_t i = 0; i < pool->nsyms; i++) {
         const struct proto_sym *s = &pool->syms[i];
         if (s->kind != PROTO_SYM_EXTENSION)
             continue;
         const Google__Protobuf__FieldDescriptorProto *f = s->desc;
-        if (f->number == (int32_t)number && f->extendee && f->extendee[0] == '.' && strcmp(f->extendee + 1, extendee) == 0)
+        if (f->number == (int32_t)number && f->extendee && f->extendee[0] == '.' &&
+            strcmp(f->extendee + 1, extendee) == 0)
             return s;
     }
     return NULL;
@@ -320,7 +333,8 @@ static int cmp_uf(const void *a, const void *b)
     return x->tag < y->tag ? -1 : x->tag > y->tag;
 }
 
-static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bool skip_map_entry, struct opt_list *l)
+static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bool skip_map_entry,
+                            struct opt_list *l)
 {
     if (!opts)
         return;
@@ -352,7 +366,8 @@ static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bo
             sr_buf_puts(&b, *(const protobuf_c_boolean *)slot ? "true" : "false");
             break;
         case PROTOBUF_C_TYPE_ENUM: {
-            const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(fd->descriptor, *(const int *)slot);
+            const ProtobufCEnumValue *ev =
+                protobuf_c_enum_descriptor_get_value(fd->descriptor, *(const int *)slot);
             if (ev)
                 sr_buf_puts(&b, ev->name);
             else
@@ -415,7 +430,8 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void print_option_stmts(struct printer *pr, const ProtobufCMessage *opts, int level, bool skip_map_entry)
+static void print_option_stmts(struct printer *pr, const ProtobufCMessage *opts, int level,
+                               bool skip_map_entry)
 {
     struct opt_list l = {0};
     collect_options(pr, opts, skip_map_entry, &l);
@@ -443,8 +459,8 @@ static void print_bracket(struct printer *pr, struct opt_list *l)
 
 static void print_message(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *parent,
                           int level, int depth);
-static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn, int level,
-                       int depth);
+static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn,
+                       int level, int depth);
 static char *scope_of_message(const char *parent, const char *name);
 
 static const char *type_text(const Google__Protobuf__FieldDescriptorProto *f)
@@ -471,13 +487,13 @@ static bool names_nested(const char *type_name, const char *fqn, const char *nam
         return false;
     if (ml == 0)
         return strcmp(type_name + 1, name) == 0;
-    return strncmp(type_name + 1, fqn, ml) == 0 && type_name[1 + ml] == '.' && strcmp(type_name + 2 + ml, name) == 0;
+    return strncmp(type_name + 1, fqn, ml) == 0 && type_name[1 + ml] == '.' &&
+           strcmp(type_name + 2 + ml, name) == 0;
 }
 
 /* The nested map-entry type a map field uses. */
-static const Google__Protobuf__DescriptorProto *map_entry_of(const struct nest *ns,
-                                                             const Google__Protobuf__FieldDescriptorProto *f,
-                                                             size_t *index)
+static const Google__Protobuf__DescriptorProto *
+map_entry_of(const struct nest *ns, const Google__Protobuf__FieldDescriptorProto *f, size_t *index)
 {
     if (f->label != LABEL(REPEATED) || f->type != FT(MESSAGE) || !f->type_name)
         return NULL;
@@ -492,9 +508,8 @@ static const Google__Protobuf__DescriptorProto *map_entry_of(const struct nest *
     return NULL;
 }
 
-static const Google__Protobuf__DescriptorProto *group_of(const struct nest *ns,
-                                                         const Google__Protobuf__FieldDescriptorProto *f,
-                                                         size_t *index)
+static const Google__Protobuf__DescriptorProto *
+group_of(const struct nest *ns, const Google__Protobuf__FieldDescriptorProto *f, size_t *index)
 {
     if (f->type != FT(GROUP) || !f->type_name)
         return NULL;
@@ -507,15 +522,15 @@ static const Google__Protobuf__DescriptorProto *group_of(const struct nest *ns,
     return NULL;
 }
 
-static void print_field(struct printer *pr, const struct nest *ns, const Google__Protobuf__FieldDescriptorProto *f,
-                        int level, bool in_oneof, int depth)
+static void print_field(struct printer *pr, const struct nest *ns,
+                        const Google__Protobuf__FieldDescriptorProto *f, int level, bool in_oneof, int depth)
 {
     indent(pr, level);
     const Google__Protobuf__DescriptorProto *entry = map_entry_of(ns, f, NULL);
     const Google__Protobuf__DescriptorProto *group = group_of(ns, f, NULL);
     if (entry && entry->n_field == 2) {
-        sr_buf_printf(pr->out, "map<%s, %s> %s = %d", type_text(entry->field[0]), type_text(entry->field[1]), f->name,
-                      f->number);
+        sr_buf_printf(pr->out, "map<%s, %s> %s = %d", type_text(entry->field[0]), type_text(entry->field[1]),
+                      f->name, f->number);
     } else {
         if (!in_oneof) {
             if (f->label == LABEL(REPEATED))
@@ -570,8 +585,8 @@ static void print_field(struct printer *pr, const struct nest *ns, const Google_
 
 /* "reserved" statements: inclusive ranges [lo, hi] (hi == max prints "max"), then names;
  * normalized output orders ranges by start and names alphabetically. */
-static void print_reserved(struct printer *pr, int level, const int32_t *lo, const int32_t *hi, size_t n, int32_t max,
-                           char *const *names, size_t nnames)
+static void print_reserved(struct printer *pr, int level, const int32_t *lo, const int32_t *hi, size_t n,
+                           int32_t max, char *const *names, size_t nnames)
 {
     size_t *order = sr_xcalloc(n + 1, sizeof(size_t));
     for (size_t i = 0; i < n; i++)
@@ -677,8 +692,9 @@ struct emitter {
     int level, depth;
 };
 
-static void emitter_init(struct emitter *e, const struct nest *ns, Google__Protobuf__FieldDescriptorProto *const *ext,
-                         size_t n_ext, int level, int depth)
+static void emitter_init(struct emitter *e, const struct nest *ns,
+                         Google__Protobuf__FieldDescriptorProto *const *ext, size_t n_ext, int level,
+                         int depth)
 {
     *e = (struct emitter){.ns = ns, .ext = ext, .n_ext = n_ext, .level = level, .depth = depth};
     e->done = sr_xcalloc(ns->n + 1, sizeof(bool));
@@ -749,8 +765,8 @@ static char *scope_of_message(const char *parent, const char *name)
 }
 
 /* The message body (between the braces) at `level`; print_message_decl adds the header. */
-static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn, int level,
-                       int depth)
+static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn,
+                       int level, int depth)
 {
     if (depth > COMPAT_MAX_DEPTH)
         return;
@@ -788,14 +804,16 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
                 emit_nested(pr, &em, next_nested);
             next_nested = k + 1;
         }
-        if (f->has_oneof_index && !is_synthetic_oneof(m, f->oneof_index) && (size_t)f->oneof_index < m->n_oneof_decl) {
+        if (f->has_oneof_index && !is_synthetic_oneof(m, f->oneof_index) &&
+            (size_t)f->oneof_index < m->n_oneof_decl) {
             const Google__Protobuf__OneofDescriptorProto *o = m->oneof_decl[f->oneof_index];
             indent(pr, level);
             sr_buf_printf(pr->out, "oneof %s {\n", o->name);
             print_option_stmts(pr, (const ProtobufCMessage *)o->options, level + 1, false);
             for (size_t oj = oi; oj < m->n_field; oj++) {
                 size_t j = order[oj];
-                if (!printed[j] && m->field[j]->has_oneof_index && m->field[j]->oneof_index == f->oneof_index) {
+                if (!printed[j] && m->field[j]->has_oneof_index &&
+                    m->field[j]->oneof_index == f->oneof_index) {
                     print_field(pr, &ns, m->field[j], level + 1, true, depth);
                     printed[j] = true;
                 }
@@ -861,8 +879,9 @@ static void print_service(struct printer *pr, const Google__Protobuf__ServiceDes
     print_option_stmts(pr, (const ProtobufCMessage *)s->options, 1, false);
     for (size_t i = 0; i < s->n_method; i++) {
         const Google__Protobuf__MethodDescriptorProto *md = s->method[i];
-        sr_buf_printf(pr->out, "  rpc %s (%s%s) returns (%s%s)", md->name, md->client_streaming ? "stream " : "",
-                      md->input_type, md->server_streaming ? "stream " : "", md->output_type);
+        sr_buf_printf(pr->out, "  rpc %s (%s%s) returns (%s%s)", md->name,
+                      md->client_streaming ? "stream " : "", md->input_type,
+                      md->server_streaming ? "stream " : "", md->output_type);
         struct opt_list l = {0};
         collect_options(pr, (const ProtobufCMessage *)md->options, false, &l);
         if (l.n) {

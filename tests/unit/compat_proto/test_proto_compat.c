@@ -79,23 +79,28 @@ static void test_compatible_changes_give_no_message(void **state)
 {
     (void)state;
     /* field added/removed/renamed, enum constants changed, message added, int32 -> int64 */
-    assert_null(can_read("syntax = \"proto3\";\nmessage A { int64 x = 1; string renamed = 3; E e = 4; }\n"
-                         "enum E { E0 = 0; E2 = 2; }\nmessage New { }\n",
-                         "syntax = \"proto3\";\nmessage A { int32 x = 1; int32 gone = 2; string s = 3; E e = 4; }\n"
-                         "enum E { E0 = 0; E1 = 1; }\n"));
+    assert_null(
+        can_read("syntax = \"proto3\";\nmessage A { int64 x = 1; string renamed = 3; E e = 4; }\n"
+                 "enum E { E0 = 0; E2 = 2; }\nmessage New { }\n",
+                 "syntax = \"proto3\";\nmessage A { int32 x = 1; int32 gone = 2; string s = 3; E e = 4; }\n"
+                 "enum E { E0 = 0; E1 = 1; }\n"));
 }
 
 static void test_imported_type_changes_are_compared_through_the_import(void **state)
 {
     (void)state;
-    struct compat_ref r1 = {"dep.proto", SR_SCHEMA_PROTOBUF, "syntax = \"proto3\";\npackage d;\nmessage T { int32 a = 1; }\n", 0};
-    struct compat_ref r2 = {"dep.proto", SR_SCHEMA_PROTOBUF, "syntax = \"proto3\";\npackage d;\nmessage T { string a = 1; }\n", 0};
+    struct compat_ref r1 = {"dep.proto", SR_SCHEMA_PROTOBUF,
+                            "syntax = \"proto3\";\npackage d;\nmessage T { int32 a = 1; }\n", 0};
+    struct compat_ref r2 = {"dep.proto", SR_SCHEMA_PROTOBUF,
+                            "syntax = \"proto3\";\npackage d;\nmessage T { string a = 1; }\n", 0};
     r1.schema_len = strlen(r1.schema);
     r2.schema_len = strlen(r2.schema);
     const char *main_text = "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage M { d.T t = 1; }\n";
     struct sr_error err = {0};
-    struct compat_schema *w = compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r1, 1, 0, &err);
-    struct compat_schema *r = compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r2, 1, 0, &err);
+    struct compat_schema *w =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r1, 1, 0, &err);
+    struct compat_schema *r =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r2, 1, 0, &err);
     assert_non_null(w);
     assert_non_null(r);
     /* same text, different import: the canonical texts are equal but the schemas are not compatible */
@@ -138,7 +143,8 @@ static void test_transitive_levels_check_every_version(void **state)
 static void test_binary_form_without_json_name_has_the_text_form_identity(void **state)
 {
     (void)state;
-    const char *text = "syntax = \"proto3\";\npackage p;\nmessage M { string first_name = 1; repeated int64 the_ids = 2; }\n";
+    const char *text = "syntax = \"proto3\";\npackage p;\nmessage M { string first_name = 1; repeated int64 "
+                       "the_ids = 2; }\n";
     struct proto_pool pool;
     struct sr_error err = {0};
     size_t idx;
@@ -165,7 +171,8 @@ static void test_binary_form_without_json_name_has_the_text_form_identity(void *
 static void test_editions_file_is_parsed_and_printed(void **state)
 {
     (void)state;
-    struct compat_schema *s = parse("edition = \"2023\";\npackage e;\nmessage M { string s = 1; repeated int32 r = 2; }\n");
+    struct compat_schema *s =
+        parse("edition = \"2023\";\npackage e;\nmessage M { string s = 1; repeated int32 r = 2; }\n");
     const char *canon = compat_schema_canonical(s, NULL);
     assert_non_null(strstr(canon, "edition = \"2023\";"));
     struct compat_schema *again = parse(canon);

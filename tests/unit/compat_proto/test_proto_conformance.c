@@ -85,8 +85,8 @@ static void test_protobuf_corpus_matches_reference_answers(void **state)
             if (rc != 0) {
                 printf("FAIL %s: check error %s\n", id, err.message);
             } else if (res.compatible != want) {
-                printf("FAIL %s [%s]: expected %d got %d: %s\n", id, compat_level_name(level), want, res.compatible,
-                       res.count ? res.messages[0] : "");
+                printf("FAIL %s [%s]: expected %d got %d: %s\n", id, compat_level_name(level), want,
+                       res.compatible, res.count ? res.messages[0] : "");
             } else {
                 passed++;
             }

@@ -74,8 +74,8 @@ static uint8_t *protoc_descriptor(const char *dir, const char *rel, size_t *len)
 {
     char out[1100], cmd[4096];
     snprintf(out, sizeof(out), "%s/out.pb", tmpdir);
-    snprintf(cmd, sizeof(cmd), "cd '%s' && protoc -I . -I /usr/include --descriptor_set_out='%s' '%s' 2>&1", dir, out,
-             rel);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && protoc -I . -I /usr/include --descriptor_set_out='%s' '%s' 2>&1",
+             dir, out, rel);
     int rc = system(cmd);
     if (rc != 0)
         return NULL;
@@ -101,7 +101,8 @@ static void dump_decoded(const char *label, const uint8_t *bin, size_t len)
     printf("--- %s\n", label);
     fflush(stdout);
     snprintf(cmd, sizeof(cmd),
-             "protoc -I /usr/include --decode=google.protobuf.FileDescriptorProto google/protobuf/descriptor.proto "
+             "protoc -I /usr/include --decode=google.protobuf.FileDescriptorProto "
+             "google/protobuf/descriptor.proto "
              "< '%s'",
              path);
     if (system(cmd) != 0)
@@ -208,11 +209,13 @@ static void test_corpus_files_match_protoc_and_round_trip(void **state)
     while (getline(&line, &cap, f) > 0) {
         json_t *c = json_loads(line, 0, NULL);
         assert_non_null(c);
-        const json_t *prev = json_object_get(c, "previous"), *prefs = json_object_get(c, "previousReferences");
+        const json_t *prev = json_object_get(c, "previous"),
+                     *prefs = json_object_get(c, "previousReferences");
         for (size_t i = 0; i <= json_array_size(prev); i++) {
             const char *text = i < json_array_size(prev) ? json_string_value(json_array_get(prev, i))
                                                          : json_string_value(json_object_get(c, "new"));
-            const json_t *refs = i < json_array_size(prev) ? json_array_get(prefs, i) : json_object_get(c, "references");
+            const json_t *refs =
+                i < json_array_size(prev) ? json_array_get(prefs, i) : json_object_get(c, "references");
             /* the same text with the same references is checked once */
             char *key = json_dumps(refs ? refs : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
             size_t klen = strlen(key) + strlen(text) + 2;
@@ -285,9 +288,11 @@ static const char kitchen_sink[] =
     "  optional double d = 4 [default = inf];\n"
     "  optional float fl = 5 [default = 0.1];\n"
     "  optional Color c = 6 [default = CRIMSON];\n"
-    "  repeated int32 packed_nums = 7 [packed = true, (field_ext) = { doc: 'x' nums: [1, 2] inner { doc: \"y\" }\n"
+    "  repeated int32 packed_nums = 7 [packed = true, (field_ext) = { doc: 'x' nums: [1, 2] inner { doc: "
+    "\"y\" }\n"
     "     params { key: \"k\" value: 9 } }];\n"
-    "  optional uint64 big = 8 [default = 0xFFFFFFFFFFFFFFFF, (field_ext).doc = \"sub\", (tags) = \"a\", (tags) = \"b\"];\n"
+    "  optional uint64 big = 8 [default = 0xFFFFFFFFFFFFFFFF, (field_ext).doc = \"sub\", (tags) = \"a\", "
+    "(tags) = \"b\"];\n"
     "  map<int32, Inner> by_id = 9;\n"
     "  message Inner { optional sint64 s = 1; }\n"
     "  repeated group Item = 10 { optional string v = 11; }\n"
@@ -305,7 +310,8 @@ static const char kitchen_sink[] =
     "service Svc {\n"
     "  option deprecated = true;\n"
     "  rpc Unary (Outer) returns (Outer.Inner);\n"
-    "  rpc Stream (stream .ks.v1.Outer) returns (stream Ext) { option idempotency_level = NO_SIDE_EFFECTS; }\n"
+    "  rpc Stream (stream .ks.v1.Outer) returns (stream Ext) { option idempotency_level = NO_SIDE_EFFECTS; "
+    "}\n"
     "}\n";
 
 static const char kitchen_dep[] = "syntax = \"proto3\";\npackage ks.dep;\nmessage Shared {\n"
@@ -328,15 +334,17 @@ static void test_kitchen_sink_matches_protoc_and_round_trips(void **state)
 static struct compat_schema *parse_proto(const char *text, const struct compat_ref *refs, size_t nrefs,
                                          struct sr_error *err)
 {
-    return compat_schema_parse(SR_SCHEMA_PROTOBUF, text, strlen(text), refs, nrefs, COMPAT_PARSE_DEFAULT, err);
+    return compat_schema_parse(SR_SCHEMA_PROTOBUF, text, strlen(text), refs, nrefs, COMPAT_PARSE_DEFAULT,
+                               err);
 }
 
 static void test_serialized_form_round_trips_to_the_same_canonical_text(void **state)
 {
     (void)state;
-    const char *text = "syntax = \"proto3\";\npackage a.b;\nimport \"google/protobuf/timestamp.proto\";\n"
-                       "// comment\nmessage M { google.protobuf.Timestamp at = 1; map<string, N> m = 2;\n"
-                       "  message N { repeated int32 x = 1; } optional string s = 3; oneof o { int32 i = 4; } }\n";
+    const char *text =
+        "syntax = \"proto3\";\npackage a.b;\nimport \"google/protobuf/timestamp.proto\";\n"
+        "// comment\nmessage M { google.protobuf.Timestamp at = 1; map<string, N> m = 2;\n"
+        "  message N { repeated int32 x = 1; } optional string s = 3; oneof o { int32 i = 4; } }\n";
     struct sr_error err = {0};
     struct compat_schema *s = parse_proto(text, NULL, 0, &err);
     assert_non_null(s);
@@ -348,10 +356,11 @@ static void test_serialized_form_round_trips_to_the_same_canonical_text(void **s
     assert_non_null(s2);
     assert_string_equal(compat_schema_canonical(s, NULL), compat_schema_canonical(s2, NULL));
     /* whitespace and comments do not change the canonical text */
-    struct compat_schema *s3 = parse_proto("syntax=\"proto3\";package a.b;import \"google/protobuf/timestamp.proto\";"
-                                           "message M{google.protobuf.Timestamp at=1;map<string,N> m=2;"
-                                           "message N{repeated int32 x=1;}optional string s=3;oneof o{int32 i=4;}}",
-                                           NULL, 0, &err);
+    struct compat_schema *s3 =
+        parse_proto("syntax=\"proto3\";package a.b;import \"google/protobuf/timestamp.proto\";"
+                    "message M{google.protobuf.Timestamp at=1;map<string,N> m=2;"
+                    "message N{repeated int32 x=1;}optional string s=3;oneof o{int32 i=4;}}",
+                    NULL, 0, &err);
     assert_non_null(s3);
     assert_string_equal(compat_schema_canonical(s, NULL), compat_schema_canonical(s3, NULL));
     /* formats that do not apply give NULL without an error */
@@ -377,10 +386,10 @@ static void test_normalized_text_sorts_imports_and_fields(void **state)
                     "google.protobuf.Timestamp t = 4; enum E { Z = 0; X = 1; Y = 2; } reserved 5 to 6, 9; "
                     "reserved \"p\", \"q\"; }\n";
     struct sr_error err = {0};
-    struct compat_schema *sa = compat_schema_parse(SR_SCHEMA_PROTOBUF, a, strlen(a), NULL, 0, COMPAT_PARSE_NORMALIZE,
-                                                   &err);
-    struct compat_schema *sb = compat_schema_parse(SR_SCHEMA_PROTOBUF, b, strlen(b), NULL, 0, COMPAT_PARSE_NORMALIZE,
-                                                   &err);
+    struct compat_schema *sa =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, a, strlen(a), NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
+    struct compat_schema *sb =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, b, strlen(b), NULL, 0, COMPAT_PARSE_NORMALIZE, &err);
     struct compat_schema *ra = parse_proto(a, NULL, 0, &err);
     assert_non_null(sa);
     assert_non_null(sb);
@@ -407,8 +416,10 @@ static void test_errors_report_line_and_column(void **state)
         {"syntax = \"proto3\";\n/* never closed\nmessage A {}\n", "2:1: End-of-file inside block comment."},
         {"syntax = \"proto2\";\nmessage A {\n  int32 a = 1;\n}\n",
          "3:3: Expected \"required\", \"optional\", or \"repeated\"."},
-        {"syntax = \"proto3\";\nmessage A {\n  string s = 1;\n  int32 t = 0;\n}\n", "4:13: Integer out of range."},
-        {"syntax = \"proto3\";\nmessage A {\n  string s = 1 [(nope) = 1];\n}\n", "3:17: Option \"(nope)\" unknown."},
+        {"syntax = \"proto3\";\nmessage A {\n  string s = 1;\n  int32 t = 0;\n}\n",
+         "4:13: Integer out of range."},
+        {"syntax = \"proto3\";\nmessage A {\n  string s = 1 [(nope) = 1];\n}\n",
+         "3:17: Option \"(nope)\" unknown."},
         {"syntax = \"proto3\";\nmessage A {\n  string s = \"x\";\n}\n", "3:14: Expected field number."},
         {"syntax = \"proto3\";\nenum E { A = 1; }\n", "2:17: The first enum value must be zero in proto3."},
         {"syntax = \"proto3\";\nmessage A {\n  string s = 1;\n}\nsyntax = \"proto3\";\n",
@@ -462,8 +473,8 @@ static void test_bad_binary_descriptors_are_rejected(void **state)
 {
     (void)state;
     struct sr_error err = {0};
-    struct compat_schema *good =
-        parse_proto("syntax = \"proto3\";\npackage p;\nmessage M { string s = 1; M next = 2; }\n", NULL, 0, &err);
+    struct compat_schema *good = parse_proto(
+        "syntax = \"proto3\";\npackage p;\nmessage M { string s = 1; M next = 2; }\n", NULL, 0, &err);
     assert_non_null(good);
     char *b64 = compat_schema_format(good, "serialized", NULL, &err);
     assert_non_null(b64);
@@ -547,7 +558,8 @@ static void test_deep_nesting_fails_cleanly(void **state)
     expect_invalid(b.data, NULL, 0, "nested too deeply");
     sr_buf_free(&b);
     /* text: a 10,000-deep aggregate option value */
-    sr_buf_puts(&b, "syntax = \"proto3\";\nimport \"confluent/meta.proto\";\noption (confluent.file_meta) = ");
+    sr_buf_puts(&b,
+                "syntax = \"proto3\";\nimport \"confluent/meta.proto\";\noption (confluent.file_meta) = ");
     for (int i = 0; i < DEPTH; i++)
         sr_buf_puts(&b, "{ a ");
     for (int i = 0; i < DEPTH; i++)
