@@ -5,7 +5,12 @@
  *
  * Big integers: jansson refuses integers beyond int64. A schema holding one is re-read with
  * JSON_DECODE_INT_AS_REAL, so it is accepted and its canonical text prints that number as a
- * double (shortest round-trip form); nothing else changes. */
+ * double (shortest round-trip form); nothing else changes.
+ *
+ * Reals in canonical text are printed in their shortest round-trip form (1.5, 1.0, 1e+20).
+ * Confluent keeps the digits as written (Jackson BigDecimal), so a schema writing 1e5 or 1.50
+ * gets canonical text that differs from the reference's; identity between our own
+ * registrations is unaffected, as every copy is printed the same way. */
 #include "json_internal.h"
 
 #include <stdlib.h>
