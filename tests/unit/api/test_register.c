@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "api_test_util.h"
+#include "compat.h"
 
 static void test_register_returns_8x_shape(void **state)
 {
@@ -298,6 +299,32 @@ static void test_new_schema_may_not_reference_soft_deleted_version(void **state)
     assert_int_equal(fx_code(f), 42201);
 }
 
+static void test_protobuf_import_resolved_through_reference(void **state)
+{
+    struct fx *f = *state;
+    if (!compat_type_supported(SR_SCHEMA_PROTOBUF))
+        skip();
+    const char *dep = "syntax = \"proto3\";\npackage acme;\nmessage Money { int64 units = 1; }\n";
+    const char *main_proto = "syntax = \"proto3\";\npackage acme;\nimport \"acme/money.proto\";\n"
+                             "message Order { acme.Money total = 1; }\n";
+    assert_int_equal(fx_register(f, "acme%2Fmoney.proto", dep, "{\"schemaType\":\"PROTOBUF\"}"), 200);
+    assert_string_equal(fx_str(f, "schemaType"), "PROTOBUF");
+    assert_int_equal(fx_register(f, "orders-value", main_proto,
+                                 "{\"schemaType\":\"PROTOBUF\",\"references\":[{\"name\":\"acme/money.proto\","
+                                 "\"subject\":\"acme/money.proto\",\"version\":1}]}"),
+                     200);
+    json_int_t id = fx_int(f, "id");
+    /* Without the reference the import cannot be resolved. */
+    assert_int_equal(fx_register(f, "other", main_proto, "{\"schemaType\":\"PROTOBUF\"}"), 422);
+    assert_int_equal(fx_code(f), 42201);
+    char uri[64];
+    snprintf(uri, sizeof uri, "/schemas/ids/%lld?format=serialized", (long long)id);
+    assert_int_equal(fx_call(f, API_GET, uri, NULL), 200);
+    assert_string_equal(fx_str(f, "schemaType"), "PROTOBUF");
+    /* serialized is base64, never proto text. */
+    assert_null(strstr(fx_str(f, "schema"), "syntax"));
+}
+
 struct racer {
     struct fx *f;
     int index;
@@ -388,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_references_are_resolved_and_stored_concrete, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_new_schema_may_not_reference_soft_deleted_version, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_protobuf_import_resolved_through_reference, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_registrations_are_atomic, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
