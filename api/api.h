@@ -14,8 +14,8 @@ struct api_config {
     size_t max_schema_bytes;    /* a schema text above this gets 42209 */
     const char *server_version; /* GET /v1/metadata/version */
     const char *commit_id;
-    const char *cluster_id;     /* GET /v1/metadata/id: kafka-cluster */
-    bool mode_mutability;       /* false: every mode change gets 42205 */
+    const char *cluster_id; /* GET /v1/metadata/id: kafka-cluster */
+    bool mode_mutability;   /* false: every mode change gets 42205 */
 };
 
 /* Everything a handler may use; shared by all worker threads, read-only. */

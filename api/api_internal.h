@@ -47,9 +47,9 @@ struct api_req {
 /* What a handler fills. Exactly one of body (JSON) and raw (schema text) is set, or neither
  * for 204. */
 struct api_resp {
-    int status;    /* 0 means 200 */
-    json_t *body;  /* new reference owned by the response */
-    char *raw;     /* owned, for the .../schema endpoints */
+    int status;   /* 0 means 200 */
+    json_t *body; /* new reference owned by the response */
+    char *raw;    /* owned, for the .../schema endpoints */
     size_t raw_len;
     /* On failure: the full error message when it outgrows sr_error's fixed buffer (the 409
      * details list); owned. The dispatcher prefers it to err->message. */
@@ -80,8 +80,8 @@ SR_MUST_CHECK int api_query_int(const struct api_req *req, const char *name, int
 /* Parses a decimal int64 path parameter; -1 with err 404 when it is not one. */
 SR_MUST_CHECK int api_parse_int_param(const char *s, int64_t *out, struct sr_error *err);
 /* Offset/limit per spec 1.3; def_limit 0 = unlimited. Fills *offset and *limit (0 = no limit). */
-SR_MUST_CHECK int api_pagination(const struct api_req *req, int64_t def_limit, int64_t *offset, int64_t *limit,
-                                 struct sr_error *err);
+SR_MUST_CHECK int api_pagination(const struct api_req *req, int64_t def_limit, int64_t *offset,
+                                 int64_t *limit, struct sr_error *err);
 /* Is index i (0-based, of an already filtered list) inside the page? */
 bool api_in_page(size_t i, int64_t offset, int64_t limit);
 
@@ -93,9 +93,9 @@ SR_MUST_CHECK int api_parse_version(const char *s, int64_t *out, struct sr_error
 
 /* A subject name split per spec 2.1. */
 struct api_subject {
-    char *context;   /* "." or ".ctx"; "*" for the ":*:" wildcard; owned */
-    char *name;      /* the unqualified part, may be ""; owned */
-    char *qualified; /* normal form: "name" in ".", ":.ctx:name" elsewhere; owned */
+    char *context;     /* "." or ".ctx"; "*" for the ":*:" wildcard; owned */
+    char *name;        /* the unqualified part, may be ""; owned */
+    char *qualified;   /* normal form: "name" in ".", ":.ctx:name" elsewhere; owned */
     bool explicit_ctx; /* the input named a context (":x:..."), so no context fallback */
 };
 
@@ -170,7 +170,7 @@ void api_schema_req_free(struct api_schema_req *r);
 struct api_refs {
     struct store_ref *refs; /* the direct references, concrete versions; strings owned */
     size_t nrefs;
-    struct compat_ref *closure; /* transitive closure, dependencies first; borrowed texts */
+    struct compat_ref *closure;       /* transitive closure, dependencies first; borrowed texts */
     const struct store_schema **srcs; /* the stored schema behind each closure entry */
     size_t nclosure;
 };
@@ -228,7 +228,8 @@ bool api_subject_has_live(struct store *st, const char *subject);
  * -1 with err set (42201) when the request schema does not parse. */
 SR_MUST_CHECK int api_lookup_in_subject(struct store *st, const char *subject, const char *context,
                                         const struct api_schema_req *r, bool normalize, bool deleted,
-                                        bool latest_only, const struct store_version **out, struct sr_error *err);
+                                        bool latest_only, const struct store_version **out,
+                                        struct sr_error *err);
 
 /* Steps 2-3 of lookup with an already prepared schema: identity match, then the
  * equivalence scan (newest first). Returns a borrowed version or NULL. */
@@ -246,9 +247,10 @@ void api_subject_fallback(struct store *st, struct api_subject *s);
 const struct store_version **api_compat_candidates(struct store *st, const char *subject, const json_t *cfg,
                                                    const char *new_metadata, size_t *n);
 /* Checks cand against prev (oldest first) at level. 0 with *res filled, -1 with err. */
-SR_MUST_CHECK int api_compat_against(struct store *st, enum compat_level level, const struct compat_schema *cand,
-                                     const struct store_version *const *prev, size_t n, struct compat_result *res,
-                                     struct sr_error *err);
+SR_MUST_CHECK int api_compat_against(struct store *st, enum compat_level level,
+                                     const struct compat_schema *cand,
+                                     const struct store_version *const *prev, size_t n,
+                                     struct compat_result *res, struct sr_error *err);
 
 /* ---- registry.c: JSON ---- */
 
@@ -275,8 +277,9 @@ int64_t api_now_ms(void);
 
 /* ---- handlers (routes.c table) ---- */
 
-#define API_HANDLER(name) \
-    int name(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp, struct sr_error *err)
+#define API_HANDLER(name)                                                                                    \
+    int name(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,                    \
+             struct sr_error *err)
 
 API_HANDLER(get_root);
 API_HANDLER(post_root);

@@ -80,9 +80,9 @@ out:
 /* Parses the request schema like registration would (references may be soft-deleted). With
  * verbose, a parse failure becomes a 200 {"is_compatible":false,"messages":[...]}. Returns 1
  * when the response is already filled. */
-static int prepare_candidate(const struct api_ctx *ctx, const struct api_req *req, const struct api_subject *s,
-                             const struct api_schema_req *r, const json_t *cfg, struct api_prepared *p,
-                             struct api_resp *resp, struct sr_error *err)
+static int prepare_candidate(const struct api_ctx *ctx, const struct api_req *req,
+                             const struct api_subject *s, const struct api_schema_req *r, const json_t *cfg,
+                             struct api_prepared *p, struct api_resp *resp, struct sr_error *err)
 {
     bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
     unsigned flags = API_PREP_ALLOW_DELETED | (normalize ? API_PREP_NORMALIZE : 0);
@@ -114,8 +114,8 @@ static json_t *result_json(const struct api_req *req, const struct compat_result
     return obj;
 }
 
-static int check(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp, bool one_version,
-                 struct sr_error *err)
+static int check(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                 bool one_version, struct sr_error *err)
 {
     struct api_schema_req r;
     struct api_subject s = {0};
@@ -162,8 +162,8 @@ static int check(const struct api_ctx *ctx, const struct api_req *req, struct ap
     } else {
         prev = api_compat_candidates(ctx->st, s.qualified, cfg, p.metadata, &nprev);
     }
-    if (api_compat_against(ctx->st, api_config_level(cfg), p.parsed, (const struct store_version *const *)prev, nprev,
-                           &res, err) != 0)
+    if (api_compat_against(ctx->st, api_config_level(cfg), p.parsed,
+                           (const struct store_version *const *)prev, nprev, &res, err) != 0)
         goto out;
     resp->body = result_json(req, &res);
     rc = 0;

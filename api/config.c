@@ -9,7 +9,8 @@
 #include "api_internal.h"
 
 static const char *const bool_keys[] = {"normalize", "validateFields", "validateNewSchemas", "validateRules"};
-static const char *const string_keys[] = {"alias", "compatibilityGroup", "compatibilityPolicy", "aliasForDeks"};
+static const char *const string_keys[] = {"alias", "compatibilityGroup", "compatibilityPolicy",
+                                          "aliasForDeks"};
 static const char *const metadata_keys[] = {"defaultMetadata", "overrideMetadata"};
 static const char *const ruleset_keys[] = {"defaultRuleSet", "overrideRuleSet"};
 
@@ -64,7 +65,8 @@ static int validate_update(const json_t *body, struct sr_error *err)
     if (lvl != NULL && !json_is_null(lvl)) {
         enum compat_level l;
         if (!json_is_string(lvl) || compat_level_parse(json_string_value(lvl), &l) != 0)
-            return sr_err_invalid_compatibility(err, json_is_string(lvl) ? json_string_value(lvl) : "(not a string)");
+            return sr_err_invalid_compatibility(err, json_is_string(lvl) ? json_string_value(lvl)
+                                                                         : "(not a string)");
     }
     for (size_t i = 0; i < COUNT(bool_keys); i++) {
         const json_t *v = json_object_get(body, bool_keys[i]);
@@ -103,8 +105,8 @@ static void apply_field(json_t *stored, const json_t *body, const char *key)
         json_object_set(stored, key, (json_t *)v);
 }
 
-static int config_put(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp, const char *scope,
-                      const char *context, struct sr_error *err)
+static int config_put(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                      const char *scope, const char *context, struct sr_error *err)
 {
     if (validate_update(req->body, err) != 0)
         return -1;
@@ -153,8 +155,8 @@ out:
     return rc;
 }
 
-static int config_delete(const struct api_ctx *ctx, struct api_resp *resp, const char *scope, const char *context,
-                         bool must_exist, const char *subject_name, struct sr_error *err)
+static int config_delete(const struct api_ctx *ctx, struct api_resp *resp, const char *scope,
+                         const char *context, bool must_exist, const char *subject_name, struct sr_error *err)
 {
     int rc = -1;
     store_write_begin(ctx->st);
@@ -329,8 +331,8 @@ static int prepare_import(struct store *st, const char *scope, bool force, struc
     return rc;
 }
 
-static int mode_put(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp, const char *scope,
-                    struct sr_error *err)
+static int mode_put(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                    const char *scope, struct sr_error *err)
 {
     if (ctx->cfg != NULL && !ctx->cfg->mode_mutability)
         return sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED, "Mode changes are not allowed");
@@ -363,7 +365,8 @@ static int delete_subject_modes(struct store *st, const char *scope, struct sr_e
         const char *sc = scopes[i];
         if (sc[0] == '\0' || strcmp(sc, scope) == 0 || strcmp(sc, API_GLOBAL_SCOPE) == 0)
             continue;
-        bool inside = scope[0] == '\0' ? api_subject_in_context(sc, ".", NULL) : strncmp(sc, scope, strlen(scope)) == 0;
+        bool inside =
+            scope[0] == '\0' ? api_subject_in_context(sc, ".", NULL) : strncmp(sc, scope, strlen(scope)) == 0;
         if (inside)
             todo[nt++] = sr_xstrdup(sc);
     }
@@ -376,8 +379,8 @@ static int delete_subject_modes(struct store *st, const char *scope, struct sr_e
     return rc;
 }
 
-static int mode_delete(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp, const char *scope,
-                       const char *subject_name, struct sr_error *err)
+static int mode_delete(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                       const char *scope, const char *subject_name, struct sr_error *err)
 {
     if (ctx->cfg != NULL && !ctx->cfg->mode_mutability)
         return sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED, "Mode changes are not allowed");

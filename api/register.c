@@ -11,7 +11,8 @@
 
 static bool config_has_merge_layers(const json_t *cfg)
 {
-    static const char *const keys[] = {"defaultMetadata", "overrideMetadata", "defaultRuleSet", "overrideRuleSet"};
+    static const char *const keys[] = {"defaultMetadata", "overrideMetadata", "defaultRuleSet",
+                                       "overrideRuleSet"};
     for (size_t i = 0; i < 4; i++) {
         const json_t *v = json_object_get(cfg, keys[i]);
         if (v != NULL && !json_is_null(v))
@@ -32,12 +33,14 @@ static void incompatible_error(struct sr_error *err, struct api_resp *resp, cons
                                enum compat_level level)
 {
     struct sr_buf b = SR_BUF_INIT;
-    sr_buf_printf(&b, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [",
-                  subject);
+    sr_buf_printf(
+        &b, "Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [",
+        subject);
     for (size_t i = 0; i < res->count; i++)
         sr_buf_printf(&b, "%s, ", res->messages[i]);
     if (failed != NULL)
-        sr_buf_printf(&b, "{oldSchemaVersion: %d}, {oldSchema: '%s'}, ", (int)failed->version, failed->schema->text);
+        sr_buf_printf(&b, "{oldSchemaVersion: %d}, {oldSchema: '%s'}, ", (int)failed->version,
+                      failed->schema->text);
     sr_buf_printf(&b, "{validateFields: 'false', compatibility: '%s'}]", compat_level_name(level));
     sr_error_set(err, SR_ERR_INCOMPATIBLE, "%s", b.data);
     resp->error_message = sr_buf_steal(&b, NULL);
@@ -108,8 +111,8 @@ API_HANDLER(post_subjects_subject_versions)
     if (api_subject_validate(req->params[0], true, err) != 0)
         goto out;
     if (ctx->cfg != NULL && ctx->cfg->max_schema_bytes > 0 && r.schema_len > ctx->cfg->max_schema_bytes) {
-        sr_error_set(err, SR_ERR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, the limit is %zu", r.schema_len,
-                     ctx->cfg->max_schema_bytes);
+        sr_error_set(err, SR_ERR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, the limit is %zu",
+                     r.schema_len, ctx->cfg->max_schema_bytes);
         goto out;
     }
     struct store *st = ctx->st;
@@ -125,7 +128,8 @@ API_HANDLER(post_subjects_subject_versions)
     if (!config_has_merge_layers(cfg) && !r.tags_change && r.schema != NULL && r.schema_len > 0) {
         struct sr_error lerr = {0};
         const struct store_version *m = NULL;
-        int lr = api_lookup_in_subject(st, s.qualified, s.context, &r, normalize, false, r.version == -1, &m, &lerr);
+        int lr = api_lookup_in_subject(st, s.qualified, s.context, &r, normalize, false, r.version == -1, &m,
+                                       &lerr);
         if (lr == 1 && ((!r.has_version && (!r.has_id || r.id == m->schema->id)) ||
                         (r.has_id && r.has_version && r.id == m->schema->id && r.version == m->version))) {
             rc = respond(ctx, req, resp, m, err);
@@ -142,7 +146,8 @@ API_HANDLER(post_subjects_subject_versions)
     }
     if (r.has_id && !import) {
         sr_error_set(err, SR_ERR_OPERATION_NOT_PERMITTED,
-                     "Subject %s is not in import mode: a schema id may only be given in IMPORT mode", s.qualified);
+                     "Subject %s is not in import mode: a schema id may only be given in IMPORT mode",
+                     s.qualified);
         goto out;
     }
     if (!r.has_id && strcmp(mode, "READWRITE") != 0) {
@@ -195,7 +200,8 @@ API_HANDLER(post_subjects_subject_versions)
     }
 
     /* Step 6: parse; outside IMPORT validate, normalise if asked, referenced versions live. */
-    unsigned pflags = import ? (API_PREP_LENIENT | API_PREP_ALLOW_DELETED) : (normalize ? API_PREP_NORMALIZE : 0);
+    unsigned pflags =
+        import ? (API_PREP_LENIENT | API_PREP_ALLOW_DELETED) : (normalize ? API_PREP_NORMALIZE : 0);
     if (api_prepare(st, s.context, text, text_len, type, refs, nrefs, md, rs, pflags, &p, err) != 0)
         goto out;
 
@@ -225,7 +231,8 @@ API_HANDLER(post_subjects_subject_versions)
         enum compat_level level = api_config_level(cfg);
         size_t nprev = 0;
         prev = api_compat_candidates(st, s.qualified, cfg, p.metadata, &nprev);
-        if (api_compat_against(st, level, p.parsed, (const struct store_version *const *)prev, nprev, &res, err) != 0)
+        if (api_compat_against(st, level, p.parsed, (const struct store_version *const *)prev, nprev, &res,
+                               err) != 0)
             goto out;
         if (!res.compatible) {
             const struct store_version *failed = NULL;

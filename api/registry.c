@@ -144,8 +144,8 @@ int api_subject_validate(const char *raw, bool for_register, struct sr_error *er
     struct api_subject s;
     api_subject_parse(raw, &s);
     bool bad = strcmp(s.name, "__GLOBAL") == 0 || strcmp(s.name, "__EMPTY") == 0 ||
-               (for_register && (strcmp(s.context, ".__GLOBAL") == 0 || strcmp(s.context, "*") == 0 ||
-                                 s.name[0] == '\0'));
+               (for_register &&
+                (strcmp(s.context, ".__GLOBAL") == 0 || strcmp(s.context, "*") == 0 || s.name[0] == '\0'));
     api_subject_free(&s);
     if (bad)
         return sr_err_invalid_subject(err, raw);
@@ -340,7 +340,8 @@ int api_schema_req_parse(const json_t *body, struct api_schema_req *out, struct 
                 return bad_field(err, "references");
             const json_t *nm = json_object_get(r, "name"), *sb = json_object_get(r, "subject"),
                          *vr = json_object_get(r, "version");
-            if ((nm && !json_is_null(nm) && !json_is_string(nm)) || (sb && !json_is_null(sb) && !json_is_string(sb)) ||
+            if ((nm && !json_is_null(nm) && !json_is_string(nm)) ||
+                (sb && !json_is_null(sb) && !json_is_string(sb)) ||
                 (vr && !json_is_null(vr) && !json_is_integer(vr)))
                 return bad_field(err, "references");
             if (!json_is_string(nm) || !json_is_string(sb) || !json_is_integer(vr))
@@ -378,7 +379,8 @@ int api_schema_req_parse(const json_t *body, struct api_schema_req *out, struct 
         out->version = json_integer_value(v);
         out->has_version = out->version != 0 && out->version != -1;
     }
-    const json_t *ta = json_object_get(body, "schemaTagsToAdd"), *tr = json_object_get(body, "schemaTagsToRemove");
+    const json_t *ta = json_object_get(body, "schemaTagsToAdd"),
+                 *tr = json_object_get(body, "schemaTagsToRemove");
     /* Java sends empty lists for "no tag change"; only a non-empty list changes tags. */
     out->tags_change = json_array_size(ta) > 0 || json_array_size(tr) > 0;
     return 0;
@@ -425,8 +427,8 @@ static int closure_add(struct store *st, struct api_refs *out, const char *name,
         const struct store_version *dv = version_of(st, s->refs[i].subject, s->refs[i].version);
         if (dv == NULL)
             return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
-                                "Invalid schema: reference subject '%s' version %d not found", s->refs[i].subject,
-                                (int)s->refs[i].version);
+                                "Invalid schema: reference subject '%s' version %d not found",
+                                s->refs[i].subject, (int)s->refs[i].version);
         if (closure_add(st, out, s->refs[i].name, dv->schema, depth + 1, err) != 0)
             return -1;
     }
@@ -456,8 +458,9 @@ static int refs_resolve(struct store *st, const char *context, const struct api_
         const struct store_version *v =
             in[i].version == -1 ? api_latest_live(vs, nv) : api_find_version(vs, nv, in[i].version);
         if (v == NULL || (v->deleted && !allow_deleted)) {
-            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: reference subject '%s' version %lld not found",
-                         in[i].subject, (long long)in[i].version);
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                         "Invalid schema: reference subject '%s' version %lld not found", in[i].subject,
+                         (long long)in[i].version);
             api_subject_free(&rs);
             return -1;
         }
@@ -509,7 +512,8 @@ void api_prepared_rehash(struct api_prepared *p)
     sr_md5_update(&m, canon, len);
     for (size_t i = 0; i < p->refs.nrefs; i++) {
         const struct store_ref *r = &p->refs.refs[i];
-        unsigned char be[4] = {(unsigned char)((uint32_t)r->version >> 24), (unsigned char)((uint32_t)r->version >> 16),
+        unsigned char be[4] = {(unsigned char)((uint32_t)r->version >> 24),
+                               (unsigned char)((uint32_t)r->version >> 16),
                                (unsigned char)((uint32_t)r->version >> 8), (unsigned char)r->version};
         sr_md5_update(&m, r->name, strlen(r->name));
         sr_md5_update(&m, r->subject, strlen(r->subject));
@@ -522,9 +526,10 @@ void api_prepared_rehash(struct api_prepared *p)
     sr_md5_final(&m, p->hash);
 }
 
-int api_prepare(struct store *st, const char *context, const char *text, size_t text_len, enum sr_schema_type type,
-                const struct api_req_ref *refs, size_t nrefs, const json_t *metadata, const json_t *rule_set,
-                unsigned flags, struct api_prepared *out, struct sr_error *err)
+int api_prepare(struct store *st, const char *context, const char *text, size_t text_len,
+                enum sr_schema_type type, const struct api_req_ref *refs, size_t nrefs,
+                const json_t *metadata, const json_t *rule_set, unsigned flags, struct api_prepared *out,
+                struct sr_error *err)
 {
     memset(out, 0, sizeof *out);
     out->type = type;
@@ -540,7 +545,8 @@ int api_prepare(struct store *st, const char *context, const char *text, size_t 
     if (flags & API_PREP_LENIENT)
         cflags |= COMPAT_PARSE_LENIENT;
     struct sr_error perr = {0};
-    out->parsed = compat_schema_parse(type, text, text_len, out->refs.closure, out->refs.nclosure, cflags, &perr);
+    out->parsed =
+        compat_schema_parse(type, text, text_len, out->refs.closure, out->refs.nclosure, cflags, &perr);
     if (out->parsed == NULL) {
         if (perr.code == 0 || sr_error_http_status(perr.code) != 422)
             sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s", perr.message);
@@ -598,8 +604,9 @@ static struct compat_schema *parse_stored(struct store *st, const struct store_s
     for (size_t i = 0; i < s->nrefs; i++) {
         const struct store_version *dv = version_of(st, s->refs[i].subject, s->refs[i].version);
         if (dv == NULL) {
-            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: reference subject '%s' version %d not found",
-                         s->refs[i].subject, (int)s->refs[i].version);
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                         "Invalid schema: reference subject '%s' version %d not found", s->refs[i].subject,
+                         (int)s->refs[i].version);
             goto out;
         }
         if (closure_add(st, &refs, s->refs[i].name, dv->schema, 1, err) != 0)
@@ -650,7 +657,8 @@ static int rules_validate(const json_t *rules, bool migration, struct sr_error *
             return sr_error_set(err, SR_ERR_INVALID_RULESET, "Invalid ruleSet: a rule must be an object");
         const char *name = json_string_value(json_object_get(r, "name"));
         if (name == NULL || !rule_name_ok(name))
-            return sr_error_set(err, SR_ERR_INVALID_RULESET, "Invalid rule name: %s", name ? name : "(missing)");
+            return sr_error_set(err, SR_ERR_INVALID_RULESET, "Invalid rule name: %s",
+                                name ? name : "(missing)");
         for (size_t j = 0; j < i; j++)
             if (strcmp(name, json_string_value(json_object_get(json_array_get(rules, j), "name"))) == 0)
                 return sr_error_set(err, SR_ERR_INVALID_RULESET, "Found rule with duplicate name '%s'", name);
@@ -658,7 +666,8 @@ static int rules_validate(const json_t *rules, bool migration, struct sr_error *
         if (type == NULL || type[0] == '\0')
             return sr_error_set(err, SR_ERR_INVALID_RULESET, "Missing rule type for rule '%s'", name);
         const json_t *kind = json_object_get(r, "kind");
-        if (kind != NULL && !json_is_null(kind) && (!json_is_string(kind) || !in_list(json_string_value(kind), kinds)))
+        if (kind != NULL && !json_is_null(kind) &&
+            (!json_is_string(kind) || !in_list(json_string_value(kind), kinds)))
             return sr_error_set(err, SR_ERR_INVALID_RULESET, "Invalid rule kind for rule '%s'", name);
         const json_t *mj = json_object_get(r, "mode");
         const char *mode = json_string_value(mj);
@@ -675,10 +684,12 @@ static int rules_validate(const json_t *rules, bool migration, struct sr_error *
             if (act == NULL)
                 return sr_error_set(err, SR_ERR_INVALID_RULESET, "Invalid %s for rule '%s'", acts[a], name);
             const char *comma = strchr(act, ',');
-            if (comma != NULL && (mode == NULL || (strcmp(mode, "WRITEREAD") != 0 && strcmp(mode, "UPDOWN") != 0) ||
-                                  strchr(comma + 1, ',') != NULL))
+            if (comma != NULL &&
+                (mode == NULL || (strcmp(mode, "WRITEREAD") != 0 && strcmp(mode, "UPDOWN") != 0) ||
+                 strchr(comma + 1, ',') != NULL))
                 return sr_error_set(err, SR_ERR_INVALID_RULESET,
-                                    "Two-part %s only allowed for WRITEREAD or UPDOWN rules ('%s')", acts[a], name);
+                                    "Two-part %s only allowed for WRITEREAD or UPDOWN rules ('%s')", acts[a],
+                                    name);
         }
     }
     return 0;
@@ -953,7 +964,8 @@ const struct store_version *api_match_prepared(struct store *st, const char *sub
         if (vsch->type != p->type)
             continue;
         /* (c) only the confluent:version property may differ. */
-        if (!metadata_equivalent(p->metadata, vsch->metadata) || !json_text_equal(p->rule_set, vsch->rule_set))
+        if (!metadata_equivalent(p->metadata, vsch->metadata) ||
+            !json_text_equal(p->rule_set, vsch->rule_set))
             continue;
         bool same_text = vsch->text_len == clen && memcmp(vsch->text, canon, clen) == 0;
         if (!same_text && p->normalized && normalized_equal(st, vsch, canon, clen))
@@ -973,9 +985,9 @@ static json_t *json_from_text(const char *text)
     return text ? json_loads(text, 0, NULL) : NULL;
 }
 
-int api_lookup_in_subject(struct store *st, const char *subject, const char *context, const struct api_schema_req *r,
-                          bool normalize, bool deleted, bool latest_only, const struct store_version **out,
-                          struct sr_error *err)
+int api_lookup_in_subject(struct store *st, const char *subject, const char *context,
+                          const struct api_schema_req *r, bool normalize, bool deleted, bool latest_only,
+                          const struct store_version **out, struct sr_error *err)
 {
     const struct store_version *const *vs;
     size_t n = store_subject_versions(st, subject, &vs);
@@ -984,8 +996,8 @@ int api_lookup_in_subject(struct store *st, const char *subject, const char *con
     unsigned flags = API_PREP_ALLOW_DELETED | (normalize ? API_PREP_NORMALIZE : 0);
     /* Step 1 parses before anything looks at the subject: an invalid schema is 42201 even
      * for a subject that does not exist. */
-    if (api_prepare(st, context, r->schema, r->schema_len, r->type, r->refs, r->nrefs, r->metadata, r->rule_set, flags,
-                    &p, err) != 0) {
+    if (api_prepare(st, context, r->schema, r->schema_len, r->type, r->refs, r->nrefs, r->metadata,
+                    r->rule_set, flags, &p, err) != 0) {
         api_prepared_free(&p);
         return -1;
     }
@@ -998,11 +1010,14 @@ int api_lookup_in_subject(struct store *st, const char *subject, const char *con
     if (*out == NULL && latest != NULL) {
         /* Step 4: the registration-time metadata/ruleSet inheritance, then retry. */
         json_t *cfg = api_config_effective(st, subject, context);
-        json_t *lmd = json_from_text(latest->schema->metadata), *lrs = json_from_text(latest->schema->rule_set);
-        json_t *md = api_merge_metadata(json_object_get(cfg, "defaultMetadata"), r->metadata ? r->metadata : lmd,
-                                        json_object_get(cfg, "overrideMetadata"));
-        json_t *rs = api_merge_ruleset(json_object_get(cfg, "defaultRuleSet"), r->rule_set ? r->rule_set : lrs,
-                                       json_object_get(cfg, "overrideRuleSet"));
+        json_t *lmd = json_from_text(latest->schema->metadata),
+               *lrs = json_from_text(latest->schema->rule_set);
+        json_t *md =
+            api_merge_metadata(json_object_get(cfg, "defaultMetadata"), r->metadata ? r->metadata : lmd,
+                               json_object_get(cfg, "overrideMetadata"));
+        json_t *rs =
+            api_merge_ruleset(json_object_get(cfg, "defaultRuleSet"), r->rule_set ? r->rule_set : lrs,
+                              json_object_get(cfg, "overrideRuleSet"));
         free(p.metadata);
         free(p.rule_set);
         p.metadata = md ? json_dumps(md, JSON_COMPACT) : NULL;
@@ -1032,8 +1047,9 @@ int api_guid_parse(const char *guid, unsigned char hash[16])
     for (const char *p = guid; *p; p++) {
         if (*p == '-')
             continue;
-        int hi = isxdigit((unsigned char)p[0]) ? (isdigit((unsigned char)p[0]) ? p[0] - '0' : (tolower(p[0]) - 'a' + 10))
-                                               : -1;
+        int hi = isxdigit((unsigned char)p[0])
+                     ? (isdigit((unsigned char)p[0]) ? p[0] - '0' : (tolower(p[0]) - 'a' + 10))
+                     : -1;
         int lo = p[1] && isxdigit((unsigned char)p[1])
                      ? (isdigit((unsigned char)p[1]) ? p[1] - '0' : (tolower(p[1]) - 'a' + 10))
                      : -1;
@@ -1085,14 +1101,14 @@ static json_t *refs_json(const struct store_schema *s, unsigned flags)
         if (!(flags & API_JSON_QUALIFIED_REFS) && strcmp(s->context, ".") != 0 &&
             api_subject_in_context(subj, s->context, &bare))
             subj = bare;
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:i}", "name", s->refs[i].name, "subject", subj, "version",
-                                             (int)s->refs[i].version));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i}", "name", s->refs[i].name, "subject", subj,
+                                             "version", (int)s->refs[i].version));
     }
     return arr;
 }
 
-int api_schema_fields(struct store *st, json_t *obj, const struct store_schema *s, const char *format, unsigned flags,
-                      struct sr_error *err)
+int api_schema_fields(struct store *st, json_t *obj, const struct store_schema *s, const char *format,
+                      unsigned flags, struct sr_error *err)
 {
     size_t len;
     char *text = api_schema_text(st, s, format, &len, err);

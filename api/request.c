@@ -27,8 +27,7 @@ char *api_percent_decode(const char *s, size_t len, bool plus_is_space)
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
             /* A decoded NUL would silently truncate the string (registering "a" for
              * "a%00b"). It becomes DEL instead: still an ISO control character, so a subject
              * holding it is refused with 42208 as Java refuses the NUL, and is never found. */
@@ -132,7 +131,8 @@ int api_parse_int_param(const char *s, int64_t *out, struct sr_error *err)
     return 0;
 }
 
-int api_query_int(const struct api_req *req, const char *name, int64_t def, int64_t *out, struct sr_error *err)
+int api_query_int(const struct api_req *req, const char *name, int64_t def, int64_t *out,
+                  struct sr_error *err)
 {
     const char *v = api_query(req, name);
     if (v == NULL) {

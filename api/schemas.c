@@ -102,7 +102,8 @@ static const struct store_version *held_by(const struct store_schema *s, const c
         const struct store_version *v = s->versions[i];
         if (strcmp(v->subject, subject) != 0)
             continue;
-        if (best == NULL || (best->deleted && !v->deleted) || (best->deleted == v->deleted && v->version > best->version))
+        if (best == NULL || (best->deleted && !v->deleted) ||
+            (best->deleted == v->deleted && v->version > best->version))
             best = v;
     }
     return best;
@@ -110,8 +111,9 @@ static const struct store_version *held_by(const struct store_schema *s, const c
 
 /* Resolves /schemas/ids/{id}?subject=... per spec 5.4. *hint gets the subject-version to
  * report (or NULL). Inside a read section. */
-static const struct store_schema *schema_for_id(const struct api_ctx *ctx, const struct api_req *req, int64_t id,
-                                                const struct store_version **hint, bool *with_subject)
+static const struct store_schema *schema_for_id(const struct api_ctx *ctx, const struct api_req *req,
+                                                int64_t id, const struct store_version **hint,
+                                                bool *with_subject)
 {
     const char *subject = api_query(req, "subject");
     *hint = NULL;
@@ -121,7 +123,8 @@ static const struct store_schema *schema_for_id(const struct api_ctx *ctx, const
     struct api_subject s;
     api_subject_parse(subject, &s);
     api_subject_apply_alias(ctx->st, &s);
-    const struct store_schema *sch = strcmp(s.context, "*") == 0 ? NULL : store_schema_by_id(ctx->st, s.context, id);
+    const struct store_schema *sch =
+        strcmp(s.context, "*") == 0 ? NULL : store_schema_by_id(ctx->st, s.context, id);
     if (s.name[0] != '\0') {
         if (sch != NULL)
             *hint = held_by(sch, s.qualified);
@@ -210,11 +213,12 @@ API_HANDLER(get_schemas_ids_id_schema)
 }
 
 /* Shared body of /schemas/ids/{id}/subjects and /versions. */
-static int id_listing(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp, bool versions,
-                      struct sr_error *err)
+static int id_listing(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                      bool versions, struct sr_error *err)
 {
     int64_t id, offset, limit;
-    if (api_parse_int_param(req->params[0], &id, err) != 0 || api_pagination(req, 0, &offset, &limit, err) != 0)
+    if (api_parse_int_param(req->params[0], &id, err) != 0 ||
+        api_pagination(req, 0, &offset, &limit, err) != 0)
         return -1;
     bool deleted = api_query_bool(req, "deleted");
     const char *subject = api_query(req, "subject");
@@ -237,14 +241,16 @@ static int id_listing(const struct api_ctx *ctx, const struct api_req *req, stru
             /* One entry per subject even if it holds the id at several versions. */
             bool dup = false;
             for (size_t j = 0; j < i && !dup; j++)
-                dup = strcmp(sch->versions[j]->subject, v->subject) == 0 && (deleted || !sch->versions[j]->deleted);
+                dup = strcmp(sch->versions[j]->subject, v->subject) == 0 &&
+                      (deleted || !sch->versions[j]->deleted);
             if (dup)
                 continue;
         }
         if (!api_in_page(k++, offset, limit))
             continue;
         if (versions)
-            json_array_append_new(arr, json_pack("{s:s, s:i}", "subject", v->subject, "version", (int)v->version));
+            json_array_append_new(arr,
+                                  json_pack("{s:s, s:i}", "subject", v->subject, "version", (int)v->version));
         else
             json_array_append_new(arr, json_string(v->subject));
     }
@@ -301,8 +307,8 @@ API_HANDLER(get_schemas_guids_guid_ids)
         const struct store_schema *const *list;
         size_t n = store_schemas_by_hash(ctx->st, hash, &list);
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, json_pack("{s:s, s:I}", "context", list[i]->context, "id",
-                                                 (json_int_t)list[i]->id));
+            json_array_append_new(
+                arr, json_pack("{s:s, s:I}", "context", list[i]->context, "id", (json_int_t)list[i]->id));
         store_read_end(ctx->st);
     }
     resp->body = arr;

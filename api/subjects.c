@@ -63,7 +63,8 @@ API_HANDLER(post_subjects_subject)
     cfg = api_config_effective(ctx->st, s.qualified, s.context);
     bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
     const struct store_version *found = NULL;
-    int lr = api_lookup_in_subject(ctx->st, s.qualified, s.context, &r, normalize, deleted, false, &found, err);
+    int lr =
+        api_lookup_in_subject(ctx->st, s.qualified, s.context, &r, normalize, deleted, false, &found, err);
     if (lr < 0)
         goto out;
     if (lr == 0 && !s.explicit_ctx) {
@@ -190,7 +191,8 @@ out:
 API_HANDLER(get_subjects_subject_metadata)
 {
     struct api_subject s = {0};
-    const char **keys = sr_xcalloc(req->nquery + 1, sizeof *keys), **vals = sr_xcalloc(req->nquery + 1, sizeof *vals);
+    const char **keys = sr_xcalloc(req->nquery + 1, sizeof *keys),
+               **vals = sr_xcalloc(req->nquery + 1, sizeof *vals);
     size_t nk = 0, nv = 0;
     int rc = -1;
     for (size_t i = 0; i < req->nquery; i++) {
@@ -264,7 +266,8 @@ API_HANDLER(get_subjects_subject_versions)
         else
             include = deleted || !v->deleted;
         if (include && api_in_page(k++, offset, limit))
-            json_array_append_new(arr, json_integer(dan && v->deleted ? -(json_int_t)v->version : v->version));
+            json_array_append_new(arr,
+                                  json_integer(dan && v->deleted ? -(json_int_t)v->version : v->version));
     }
     resp->body = arr;
     rc = 0;
@@ -276,7 +279,8 @@ out:
 
 /* Resolves {subject}/{version} for the GET endpoints (spec 5.3). Inside a read section. */
 static const struct store_version *get_version(const struct api_ctx *ctx, const struct api_req *req,
-                                               struct api_subject *s, bool allow_deleted, struct sr_error *err)
+                                               struct api_subject *s, bool allow_deleted,
+                                               struct sr_error *err)
 {
     int64_t sel;
     if (api_parse_version(req->params[1], &sel, err) != 0)
@@ -306,7 +310,8 @@ API_HANDLER(get_subjects_subject_versions_version)
     const struct store_version *v = get_version(ctx, req, &s, api_query_bool(req, "deleted"), err);
     if (v != NULL) {
         const char *rf = api_query(req, "referenceFormat");
-        unsigned flags = API_JSON_SUBJECT | (rf && strcmp(rf, "qualified") == 0 ? API_JSON_QUALIFIED_REFS : 0);
+        unsigned flags =
+            API_JSON_SUBJECT | (rf && strcmp(rf, "qualified") == 0 ? API_JSON_QUALIFIED_REFS : 0);
         resp->body = api_version_json(ctx->st, v, api_query(req, "format"), flags, err);
         rc = resp->body ? 0 : -1;
     }

@@ -76,8 +76,8 @@ static inline int fx_teardown(void **state)
 }
 
 /* Sends one request with full control over headers; returns the HTTP status. */
-static inline int fx_req(struct fx *f, enum api_method m, const char *uri, const char *body, const char *ctype,
-                         const char *accept)
+static inline int fx_req(struct fx *f, enum api_method m, const char *uri, const char *body,
+                         const char *ctype, const char *accept)
 {
     struct api_request req = {m, uri, ctype, accept, body, body ? strlen(body) : 0};
     struct api_response resp;
@@ -164,11 +164,11 @@ static inline void fx_assert_json(struct fx *f, const char *expected)
 #define AVRO_V1 "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}"
 /* Adds an optional field: BACKWARD compatible with V1. */
 #define AVRO_V2                                                                                              \
-    "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":" \
+    "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":"     \
     "\"note\",\"type\":\"string\",\"default\":\"\"}]}"
 /* Adds a field without default: not BACKWARD compatible with V1. */
 #define AVRO_BAD                                                                                             \
-    "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":" \
+    "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":"     \
     "\"qty\",\"type\":\"int\"}]}"
 
 #endif

@@ -159,7 +159,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_global_readonly_override_wins, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_needs_empty_scope_or_force, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_mode_changes_disabled_is_42205, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_config_normalize_applies_to_lookup_and_register, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_config_normalize_applies_to_lookup_and_register, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@ static void test_reregistering_returns_existing_version(void **state)
     fx_register_ok(f, "s", AVRO_V1);
     fx_register_ok(f, "s", AVRO_V2);
     /* Identical to v1 (not the latest) after whitespace changes: still v1, no new version. */
-    const char *spaced = "{ \"type\": \"record\", \"name\": \"Order\", \"fields\": [{\"name\": \"id\", \"type\": \"long\"}] }";
+    const char *spaced =
+        "{ \"type\": \"record\", \"name\": \"Order\", \"fields\": [{\"name\": \"id\", \"type\": \"long\"}] }";
     assert_int_equal(fx_register(f, "s", spaced, NULL), 200);
     assert_int_equal(fx_int(f, "id"), 1);
     assert_int_equal(fx_int(f, "version"), 1);
@@ -148,8 +149,8 @@ static void test_empty_schema_copies_latest_or_fails(void **state)
 static void test_confluent_version_property_is_rewritten_and_ignored_for_dedup(void **state)
 {
     struct fx *f = *state;
-    assert_int_equal(fx_register(f, "s", AVRO_V1, "{\"metadata\":{\"properties\":{\"confluent:version\":\"7\"}}}"),
-                     200);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1, "{\"metadata\":{\"properties\":{\"confluent:version\":\"7\"}}}"), 200);
     assert_int_equal(fx_int(f, "version"), 1);
     json_t *props = json_object_get(json_object_get(f->json, "metadata"), "properties");
     assert_string_equal(json_string_value(json_object_get(props, "confluent:version")), "1");
@@ -217,20 +218,23 @@ static void test_subject_name_validation_is_42208(void **state)
 static void test_invalid_ruleset_is_42210(void **state)
 {
     struct fx *f = *state;
-    assert_int_equal(fx_register(f, "s", AVRO_V1,
-                                 "{\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"kind\":\"CONDITION\",\"type\":\"CEL\","
-                                 "\"mode\":\"UPGRADE\"}]}}"),
-                     422);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1,
+                    "{\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"kind\":\"CONDITION\",\"type\":\"CEL\","
+                    "\"mode\":\"UPGRADE\"}]}}"),
+        422);
     assert_int_equal(fx_code(f), 42210);
-    assert_int_equal(fx_register(f, "s", AVRO_V1,
-                                 "{\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"type\":\"CEL\"},{\"name\":\"r\","
-                                 "\"type\":\"CEL\"}]}}"),
-                     422);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1,
+                    "{\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"type\":\"CEL\"},{\"name\":\"r\","
+                    "\"type\":\"CEL\"}]}}"),
+        422);
     assert_int_equal(fx_code(f), 42210);
-    assert_int_equal(fx_register(f, "s", AVRO_V1,
-                                 "{\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"kind\":\"CONDITION\",\"type\":\"CEL\","
-                                 "\"mode\":\"WRITE\",\"expr\":\"true\"}]}}"),
-                     200);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1,
+                    "{\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"kind\":\"CONDITION\",\"type\":\"CEL\","
+                    "\"mode\":\"WRITE\",\"expr\":\"true\"}]}}"),
+        200);
     assert_non_null(json_object_get(f->json, "ruleSet"));
 }
 
@@ -256,12 +260,15 @@ static void test_invalid_schema_and_type_are_42201(void **state)
 static void test_references_are_resolved_and_stored_concrete(void **state)
 {
     struct fx *f = *state;
-    const char *addr = "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.acme\",\"fields\":[{\"name\":"
-                       "\"street\",\"type\":\"string\"}]}";
-    const char *person = "{\"type\":\"record\",\"name\":\"Person\",\"namespace\":\"com.acme\",\"fields\":[{\"name\":"
-                         "\"home\",\"type\":\"com.acme.Address\"}]}";
+    const char *addr =
+        "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.acme\",\"fields\":[{\"name\":"
+        "\"street\",\"type\":\"string\"}]}";
+    const char *person =
+        "{\"type\":\"record\",\"name\":\"Person\",\"namespace\":\"com.acme\",\"fields\":[{\"name\":"
+        "\"home\",\"type\":\"com.acme.Address\"}]}";
     json_int_t addr_id = fx_register_ok(f, "address", addr);
-    const char *refs = "{\"references\":[{\"name\":\"com.acme.Address\",\"subject\":\"address\",\"version\":-1}]}";
+    const char *refs =
+        "{\"references\":[{\"name\":\"com.acme.Address\",\"subject\":\"address\",\"version\":-1}]}";
     assert_int_equal(fx_register(f, "person", person, refs), 200);
     json_int_t pid = fx_int(f, "id");
     json_t *r0 = json_array_get(json_object_get(f->json, "references"), 0);
@@ -274,9 +281,11 @@ static void test_references_are_resolved_and_stored_concrete(void **state)
     assert_int_equal(fx_register(f, "person2", person, NULL), 422);
     assert_int_equal(fx_code(f), 42201);
     /* A reference to a missing version is 42201. */
-    assert_int_equal(fx_register(f, "person3", person,
-                                 "{\"references\":[{\"name\":\"com.acme.Address\",\"subject\":\"address\",\"version\":9}]}"),
-                     422);
+    assert_int_equal(
+        fx_register(
+            f, "person3", person,
+            "{\"references\":[{\"name\":\"com.acme.Address\",\"subject\":\"address\",\"version\":9}]}"),
+        422);
     assert_int_equal(fx_code(f), 42201);
     /* Referenced versions cannot be deleted (42206 before 40407). */
     assert_int_equal(fx_call(f, API_DELETE, "/subjects/address/versions/1", NULL), 422);
@@ -289,13 +298,16 @@ static void test_references_are_resolved_and_stored_concrete(void **state)
 static void test_new_schema_may_not_reference_soft_deleted_version(void **state)
 {
     struct fx *f = *state;
-    const char *addr = "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"s\",\"type\":\"string\"}]}";
-    const char *person = "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"a\",\"type\":\"Address\"}]}";
+    const char *addr =
+        "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"s\",\"type\":\"string\"}]}";
+    const char *person =
+        "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"a\",\"type\":\"Address\"}]}";
     fx_register_ok(f, "address", addr);
     assert_int_equal(fx_call(f, API_DELETE, "/subjects/address/versions/1", NULL), 200);
-    assert_int_equal(fx_register(f, "person", person,
-                                 "{\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}]}"),
-                     422);
+    assert_int_equal(
+        fx_register(f, "person", person,
+                    "{\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}]}"),
+        422);
     assert_int_equal(fx_code(f), 42201);
 }
 
@@ -309,10 +321,11 @@ static void test_protobuf_import_resolved_through_reference(void **state)
                              "message Order { acme.Money total = 1; }\n";
     assert_int_equal(fx_register(f, "acme%2Fmoney.proto", dep, "{\"schemaType\":\"PROTOBUF\"}"), 200);
     assert_string_equal(fx_str(f, "schemaType"), "PROTOBUF");
-    assert_int_equal(fx_register(f, "orders-value", main_proto,
-                                 "{\"schemaType\":\"PROTOBUF\",\"references\":[{\"name\":\"acme/money.proto\","
-                                 "\"subject\":\"acme/money.proto\",\"version\":1}]}"),
-                     200);
+    assert_int_equal(
+        fx_register(f, "orders-value", main_proto,
+                    "{\"schemaType\":\"PROTOBUF\",\"references\":[{\"name\":\"acme/money.proto\","
+                    "\"subject\":\"acme/money.proto\",\"version\":1}]}"),
+        200);
     json_int_t id = fx_int(f, "id");
     /* Without the reference the import cannot be resolved. */
     assert_int_equal(fx_register(f, "other", main_proto, "{\"schemaType\":\"PROTOBUF\"}"), 422);
@@ -337,7 +350,8 @@ static void *race(void *arg)
     struct racer *r = arg;
     for (int i = 0; i < 25; i++) {
         char schema[128], body[256];
-        snprintf(schema, sizeof schema, "{\"type\":\"enum\",\"name\":\"E%d_%d\",\"symbols\":[\"A\"]}", r->index, i);
+        snprintf(schema, sizeof schema, "{\"type\":\"enum\",\"name\":\"E%d_%d\",\"symbols\":[\"A\"]}",
+                 r->index, i);
         json_t *b = json_pack("{s:s}", "schema", schema);
         char *text = json_dumps(b, JSON_COMPACT);
         snprintf(body, sizeof body, "%s", text);
@@ -394,28 +408,33 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_register_returns_8x_shape, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reregistering_returns_existing_version, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_same_schema_in_other_subject_reuses_id, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_existing_schema_is_answered_before_readonly_gate, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_incompatible_schema_is_409_40901, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_compatibility_ignores_soft_deleted_versions, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_numbering_counts_soft_deleted_and_restarts_after_hard_delete, fx_setup,
+        cmocka_unit_test_setup_teardown(test_existing_schema_is_answered_before_readonly_gate, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_reregistering_soft_deleted_schema_keeps_id_and_purges_old_version,
+        cmocka_unit_test_setup_teardown(test_incompatible_schema_is_409_40901, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_compatibility_ignores_soft_deleted_versions, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_numbering_counts_soft_deleted_and_restarts_after_hard_delete,
                                         fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reregistering_soft_deleted_schema_keeps_id_and_purges_old_version, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_hard_deleted_id_is_not_reused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_empty_schema_copies_latest_or_fails, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_confluent_version_property_is_rewritten_and_ignored_for_dedup, fx_setup,
+        cmocka_unit_test_setup_teardown(test_confluent_version_property_is_rewritten_and_ignored_for_dedup,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_explicit_version_must_be_next_outside_import, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_explicit_version_must_be_next_outside_import, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_id_outside_import_mode_is_42205, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_mode_uses_given_id_and_version, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_subject_name_validation_is_42208, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_ruleset_is_42210, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_schema_above_limit_is_42209, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_schema_and_type_are_42201, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_references_are_resolved_and_stored_concrete, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_references_are_resolved_and_stored_concrete, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_new_schema_may_not_reference_soft_deleted_version, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_protobuf_import_resolved_through_reference, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_protobuf_import_resolved_through_reference, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_registrations_are_atomic, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

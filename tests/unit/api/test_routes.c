@@ -53,7 +53,8 @@ static void test_percent_encoded_slash_and_colon_stay_in_subject(void **state)
     fx_register_ok(f, "a+b", AVRO_V1);
     assert_int_equal(fx_call(f, API_GET, "/subjects", NULL), 200);
     fx_assert_json(f, "[\":.ctx:orders\", \"a+b\", \"google/protobuf/timestamp.proto\"]");
-    assert_int_equal(fx_call(f, API_GET, "/subjects/google%2Fprotobuf%2Ftimestamp.proto/versions", NULL), 200);
+    assert_int_equal(fx_call(f, API_GET, "/subjects/google%2Fprotobuf%2Ftimestamp.proto/versions", NULL),
+                     200);
     fx_assert_json(f, "[1]");
     /* An encoded NUL never truncates a subject into another one: it is a control character. */
     assert_int_equal(fx_register(f, "google%00x", AVRO_V1, NULL), 422);
@@ -70,9 +71,11 @@ static void test_unsupported_content_type_is_415(void **state)
     char *body = fx_body(AVRO_V1, NULL);
     assert_int_equal(fx_req(f, API_POST, "/subjects/s/versions", body, "text/plain", NULL), 415);
     fx_assert_json(f, "{\"error_code\":415,\"message\":\"HTTP 415 Unsupported Media Type\"}");
-    assert_int_equal(fx_req(f, API_POST, "/subjects/s/versions", body, "application/json; charset=utf-8", NULL), 200);
+    assert_int_equal(
+        fx_req(f, API_POST, "/subjects/s/versions", body, "application/json; charset=utf-8", NULL), 200);
     assert_int_equal(fx_req(f, API_POST, "/subjects/s/versions", body, NULL, NULL), 200);
-    assert_int_equal(fx_req(f, API_POST, "/subjects/s/versions", body, "application/octet-stream", NULL), 200);
+    assert_int_equal(fx_req(f, API_POST, "/subjects/s/versions", body, "application/octet-stream", NULL),
+                     200);
     /* Content-Type is ignored without a body. */
     assert_int_equal(fx_req(f, API_GET, "/subjects", NULL, "text/plain", NULL), 200);
     free(body);
@@ -103,7 +106,8 @@ static void test_missing_or_null_body_is_422(void **state)
 static void test_unknown_fields_are_ignored(void **state)
 {
     struct fx *f = *state;
-    char *body = fx_body(AVRO_V1, "{\"propagateSchemaTags\":true,\"whatever\":[1],\"metadata\":null,\"ruleSet\":null}");
+    char *body = fx_body(
+        AVRO_V1, "{\"propagateSchemaTags\":true,\"whatever\":[1],\"metadata\":null,\"ruleSet\":null}");
     assert_int_equal(fx_call(f, API_POST, "/subjects/s/versions", body), 200);
     free(body);
 }
@@ -136,7 +140,8 @@ static void test_accept_negotiation_never_406(void **state)
     assert_string_equal(f->ctype, "application/json");
     fx_req(f, API_GET, "/subjects", NULL, NULL, "text/html, image/gif, *; q=.2, */*; q=.2");
     assert_string_equal(f->ctype, "application/vnd.schemaregistry.v1+json");
-    fx_req(f, API_GET, "/subjects", NULL, NULL, "application/vnd.schemaregistry+json, application/json; q=0.9");
+    fx_req(f, API_GET, "/subjects", NULL, NULL,
+           "application/vnd.schemaregistry+json, application/json; q=0.9");
     assert_string_equal(f->ctype, "application/vnd.schemaregistry+json");
     assert_int_equal(fx_req(f, API_GET, "/subjects", NULL, NULL, "text/csv"), 200);
     assert_string_equal(f->ctype, "application/vnd.schemaregistry.v1+json");
@@ -167,7 +172,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_known_path_wrong_method_is_405, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_root_answers_empty_object, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_trailing_slash_is_tolerated, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_percent_encoded_slash_and_colon_stay_in_subject, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_percent_encoded_slash_and_colon_stay_in_subject, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_unsupported_content_type_is_415, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_malformed_json_and_wrong_types_are_400, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_missing_or_null_body_is_422, fx_setup, fx_teardown),

@@ -86,13 +86,15 @@ static void test_lookup_matches_schema_with_references_inlined(void **state)
                        "\"string\"}]}";
     const char *person = "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"home\",\"type\":"
                          "\"Address\"}]}";
-    const char *inlined = "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"home\",\"type\":"
-                          "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":"
-                          "\"string\"}]}}]}";
+    const char *inlined =
+        "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"home\",\"type\":"
+        "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":"
+        "\"string\"}]}}]}";
     fx_register_ok(f, "address", addr);
-    assert_int_equal(fx_register(f, "person", person,
-                                 "{\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}]}"),
-                     200);
+    assert_int_equal(
+        fx_register(f, "person", person,
+                    "{\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}]}"),
+        200);
     json_int_t id = fx_int(f, "id");
     char *body = fx_body(inlined, NULL);
     assert_int_equal(fx_call(f, API_POST, "/subjects/person", body), 200);
@@ -175,7 +177,8 @@ static void test_version_listing_variants(void **state)
     fx_assert_json(f, "[1,2]");
     assert_int_equal(fx_call(f, API_GET, "/subjects/s/versions?deletedOnly=true", NULL), 200);
     fx_assert_json(f, "[1]");
-    assert_int_equal(fx_call(f, API_GET, "/subjects/s/versions?deletedAsNegative=true&deletedOnly=true", NULL), 200);
+    assert_int_equal(
+        fx_call(f, API_GET, "/subjects/s/versions?deletedAsNegative=true&deletedOnly=true", NULL), 200);
     fx_assert_json(f, "[-1,2]");
     assert_int_equal(fx_call(f, API_GET, "/subjects/nope/versions", NULL), 404);
     assert_int_equal(fx_code(f), 40401);
@@ -234,13 +237,14 @@ static void test_delete_subject_error_order(void **state)
 static void test_metadata_search_returns_newest_match(void **state)
 {
     struct fx *f = *state;
-    assert_int_equal(fx_register(f, "s", AVRO_V1, "{\"metadata\":{\"properties\":{\"owner\":\"a\",\"app\":\"x\"}}}"),
-                     200);
-    assert_int_equal(fx_register(f, "s", AVRO_V2, "{\"metadata\":{\"properties\":{\"owner\":\"b\",\"app\":\"x\"}}}"),
-                     200);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1, "{\"metadata\":{\"properties\":{\"owner\":\"a\",\"app\":\"x\"}}}"), 200);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V2, "{\"metadata\":{\"properties\":{\"owner\":\"b\",\"app\":\"x\"}}}"), 200);
     assert_int_equal(fx_call(f, API_GET, "/subjects/s/metadata?key=app&value=x", NULL), 200);
     assert_int_equal(fx_int(f, "version"), 2);
-    assert_int_equal(fx_call(f, API_GET, "/subjects/s/metadata?key=owner&value=a&key=app&value=x", NULL), 200);
+    assert_int_equal(fx_call(f, API_GET, "/subjects/s/metadata?key=owner&value=a&key=app&value=x", NULL),
+                     200);
     assert_int_equal(fx_int(f, "version"), 1);
     assert_int_equal(fx_call(f, API_GET, "/subjects/s/metadata?key=owner&value=c", NULL), 404);
     assert_int_equal(fx_code(f), 40403);
@@ -262,10 +266,12 @@ static void test_compatibility_endpoints(void **state)
     fx_register_ok(f, "s", AVRO_V1);
     assert_int_equal(fx_call(f, API_POST, "/compatibility/subjects/s/versions/1", good), 200);
     fx_assert_json(f, "{\"is_compatible\":true}");
-    assert_int_equal(fx_call(f, API_POST, "/compatibility/subjects/s/versions/latest?verbose=true", bad), 200);
+    assert_int_equal(fx_call(f, API_POST, "/compatibility/subjects/s/versions/latest?verbose=true", bad),
+                     200);
     assert_false(json_is_true(json_object_get(f->json, "is_compatible")));
     assert_true(json_array_size(json_object_get(f->json, "messages")) > 0);
-    assert_int_equal(fx_call(f, API_POST, "/compatibility/subjects/s/versions/latest?verbose=true", good), 200);
+    assert_int_equal(fx_call(f, API_POST, "/compatibility/subjects/s/versions/latest?verbose=true", good),
+                     200);
     fx_assert_json(f, "{\"is_compatible\":true,\"messages\":[]}");
     assert_int_equal(fx_call(f, API_POST, "/compatibility/subjects/s/versions/zero", good), 422);
     assert_int_equal(fx_code(f), 42202);
@@ -288,11 +294,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subject_listing_filters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lookup_finds_registered_schema, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_lookup_falls_back_to_other_contexts_for_unqualified_subject, fx_setup,
+        cmocka_unit_test_setup_teardown(test_lookup_falls_back_to_other_contexts_for_unqualified_subject,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_matches_schema_with_references_inlined, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_lookup_matches_schema_with_references_inlined, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_lookup_with_normalize_matches_version_stored_unnormalized, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_with_normalize_matches_version_stored_unnormalized,
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_get_version_selectors_and_errors, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_raw_schema_endpoint, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_version_listing_variants, fx_setup, fx_teardown),
