@@ -754,7 +754,11 @@ json_t *api_merge_metadata(const json_t *def, const json_t *own, const json_t *o
                     bool seen = false;
                     size_t k;
                     json_t *c;
-                    json_array_foreach(cur, k, c) seen = seen || json_equal(c, e);
+                    json_array_foreach(cur, k, c)
+                    {
+                        if (json_equal(c, e))
+                            seen = true;
+                    }
                     if (!seen)
                         json_array_append(cur, e);
                 }

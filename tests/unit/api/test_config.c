@@ -149,6 +149,40 @@ static void test_config_normalize_applies_to_lookup_and_register(void **state)
     free(body);
 }
 
+static void test_config_metadata_and_ruleset_layers_merge_at_registration(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_call(f, API_PUT, "/config/s",
+                             "{\"defaultMetadata\":{\"properties\":{\"a\":\"1\",\"b\":\"1\"}},"
+                             "\"overrideMetadata\":{\"properties\":{\"b\":\"3\"},\"sensitive\":[\"y\"]},"
+                             "\"defaultRuleSet\":{\"domainRules\":[{\"name\":\"d\",\"type\":\"CEL\"}]},"
+                             "\"overrideRuleSet\":{\"domainRules\":[{\"name\":\"o\",\"type\":\"CEL\"}]}}"),
+                     200);
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1,
+                    "{\"metadata\":{\"properties\":{\"a\":\"2\",\"c\":\"2\"},\"sensitive\":[\"x\"]},"
+                    "\"ruleSet\":{\"domainRules\":[{\"name\":\"d\",\"type\":\"JSONATA\"}]}}"),
+        200);
+    json_t *md = json_object_get(f->json, "metadata");
+    json_t *expect_md = json_loads(
+        "{\"properties\":{\"a\":\"2\",\"b\":\"3\",\"c\":\"2\"},\"sensitive\":[\"x\",\"y\"]}", 0, NULL);
+    assert_true(json_equal(md, expect_md));
+    json_decref(expect_md);
+    json_t *rules = json_object_get(json_object_get(f->json, "ruleSet"), "domainRules");
+    assert_int_equal(json_array_size(rules), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 0), "type")), "JSONATA");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 1), "name")), "o");
+    /* Re-sending the bare schema inherits everything: same version (no early dedup with layers). */
+    assert_int_equal(fx_register(f, "s", AVRO_V1, NULL), 200);
+    assert_int_equal(fx_int(f, "version"), 1);
+    /* A bad rule set in a config layer is 42210. */
+    assert_int_equal(fx_call(f, API_PUT, "/config",
+                             "{\"defaultRuleSet\":{\"domainRules\":[{\"name\":\"d\",\"type\":\"CEL\"},"
+                             "{\"name\":\"d\",\"type\":\"CEL\"}]}}"),
+                     422);
+    assert_int_equal(fx_code(f), 42210);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +195,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mode_changes_disabled_is_42205, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_normalize_applies_to_lookup_and_register, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_config_metadata_and_ruleset_layers_merge_at_registration,
+                                        fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
