@@ -12,6 +12,24 @@
 #define P3(pkg) "syntax = \"proto3\";\npackage " pkg ";\n"
 
 static const struct proto_builtin handwritten[] = {
+    /* FeatureSet of protobuf editions 2023 (newer descriptor.proto), for `features` options */
+    {PROTO_FEATURES_FILE,
+     "syntax = \"proto2\";\npackage google.protobuf;\n"
+     "message FeatureSet {\n"
+     "  enum FieldPresence { FIELD_PRESENCE_UNKNOWN = 0; EXPLICIT = 1; IMPLICIT = 2; LEGACY_REQUIRED = 3; }\n"
+     "  optional FieldPresence field_presence = 1;\n"
+     "  enum EnumType { ENUM_TYPE_UNKNOWN = 0; OPEN = 1; CLOSED = 2; }\n"
+     "  optional EnumType enum_type = 2;\n"
+     "  enum RepeatedFieldEncoding { REPEATED_FIELD_ENCODING_UNKNOWN = 0; PACKED = 1; EXPANDED = 2; }\n"
+     "  optional RepeatedFieldEncoding repeated_field_encoding = 3;\n"
+     "  enum Utf8Validation { UTF8_VALIDATION_UNKNOWN = 0; VERIFY = 2; NONE = 3; }\n"
+     "  optional Utf8Validation utf8_validation = 4;\n"
+     "  enum MessageEncoding { MESSAGE_ENCODING_UNKNOWN = 0; LENGTH_PREFIXED = 1; DELIMITED = 2; }\n"
+     "  optional MessageEncoding message_encoding = 5;\n"
+     "  enum JsonFormat { JSON_FORMAT_UNKNOWN = 0; ALLOW = 1; LEGACY_BEST_EFFORT = 2; }\n"
+     "  optional JsonFormat json_format = 6;\n"
+     "  extensions 1000 to 9994;\n"
+     "}\n"},
     {"confluent/meta.proto",
      P3("confluent") "import \"google/protobuf/descriptor.proto\";\n"
                      "message Meta {\n  string doc = 1;\n  map<string, string> params = 2;\n"
@@ -85,6 +103,28 @@ static const struct proto_builtin handwritten[] = {
      P3("google.type") "message TimeOfDay {\n  int32 hours = 1;\n  int32 minutes = 2;\n  int32 seconds = 3;\n"
                        "  int32 nanos = 4;\n}\n"},
 };
+
+int proto_features_number(const ProtobufCMessageDescriptor *d)
+{
+    static const struct {
+        const char *options;
+        int number;
+    } numbers[] = {
+        {"google.protobuf.FileOptions", 50},
+        {"google.protobuf.MessageOptions", 12},
+        {"google.protobuf.FieldOptions", 21},
+        {"google.protobuf.OneofOptions", 1},
+        {"google.protobuf.EnumOptions", 7},
+        {"google.protobuf.EnumValueOptions", 2},
+        {"google.protobuf.ServiceOptions", 34},
+        {"google.protobuf.MethodOptions", 35},
+        {"google.protobuf.ExtensionRangeOptions", 50},
+    };
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+        if (strcmp(numbers[i].options, d->name) == 0)
+            return numbers[i].number;
+    return 0;
+}
 
 const struct proto_builtin *proto_builtin_handwritten(size_t *count)
 {

@@ -106,6 +106,14 @@ SR_MUST_CHECK int proto_can_read(const struct proto_pool *rpool, size_t rmain, c
 unsigned char *proto_base64_decode(const char *text, size_t len, size_t *out_len);
 char *proto_base64_encode(const unsigned char *data, size_t len, size_t *out_len);
 
+/* Editions "features": descriptor.proto 3.21 predates FeatureSet, so a built-in file
+ * (PROTO_FEATURES_FILE) defines google.protobuf.FeatureSet and every options message
+ * carries it as the unknown field of its newer descriptor.proto number. */
+#define PROTO_FEATURES_FILE "google/protobuf/sr_feature_set.proto"
+#define PROTO_FEATURES_TYPE ".google.protobuf.FeatureSet"
+/* The field number of `features` in an options message (e.g. 21 in FieldOptions), or 0. */
+int proto_features_number(const ProtobufCMessageDescriptor *options_desc);
+
 /* Shared helpers. */
 void *proto_new_msg(const ProtobufCMessageDescriptor *desc);
 /* protoc's default json_name: underscores removed, the letter after one upper-cased. */

@@ -891,12 +891,48 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
     return encode_scalar(c, fd, &po->val, out);
 }
 
+/* Encodes one option for field `ext` of the options message and appends it as an
+ * unknown field, as protoc does for options its own descriptor.proto does not know. */
+static int append_option(struct enc_ctx *c, const struct proto_pending_opt *po,
+                         const Google__Protobuf__FieldDescriptorProto *ext)
+{
+    struct sr_buf payload = SR_BUF_INIT;
+    int wt = 0;
+    if (encode_option_value(c, po, ext, 1, &payload, &wt, 0)) {
+        sr_buf_free(&payload);
+        return -1;
+    }
+    ProtobufCMessage *opts = *po->slot;
+    ProtobufCMessageUnknownField uf = {.tag = (uint32_t)ext->number, .wire_type = (ProtobufCWireType)wt};
+    if (wt == 3) {
+        /* a group option: start tag is the unknown field's own; body then end tag */
+        put_tag(&payload, (uint32_t)ext->number, 4);
+    }
+    uf.len = payload.len;
+    uf.data = (uint8_t *)sr_buf_steal(&payload, NULL);
+    PUSH(opts->unknown_fields, opts->n_unknown_fields, uf);
+    return 0;
+}
+
 static int interpret_options(struct proto_link *link, struct sr_error *err)
 {
     struct enc_ctx c = {.pool = link->pool, .err = err};
     for (size_t i = 0; i < link->nopts; i++) {
         struct proto_pending_opt *po = &link->opts[i];
         const char *written = po->name.parts[0].name;
+        if (!po->name.parts[0].ext) {
+            /* editions `features`: a FeatureSet field of the options message */
+            Google__Protobuf__FieldDescriptorProto fs = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__INIT;
+            fs.name = "features";
+            fs.has_number = fs.has_type = fs.has_label = 1;
+            fs.number = proto_features_number(po->desc);
+            fs.type = FT(MESSAGE);
+            fs.label = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL;
+            fs.type_name = PROTO_FEATURES_TYPE;
+            if (append_option(&c, po, &fs))
+                return -1;
+            continue;
+        }
         const struct proto_sym *s = resolve(link->pool, po->scope, written, false);
         if (!s || s->kind != PROTO_SYM_EXTENSION)
             return link_fail(err, po->line, po->col,
@@ -907,21 +943,8 @@ static int interpret_options(struct proto_link *link, struct sr_error *err)
         if (!ext->extendee || ext->extendee[0] != '.' || strcmp(ext->extendee + 1, po->desc->name) != 0)
             return link_fail(err, po->line, po->col, "\"%s\" is not an extension of \"%s\".", s->name,
                              po->desc->name);
-        struct sr_buf payload = SR_BUF_INIT;
-        int wt = 0;
-        if (encode_option_value(&c, po, ext, 1, &payload, &wt, 0)) {
-            sr_buf_free(&payload);
+        if (append_option(&c, po, ext))
             return -1;
-        }
-        ProtobufCMessage *opts = *po->slot;
-        ProtobufCMessageUnknownField uf = {.tag = (uint32_t)ext->number, .wire_type = (ProtobufCWireType)wt};
-        if (wt == 3) {
-            /* a group option: start tag is the unknown field's own; body then end tag */
-            put_tag(&payload, (uint32_t)ext->number, 4);
-        }
-        uf.len = payload.len;
-        uf.data = (uint8_t *)sr_buf_steal(&payload, NULL);
-        PUSH(opts->unknown_fields, opts->n_unknown_fields, uf);
     }
     return 0;
 }
@@ -1209,6 +1232,9 @@ int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorP
         free(fdp->syntax);
         fdp->syntax = NULL;
     }
+    if (fdp->syntax && strcmp(fdp->syntax, "editions") == 0 &&
+        proto_pool_import(pool, PROTO_FEATURES_FILE, depth + 1, err))
+        return -1;
     for (size_t i = 0; i < fdp->n_dependency; i++) {
         if (!fdp->dependency[i])
             return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Missing import path.");

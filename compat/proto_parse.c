@@ -568,7 +568,16 @@ static int add_option(struct parser *p, ProtobufCMessage **slot, const ProtobufC
                       int col)
 {
     opts_slot_init(slot, desc);
-    if (!name->parts[0].ext) {
+    bool features = !name->parts[0].ext && strcmp(name->parts[0].name, "features") == 0 &&
+                    !protobuf_c_message_descriptor_get_field_by_name(desc, "features") &&
+                    proto_features_number(desc);
+    if (features && p->syntax != SYN_EDITIONS) {
+        int rc = lex_fail(&p->lx, line, col, "Features are only valid under editions.");
+        proto_opt_name_free(name);
+        proto_opt_value_free(val);
+        return rc;
+    }
+    if (!name->parts[0].ext && !features) {
         const ProtobufCFieldDescriptor *fd =
             protobuf_c_message_descriptor_get_field_by_name(desc, name->parts[0].name);
         if (!fd || fd->label == PROTOBUF_C_LABEL_REPEATED || fd->type == PROTOBUF_C_TYPE_MESSAGE ||
@@ -1577,6 +1586,9 @@ static int parse_file(struct parser *p)
             free(val);
             /* descriptor.proto 3.21 predates FileDescriptorProto.edition (field 14, enum
              * EDITION_2023 = 1000): keep it as that unknown field so it survives. */
+            struct sr_error ferr;
+            if (proto_pool_import(p->link->pool, PROTO_FEATURES_FILE, p->link->depth + 1, &ferr))
+                return lex_fail(&p->lx, line, col, "%s", ferr.message);
             ProtobufCMessageUnknownField uf = {.tag = 14, .wire_type = PROTOBUF_C_WIRE_TYPE_VARINT};
             uf.data = sr_xmalloc(2);
             uf.data[0] = 0xE8;

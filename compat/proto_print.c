@@ -401,9 +401,22 @@ static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bo
     for (unsigned i = 0; i < opts->n_unknown_fields; i++) {
         const ProtobufCMessageUnknownField *uf = ufs[i];
         const struct proto_sym *ext = find_extension(pr->pool, d->name, uf->tag);
-        if (!ext)
+        Google__Protobuf__FieldDescriptorProto features = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__INIT;
+        const Google__Protobuf__FieldDescriptorProto *fd;
+        const char *name;
+        if (ext) {
+            fd = ext->desc;
+            name = ext->name;
+        } else if (uf->tag == (uint32_t)proto_features_number(d) && pr->syntax == P_EDITIONS &&
+                   uf->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
+            features.name = "features";
+            features.type = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE;
+            features.type_name = PROTO_FEATURES_TYPE;
+            fd = &features;
+            name = NULL;
+        } else {
             continue; /* its definition is not visible: nothing to print it with */
-        const Google__Protobuf__FieldDescriptorProto *fd = ext->desc;
+        }
         const uint8_t *data = uf->data;
         size_t len = uf->len;
         if (uf->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
@@ -417,7 +430,10 @@ static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bo
         struct sr_buf *saved = pr->out;
         struct sr_buf b = SR_BUF_INIT;
         pr->out = &b;
-        sr_buf_printf(&b, "(.%s) = ", ext->name);
+        if (name)
+            sr_buf_printf(&b, "(.%s) = ", name);
+        else
+            sr_buf_puts(&b, "features = ");
         print_text_value(pr, fd, (int)uf->wire_type, data, len, 0);
         pr->out = saved;
         opt_add(l, sr_buf_steal(&b, NULL));

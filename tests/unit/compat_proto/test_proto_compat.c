@@ -168,6 +168,34 @@ static void test_binary_form_without_json_name_has_the_text_form_identity(void *
     compat_schema_free(from_bin);
 }
 
+static void test_editions_features_are_kept(void **state)
+{
+    (void)state;
+    struct compat_schema *s = parse("edition = \"2023\";\noption features.field_presence = IMPLICIT;\n"
+                                    "message M {\n  string s = 1 [features.field_presence = EXPLICIT];\n"
+                                    "  enum E { option features = { enum_type: CLOSED }; A = 0; }\n}\n");
+    const char *canon = compat_schema_canonical(s, NULL);
+    assert_non_null(strstr(canon, "option features = { field_presence: IMPLICIT };"));
+    assert_non_null(strstr(canon, "[features = { field_presence: EXPLICIT }]"));
+    assert_non_null(strstr(canon, "option features = { enum_type: CLOSED };"));
+    struct compat_schema *again = parse(canon);
+    assert_string_equal(canon, compat_schema_canonical(again, NULL));
+    /* the binary form keeps them too */
+    struct sr_error err = {0};
+    char *b64 = compat_schema_format(s, "serialized", NULL, &err);
+    struct compat_schema *bin = parse(b64);
+    assert_string_equal(canon, compat_schema_canonical(bin, NULL));
+    free(b64);
+    compat_schema_free(s);
+    compat_schema_free(again);
+    compat_schema_free(bin);
+    /* outside editions there are no features */
+    const char *p3 = "syntax = \"proto3\";\noption features.field_presence = IMPLICIT;\n";
+    assert_null(compat_schema_parse(SR_SCHEMA_PROTOBUF, p3, strlen(p3), NULL, 0, 0, &err));
+    assert_int_equal(err.code, SR_ERR_INVALID_SCHEMA);
+    assert_non_null(strstr(err.message, "2:8: Features are only valid under editions."));
+}
+
 static void test_editions_file_is_parsed_and_printed(void **state)
 {
     (void)state;
@@ -191,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_transitive_levels_check_every_version),
         cmocka_unit_test(test_binary_form_without_json_name_has_the_text_form_identity),
         cmocka_unit_test(test_editions_file_is_parsed_and_printed),
+        cmocka_unit_test(test_editions_features_are_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
