@@ -183,6 +183,30 @@ static void test_config_metadata_and_ruleset_layers_merge_at_registration(void *
     assert_int_equal(fx_code(f), 42210);
 }
 
+static void test_alias_redirects_subject_requests(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_call(f, API_PUT, "/config/short", "{\"alias\":\"real-name\"}"), 200);
+    fx_register_ok(f, "real-name", AVRO_V1);
+    assert_int_equal(fx_call(f, API_GET, "/subjects/short/versions/1", NULL), 200);
+    assert_string_equal(fx_str(f, "subject"), "real-name");
+    assert_int_equal(fx_call(f, API_GET, "/schemas/ids/1?subject=short", NULL), 200);
+    assert_string_equal(fx_str(f, "subject"), "real-name");
+    /* /config/{alias} itself is not rewritten. */
+    assert_int_equal(fx_call(f, API_GET, "/config/short", NULL), 200);
+    assert_string_equal(fx_str(f, "alias"), "real-name");
+}
+
+static void test_compatibility_group_limits_the_compared_versions(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_call(f, API_PUT, "/config/g", "{\"compatibilityGroup\":\"major\"}"), 200);
+    assert_int_equal(fx_register(f, "g", AVRO_V1, "{\"metadata\":{\"properties\":{\"major\":\"1\"}}}"), 200);
+    assert_int_equal(fx_register(f, "g", AVRO_BAD, "{\"metadata\":{\"properties\":{\"major\":\"1\"}}}"), 409);
+    assert_int_equal(fx_register(f, "g", AVRO_BAD, "{\"metadata\":{\"properties\":{\"major\":\"2\"}}}"), 200);
+    assert_int_equal(fx_int(f, "version"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +221,9 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_metadata_and_ruleset_layers_merge_at_registration,
                                         fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_alias_redirects_subject_requests, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_compatibility_group_limits_the_compared_versions, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
