@@ -1718,7 +1718,8 @@ int store_register(struct store *st, const struct store_new_version *nv, int64_t
     struct removal purge = {0};
     int ret = -1;
 
-    if (!nv->subject || !nv->context || nv->version <= 0 || nv->id < 0 || nv->text_len > INT32_MAX) {
+    if (!nv->subject || !nv->context || nv->version <= 0 || nv->id < 0 || nv->id > INT32_MAX ||
+        nv->text_len > INT32_MAX) {
         sr_err_store(err, "invalid registration request");
         goto out;
     }

@@ -426,6 +426,9 @@ static void test_register_rejects_invalid_input(void **state)
     assert_int_equal(store_register(f->st, &nv, NULL, &err), -1);
     assert_int_equal(err.code, SR_ERR_STORE);
     nv.version = 1;
+    nv.id = (int64_t)INT32_MAX + 1; /* ids are Java ints on the wire */
+    assert_int_equal(store_register(f->st, &nv, NULL, &err), -1);
+    nv.id = 0;
     nv.context = NULL;
     assert_int_equal(store_register(f->st, &nv, NULL, &err), -1);
     store_write_end(f->st);
