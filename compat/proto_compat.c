@@ -15,6 +15,9 @@ typedef Google__Protobuf__FieldDescriptorProto__Type ftype_t;
 #define FT(x) GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_##x
 #define LABEL(x) GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_##x
 
+/* Message comparisons one compatibility check may make (see ctx.budget). */
+#define PROTO_COMPARE_BUDGET 100000
+
 enum diff_kind {
     PACKAGE_CHANGED,
     MESSAGE_ADDED,
@@ -117,6 +120,19 @@ struct ctx {
     size_t nschemas;
     int depth;
     bool too_deep;
+    /* message comparisons left, shared with subcontexts: imported types that refer to each
+     * other make the walk grow with the number of paths, so it is capped */
+    size_t *budget;
+    /* verdicts of imported message pairs already compared, shared with subcontexts */
+    struct memo *memo;
+};
+
+struct memo {
+    struct memo_entry {
+        const void *orig, *upd;
+        bool incompatible;
+    } * v;
+    size_t n;
 };
 
 static int push(struct ctx *c, const char *seg)
@@ -325,35 +341,49 @@ static void compare_message_types(struct ctx *c, const struct ftype *o, const st
      * are compared here, at the path of their local name (Confluent's subcontext). */
     if (os->file == c->orig.main && us->file == c->upd.main)
         return;
-    struct ctx sub = {.orig = c->orig, .upd = c->upd, .depth = c->depth + 1};
-    memcpy(sub.schemas, c->schemas, c->nschemas * sizeof(c->schemas[0]));
-    sub.nschemas = c->nschemas;
-    if (sub.depth > COMPAT_MAX_DEPTH) {
+    /* A pair seen before keeps its verdict: its differences are already listed once, and
+     * types that refer to each other would otherwise be walked once per path. */
+    for (size_t i = 0; i < c->memo->n; i++)
+        if (c->memo->v[i].orig == os->desc && c->memo->v[i].upd == us->desc) {
+            if (c->memo->v[i].incompatible)
+                add(c, FIELD_NAMED_TYPE_CHANGED);
+            return;
+        }
+    if (c->depth + 1 > COMPAT_MAX_DEPTH) {
         c->too_deep = true;
         return;
     }
+    /* on the heap: this recursion follows imports, and a context is a few kilobytes */
+    struct ctx *sub = sr_xcalloc(1, sizeof(*sub));
+    *sub = (struct ctx){
+        .orig = c->orig, .upd = c->upd, .depth = c->depth + 1, .budget = c->budget, .memo = c->memo};
+    memcpy(sub->schemas, c->schemas, c->nschemas * sizeof(c->schemas[0]));
+    sub->nschemas = c->nschemas;
     const char *s = ol;
     while (*s) {
         const char *dot = strchr(s, '.');
         size_t n = dot ? (size_t)(dot - s) : strlen(s);
         char *seg = sr_xstrndup(s, n);
-        int rc = push(&sub, seg);
+        int rc = push(sub, seg);
         free(seg);
         if (rc)
             break;
         s += n + (dot ? 1 : 0);
     }
-    compare_message(&sub, os->desc, os->file, us->desc, us->file);
+    compare_message(sub, os->desc, os->file, us->desc, us->file);
     bool incompatible = false;
-    for (size_t i = 0; i < sub.ndiffs; i++) {
+    for (size_t i = 0; i < sub->ndiffs; i++) {
         c->diffs = sr_xrealloc(c->diffs, (c->ndiffs + 1) * sizeof(*c->diffs));
-        c->diffs[c->ndiffs++] = sub.diffs[i];
-        incompatible |= !kinds[sub.diffs[i].kind].compatible;
+        c->diffs[c->ndiffs++] = sub->diffs[i];
+        incompatible |= !kinds[sub->diffs[i].kind].compatible;
     }
-    free(sub.diffs);
-    while (sub.npath)
-        pop(&sub);
-    c->too_deep |= sub.too_deep;
+    free(sub->diffs);
+    while (sub->npath)
+        pop(sub);
+    c->too_deep |= sub->too_deep;
+    free(sub);
+    c->memo->v = sr_xrealloc(c->memo->v, (c->memo->n + 1) * sizeof(*c->memo->v));
+    c->memo->v[c->memo->n++] = (struct memo_entry){os->desc, us->desc, incompatible};
     if (incompatible)
         add(c, FIELD_NAMED_TYPE_CHANGED);
 }
@@ -419,11 +449,12 @@ static void compare_nested(struct ctx *c, Google__Protobuf__DescriptorProto *con
 static void compare_message(struct ctx *c, const Google__Protobuf__DescriptorProto *o, size_t ofile,
                             const Google__Protobuf__DescriptorProto *u, size_t ufile)
 {
-    if (++c->depth > COMPAT_MAX_DEPTH) {
+    if (*c->budget == 0 || c->depth + 1 > COMPAT_MAX_DEPTH) {
         c->too_deep = true;
-        c->depth--;
         return;
     }
+    (*c->budget)--;
+    c->depth++;
     bool seen = false;
     for (size_t i = 0; i < c->nschemas; i++)
         seen |= c->schemas[i] == o;
@@ -640,31 +671,39 @@ static void compare_nested(struct ctx *c, Google__Protobuf__DescriptorProto *con
 int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool, size_t wmain,
                    struct compat_result *res, struct sr_error *err)
 {
-    struct ctx c = {.orig = {wpool, wmain}, .upd = {rpool, rmain}};
+    size_t budget = PROTO_COMPARE_BUDGET;
+    struct memo memo = {0};
+    struct ctx *c = sr_xcalloc(1, sizeof(*c));
+    *c = (struct ctx){.orig = {wpool, wmain}, .upd = {rpool, rmain}, .budget = &budget, .memo = &memo};
     const Google__Protobuf__FileDescriptorProto *o = wpool->files[wmain], *u = rpool->files[rmain];
     const char *op = o->package ? o->package : "", *up = u->package ? u->package : "";
     if (strcmp(op, up) != 0)
-        add(&c, PACKAGE_CHANGED);
-    compare_nested(&c, o->message_type, o->n_message_type, o->enum_type, o->n_enum_type, wmain,
+        add(c, PACKAGE_CHANGED);
+    compare_nested(c, o->message_type, o->n_message_type, o->enum_type, o->n_enum_type, wmain,
                    u->message_type, u->n_message_type, u->enum_type, u->n_enum_type, rmain);
     int rc = 0;
-    if (c.too_deep) {
-        rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA,
-                          "Protobuf schemas nested too deeply to compare (limit %d)", COMPAT_MAX_DEPTH);
+    if (c->too_deep) {
+        rc = sr_error_set(
+            err, SR_ERR_INVALID_SCHEMA,
+            "Protobuf schemas nested too deeply or too interlinked to compare (limits: depth %d, "
+            "%d message comparisons)",
+            COMPAT_MAX_DEPTH, PROTO_COMPARE_BUDGET);
     } else {
-        for (size_t i = 0; i < c.ndiffs; i++)
-            if (!kinds[c.diffs[i].kind].compatible) {
+        for (size_t i = 0; i < c->ndiffs; i++)
+            if (!kinds[c->diffs[i].kind].compatible) {
                 /* the table's descriptions hold one "%s" for the path */
-                const char *what = kinds[c.diffs[i].kind].what, *at = strstr(what, "%s");
+                const char *what = kinds[c->diffs[i].kind].what, *at = strstr(what, "%s");
                 compat_result_add(res, "{errorType:\"%s\", description:\"%.*s%s%s\"}",
-                                  kinds[c.diffs[i].kind].name, (int)(at - what), what, c.diffs[i].path,
+                                  kinds[c->diffs[i].kind].name, (int)(at - what), what, c->diffs[i].path,
                                   at + 2);
             }
     }
-    for (size_t i = 0; i < c.ndiffs; i++)
-        free(c.diffs[i].path);
-    free(c.diffs);
-    while (c.npath)
-        pop(&c);
+    for (size_t i = 0; i < c->ndiffs; i++)
+        free(c->diffs[i].path);
+    free(c->diffs);
+    while (c->npath)
+        pop(c);
+    free(c);
+    free(memo.v);
     return rc;
 }

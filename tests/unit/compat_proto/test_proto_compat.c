@@ -117,6 +117,58 @@ static void test_imported_type_changes_are_compared_through_the_import(void **st
     compat_schema_free(r);
 }
 
+/* 16 imported messages that each refer to all of them: a walk per path would never end. */
+static char *interlinked(const char *last_type)
+{
+    struct sr_buf b = SR_BUF_INIT;
+    sr_buf_puts(&b, "syntax = \"proto3\";\npackage d;\n");
+    for (int i = 0; i < 16; i++) {
+        sr_buf_printf(&b, "message T%d {\n", i);
+        for (int j = 0; j < 16; j++)
+            sr_buf_printf(&b, "  T%d t%d = %d;\n", j, j, j + 1);
+        sr_buf_printf(&b, "  %s last = 100;\n}\n", i == 15 ? last_type : "int32");
+    }
+    return sr_buf_steal(&b, NULL);
+}
+
+static void test_interlinked_imports_are_compared_once_per_pair(void **state)
+{
+    (void)state;
+    char *d1 = interlinked("int32"), *d2 = interlinked("string");
+    struct compat_ref r1 = {"d.proto", SR_SCHEMA_PROTOBUF, d1, strlen(d1)},
+                      r2 = {"d.proto", SR_SCHEMA_PROTOBUF, d2, strlen(d2)};
+    const char *main_text =
+        "syntax = \"proto3\";\nimport \"d.proto\";\nmessage M { d.T0 a = 1; d.T7 b = 2; }\n";
+    struct sr_error err = {0};
+    struct compat_schema *w =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r1, 1, 0, &err);
+    struct compat_schema *same =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r1, 1, 0, &err);
+    struct compat_schema *r =
+        compat_schema_parse(SR_SCHEMA_PROTOBUF, main_text, strlen(main_text), &r2, 1, 0, &err);
+    assert_non_null(w);
+    assert_non_null(same);
+    assert_non_null(r);
+    struct compat_result res;
+    compat_result_init(&res);
+    assert_int_equal(compat_can_read(same, w, &res, &err), 0);
+    assert_true(res.compatible);
+    compat_result_free(&res);
+    compat_result_init(&res);
+    assert_int_equal(compat_can_read(r, w, &res, &err), 0);
+    assert_false(res.compatible);
+    bool found = false;
+    for (size_t i = 0; i < res.count; i++)
+        found |= strstr(res.messages[i], "'#/T15/100'") != NULL;
+    assert_true(found);
+    compat_result_free(&res);
+    compat_schema_free(w);
+    compat_schema_free(same);
+    compat_schema_free(r);
+    free(d1);
+    free(d2);
+}
+
 static void test_transitive_levels_check_every_version(void **state)
 {
     (void)state;
@@ -216,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_removed_message_and_required_field_are_reported),
         cmocka_unit_test(test_compatible_changes_give_no_message),
         cmocka_unit_test(test_imported_type_changes_are_compared_through_the_import),
+        cmocka_unit_test(test_interlinked_imports_are_compared_once_per_pair),
         cmocka_unit_test(test_transitive_levels_check_every_version),
         cmocka_unit_test(test_binary_form_without_json_name_has_the_text_form_identity),
         cmocka_unit_test(test_editions_file_is_parsed_and_printed),
