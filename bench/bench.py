@@ -482,8 +482,7 @@ class Suite:
                 self.row("HTTP (wrk -t2 -c64)", label + " p99 ms", o99, n99, o99 / n99 if n99 else None)
                 ocpu = median([r["cpu_us"] for r in res["ours"]])
                 ncpu = median([r["cpu_us"] for r in res["nginx"]])
-                self.row("HTTP (wrk -t2 -c64)", label + " server CPU us/req", ocpu, ncpu, ocpu / ncpu,
-                         note="user+system CPU of the server processes / requests; lower is better")
+                self.row("HTTP (wrk -t2 -c64)", label + " server CPU us/req", ocpu, ncpu, ocpu / ncpu)
                 if not srv.alive():
                     raise BenchError("server died during %s" % key)
         finally:
@@ -704,7 +703,7 @@ class Suite:
             for name in order:
                 res[name].append(self._scale_round(name, files, rnd))
         sec = "Scale (%d vs %d subjects)" % (len(subj_small), len(subj_large))
-        for key, label, higher_better in (("startup_s", "startup to first answer, s", False),
+        for key, label, _higher_better in (("startup_s", "startup to first answer, s", False),
                                           ("rss_mb", "RSS after startup, MB", False),
                                           ("ids_rps", "GET /schemas/ids/{random} req/s", True),
                                           ("ids_p99", "GET /schemas/ids/{random} p99 ms", False),
@@ -724,8 +723,7 @@ class Suite:
             else:
                 target = "within 20%"
             # ours = the large registry, ref = the small one; ratio large/small.
-            self.row(sec, label, l, s, l / s if s else None, target,
-                     note="higher is better" if higher_better else "lower is better")
+            self.row(sec, label, l, s, l / s if s else None, target)
 
     def _copy_db(self, src, dst):
         for suffix in ("", "-wal", "-shm"):
@@ -788,6 +786,8 @@ class Suite:
         lines.append("")
         lines.append("Reference: nginx on identical bytes for HTTP rows; python3-avro for pair checks;")
         lines.append("for Scale rows Ours = the large registry, Reference = the small one, Ratio = large/small.")
+        lines.append("CPU us/req = user+system CPU of the server's processes (nginx: master and workers) "
+                     "per completed request.")
         for r in notes:
             lines.append("  - %s: %s" % (r["metric"], r["note"]))
         return "\n".join(lines)
