@@ -120,6 +120,9 @@ API_HANDLER(post_subjects_subject_versions)
     locked = true;
     api_subject_parse(req->params[0], &s);
     api_subject_apply_alias(st, &s);
+    /* An alias may name a subject that could not be registered directly. */
+    if (api_subject_validate(s.qualified, true, err) != 0)
+        goto out;
     cfg = api_config_effective(st, s.qualified, s.context);
     bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
     bool force = api_query_bool(req, "force");
