@@ -388,6 +388,7 @@ class Suite:
             "nproc": self.nproc, "cpu": model, "mem_gib": round(mem_kb / 1048576, 1),
             "kernel": platform.release(), "wrk": wrk_v.split(" [")[0], "nginx": ngx_v,
             "fsync_per_s": self.fsync_rate(),
+            "sqlite_commits_per_s": self.sqlite_commit_rate(),
             "load_before": os.getloadavg()[0],
         }
 
@@ -408,6 +409,33 @@ class Suite:
             os.close(fd)
             os.unlink(path)
         return n / (time.perf_counter() - t0)
+
+    def sqlite_commit_rate(self):
+        """The ceiling of one-transaction-per-registration: SQLite (WAL, synchronous=FULL,
+        as storage/ opens it) committing one small row per transaction, one thread."""
+        import sqlite3
+        path = os.path.join(self.work, "commit-probe.db")
+        db = sqlite3.connect(path, isolation_level=None)
+        n = 0
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            payload = "x" * 400
+            budget = 0.3 if self.quick else 1.0
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < budget:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("INSERT INTO t (v) VALUES (?)", (payload,))
+                db.execute("COMMIT")
+                n += 1
+            rate = n / (time.perf_counter() - t0)
+        finally:
+            db.close()
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.unlink(path + suffix)
+        return rate
 
     # ---- benchmarks ----
 
@@ -521,7 +549,8 @@ class Suite:
         rps = median([r["rps"] for r in runs])
         fsync = self.machine_info["fsync_per_s"]
         self.row("Registration (wrk -t2 -c16)", "new distinct schema, new subject /s", rps, None, None,
-                 ">= 5000/s", note="disk does %.0f fdatasync/s (1 thread)" % fsync)
+                 ">= 5000/s", note="disk: %.0f fdatasync/s, %.0f SQLite commits/s (1 thread)" % (
+                     fsync, self.machine_info["sqlite_commits_per_s"]))
         self.row("Registration (wrk -t2 -c16)", "new schema p99 ms",
                  median([r["lat_p99_us"] for r in runs]) / 1e3)
         self.row("Registration (wrk -t2 -c16)", "new schema server CPU us/req",
@@ -764,8 +793,11 @@ class Suite:
     def table(self):
         mi = self.machine_info
         lines = []
-        lines.append("Machine: %d CPUs (%s), %.1f GiB RAM, Linux %s; %s, %s; disk %.0f fdatasync/s" % (
-            mi["nproc"], mi["cpu"], mi["mem_gib"], mi["kernel"], mi["wrk"], mi["nginx"], mi["fsync_per_s"]))
+        lines.append("Machine: %d CPUs (%s), %.1f GiB RAM, Linux %s; %s, %s" % (
+            mi["nproc"], mi["cpu"], mi["mem_gib"], mi["kernel"], mi["wrk"], mi["nginx"]))
+        lines.append("Disk (benchmark directory): %.0f fdatasync/s (4 KiB appends), %.0f SQLite commits/s "
+                     "(WAL, synchronous=FULL, one 400-byte row each), one thread" % (
+                         mi["fsync_per_s"], mi["sqlite_commits_per_s"]))
         lines.append("Mode: %s; %d alternating rounds of %d s per contender, medians; "
                      "1-min load average %.1f before, %.1f after" % (
                          "quick" if self.quick else "full", self.rounds, self.dur, mi["load_before"],
