@@ -143,6 +143,9 @@ struct api_req_ref {
     const char *name;    /* borrowed from the request body */
     const char *subject; /* as sent */
     int64_t version;     /* -1 = latest */
+    /* subject is a stored (normal-form) name, copied from a stored version: it is not
+     * relative to the referencing subject's context. */
+    bool stored_form;
 };
 
 /* A register/lookup/compatibility request body (spec 3.3), fields borrowed from the JSON. */
@@ -293,6 +296,7 @@ API_HANDLER(get_subjects_subject_versions_version);
 API_HANDLER(get_subjects_subject_versions_version_schema);
 API_HANDLER(get_subjects_subject_versions_version_referencedby);
 API_HANDLER(delete_subjects_subject_versions_version);
+API_HANDLER(post_subjects_subject_versions_version_tags);
 API_HANDLER(get_schemas);
 API_HANDLER(get_schemas_types);
 API_HANDLER(get_schemas_ids_id);

@@ -89,9 +89,13 @@ static bool rewrite_confluent_version(struct api_prepared *p, int32_t version)
     return changed;
 }
 
-API_HANDLER(post_subjects_subject_versions)
+/* Registers r under the subject path parameter (raw_subject), steps 1-12 of spec 5.3. req
+ * only supplies query parameters. r stays owned by the caller. */
+static int register_schema(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
+                           const struct api_schema_req *req_schema, struct api_resp *resp,
+                           struct sr_error *err)
 {
-    struct api_schema_req r;
+    const struct api_schema_req r = *req_schema;
     struct api_subject s = {0};
     struct api_prepared p = {0};
     struct api_req_ref *copied_refs = NULL;
@@ -103,12 +107,10 @@ API_HANDLER(post_subjects_subject_versions)
     int rc = -1;
     bool locked = false;
 
-    if (api_schema_req_parse(req->body, &r, err) != 0)
-        goto out;
     /* Step 1: ruleSet, subject name, size. */
     if (api_ruleset_validate(r.rule_set, err) != 0)
         goto out;
-    if (api_subject_validate(req->params[0], true, err) != 0)
+    if (api_subject_validate(raw_subject, true, err) != 0)
         goto out;
     if (ctx->cfg != NULL && ctx->cfg->max_schema_bytes > 0 && r.schema_len > ctx->cfg->max_schema_bytes) {
         sr_error_set(err, SR_ERR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, the limit is %zu",
@@ -118,7 +120,7 @@ API_HANDLER(post_subjects_subject_versions)
     struct store *st = ctx->st;
     store_write_begin(st);
     locked = true;
-    api_subject_parse(req->params[0], &s);
+    api_subject_parse(raw_subject, &s);
     api_subject_apply_alias(st, &s);
     /* An alias may name a subject that could not be registered directly. */
     if (api_subject_validate(s.qualified, true, err) != 0)
@@ -184,6 +186,7 @@ API_HANDLER(post_subjects_subject_versions)
             copied_refs[i].name = latest->schema->refs[i].name;
             copied_refs[i].subject = latest->schema->refs[i].subject;
             copied_refs[i].version = latest->schema->refs[i].version;
+            copied_refs[i].stored_form = true;
         }
         refs = copied_refs;
         nrefs = latest->schema->nrefs;
@@ -343,6 +346,151 @@ out:
     json_decref(cfg);
     api_prepared_free(&p);
     api_subject_free(&s);
+    return rc;
+}
+
+API_HANDLER(post_subjects_subject_versions)
+{
+    struct api_schema_req r;
+    int rc = -1;
+    if (api_schema_req_parse(req->body, &r, err) == 0)
+        rc = register_schema(ctx, req, req->params[0], &r, resp, err);
     api_schema_req_free(&r);
+    return rc;
+}
+
+/* Removes the rules named in `names` (an array of strings) from every list of rs. */
+static void remove_rules(json_t *rs, const json_t *names)
+{
+    static const char *const kinds[] = {"migrationRules", "domainRules", "encodingRules"};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *rules = json_object_get(rs, kinds[k]);
+        for (size_t i = json_array_size(rules); i > 0; i--) {
+            const char *name = json_string_value(json_object_get(json_array_get(rules, i - 1), "name"));
+            size_t j;
+            json_t *n;
+            json_array_foreach(names, j, n)
+            {
+                if (name != NULL && json_is_string(n) && strcmp(name, json_string_value(n)) == 0) {
+                    json_array_remove(rules, i - 1);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+static bool nonempty_array(const json_t *v)
+{
+    return json_array_size(v) > 0;
+}
+
+/* POST /subjects/{s}/versions/{v}/tags (spec 5.3, 8.x data contracts): a new version of the
+ * subject carrying version v's schema with replaced metadata/ruleSet, or rules merged into or
+ * removed from its ruleSet. Inline schema tags (tagsToAdd/tagsToRemove) would need per-type
+ * schema rewriting that compat/ does not offer, so a request with any is refused (42201). */
+API_HANDLER(post_subjects_subject_versions_version_tags)
+{
+    const json_t *body = req->body;
+    struct api_schema_req r;
+    struct api_subject s = {0};
+    struct api_req_ref *refs = NULL;
+    char *text = NULL;
+    json_t *md = NULL, *rs = NULL;
+    size_t nrefs = 0;
+    int rc = -1;
+    bool locked = false;
+    memset(&r, 0, sizeof r);
+
+    static const char *const array_keys[] = {"tagsToAdd", "tagsToRemove", "rulesToRemove"};
+    static const char *const object_keys[] = {"metadata", "ruleSet", "rulesToMerge"};
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *a = json_object_get(body, array_keys[i]), *o = json_object_get(body, object_keys[i]);
+        if (a != NULL && !json_is_null(a) && !json_is_array(a))
+            return sr_error_set(err, SR_ERR_BAD_REQUEST, "Invalid type for field '%s'", array_keys[i]);
+        if (o != NULL && !json_is_null(o) && !json_is_object(o))
+            return sr_error_set(err, SR_ERR_BAD_REQUEST, "Invalid type for field '%s'", object_keys[i]);
+    }
+    const json_t *nv = json_object_get(body, "newVersion");
+    if (nv != NULL && !json_is_null(nv) && !json_is_integer(nv))
+        return sr_error_set(err, SR_ERR_BAD_REQUEST, "Invalid type for field 'newVersion'");
+    const json_t *b_md = json_object_get(body, "metadata"), *b_rs = json_object_get(body, "ruleSet");
+    const json_t *merge = json_object_get(body, "rulesToMerge"),
+                 *drop = json_object_get(body, "rulesToRemove");
+    if (json_is_object(b_rs) && (json_is_object(merge) || json_is_array(drop)))
+        return sr_error_set(err, SR_ERR_INVALID_RULESET,
+                            "ruleSet cannot be combined with rulesToMerge or rulesToRemove");
+    if (api_ruleset_validate(json_is_object(b_rs) ? b_rs : NULL, err) != 0 ||
+        api_ruleset_validate(json_is_object(merge) ? merge : NULL, err) != 0)
+        return -1;
+    if (nonempty_array(json_object_get(body, "tagsToAdd")) ||
+        nonempty_array(json_object_get(body, "tagsToRemove")))
+        return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                            "Inline schema tags are not supported by this registry");
+    int64_t sel;
+    if (api_parse_version(req->params[1], &sel, err) != 0)
+        return -1;
+
+    /* Copy what the new version takes over from version v, then register it like any other. */
+    store_read_begin(ctx->st);
+    locked = true;
+    api_subject_parse(req->params[0], &s);
+    api_subject_apply_alias(ctx->st, &s);
+    const struct store_version *const *vs;
+    size_t n = store_subject_versions(ctx->st, s.qualified, &vs);
+    const struct store_version *v = sel == -1 ? api_latest_live(vs, n) : api_find_version(vs, n, sel);
+    if (v == NULL || v->deleted) {
+        if (api_latest_live(vs, n) == NULL)
+            sr_err_subject_not_found(err, s.qualified);
+        else
+            sr_err_version_not_found(err, s.qualified, sel);
+        goto out;
+    }
+    const struct store_schema *sch = v->schema;
+    text = sr_xstrndup(sch->text, sch->text_len);
+    nrefs = sch->nrefs;
+    refs = sr_xcalloc(nrefs + 1, sizeof *refs);
+    for (size_t i = 0; i < nrefs; i++) {
+        refs[i].name = sr_xstrdup(sch->refs[i].name);
+        refs[i].subject = sr_xstrdup(sch->refs[i].subject);
+        refs[i].version = sch->refs[i].version;
+        refs[i].stored_form = true;
+    }
+    r.type = sch->type;
+    md = json_is_object(b_md) ? json_deep_copy(b_md) : json_from_text(sch->metadata);
+    rs = json_is_object(b_rs) ? json_deep_copy(b_rs) : json_from_text(sch->rule_set);
+    store_read_end(ctx->st);
+    locked = false;
+
+    if (json_is_object(merge)) {
+        json_t *merged = api_merge_ruleset(NULL, rs, merge);
+        json_decref(rs);
+        rs = merged;
+    }
+    if (json_is_array(drop) && rs != NULL)
+        remove_rules(rs, drop);
+    r.schema = text;
+    r.schema_len = strlen(text);
+    r.refs = refs;
+    r.nrefs = nrefs;
+    r.metadata = md;
+    r.rule_set = rs;
+    if (json_is_integer(nv)) {
+        r.version = json_integer_value(nv);
+        r.has_version = r.version != 0 && r.version != -1;
+    }
+    rc = register_schema(ctx, req, req->params[0], &r, resp, err);
+out:
+    if (locked)
+        store_read_end(ctx->st);
+    for (size_t i = 0; i < nrefs; i++) {
+        free((char *)refs[i].name);
+        free((char *)refs[i].subject);
+    }
+    free(refs);
+    free(text);
+    json_decref(md);
+    json_decref(rs);
+    api_subject_free(&s);
     return rc;
 }

@@ -452,7 +452,10 @@ static int refs_resolve(struct store *st, const char *context, const struct api_
     out->refs = sr_xcalloc(n ? n : 1, sizeof *out->refs);
     for (size_t i = 0; i < n; i++) {
         struct api_subject rs;
-        api_subject_parse_in(in[i].subject, context, &rs);
+        if (in[i].stored_form)
+            api_subject_parse(in[i].subject, &rs);
+        else
+            api_subject_parse_in(in[i].subject, context, &rs);
         const struct store_version *const *vs;
         size_t nv = store_subject_versions(st, rs.qualified, &vs);
         const struct store_version *v =

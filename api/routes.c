@@ -39,6 +39,8 @@ static const struct api_route routes[] = {
      0},
     {API_GET, "/subjects/{subject}/versions/{version}/referencedby",
      get_subjects_subject_versions_version_referencedby, 0},
+    {API_POST, "/subjects/{subject}/versions/{version}/tags", post_subjects_subject_versions_version_tags,
+     BODY},
     {API_GET, "/schemas", get_schemas, 0},
     {API_GET, "/schemas/types", get_schemas_types, 0},
     {API_GET, "/schemas/ids/{id}", get_schemas_ids_id, 0},

@@ -338,6 +338,55 @@ static void test_protobuf_import_resolved_through_reference(void **state)
     assert_null(strstr(fx_str(f, "schema"), "syntax"));
 }
 
+static void test_tags_endpoint_creates_version_with_new_rules(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(
+        fx_register(f, "s", AVRO_V1,
+                    "{\"metadata\":{\"properties\":{\"owner\":\"a\"}},\"ruleSet\":{\"domainRules\":"
+                    "[{\"name\":\"keep\",\"type\":\"CEL\"},{\"name\":\"drop\",\"type\":\"CEL\"}]}}"),
+        200);
+    json_int_t id1 = fx_int(f, "id");
+    assert_int_equal(
+        fx_call(f, API_POST, "/subjects/s/versions/1/tags",
+                "{\"newVersion\":2,\"rulesToMerge\":{\"domainRules\":[{\"name\":\"added\",\"type\":"
+                "\"CEL\"}]},\"rulesToRemove\":[\"drop\"]}"),
+        200);
+    assert_int_equal(fx_int(f, "version"), 2);
+    assert_true(fx_int(f, "id") != id1);
+    assert_string_equal(fx_str(f, "schema"), AVRO_V1);
+    json_t *rules = json_object_get(json_object_get(f->json, "ruleSet"), "domainRules");
+    assert_int_equal(json_array_size(rules), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 0), "name")), "keep");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 1), "name")), "added");
+    json_t *props = json_object_get(json_object_get(f->json, "metadata"), "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "owner")), "a");
+    /* newVersion must be the next version; ruleSet excludes rulesToMerge; inline tags refused. */
+    assert_int_equal(fx_call(f, API_POST, "/subjects/s/versions/latest/tags",
+                             "{\"newVersion\":9,\"metadata\":{\"properties\":{\"owner\":\"b\"}}}"),
+                     422);
+    assert_int_equal(fx_code(f), 42201);
+    assert_int_equal(
+        fx_call(f, API_POST, "/subjects/s/versions/latest/tags", "{\"ruleSet\":{},\"rulesToMerge\":{}}"),
+        422);
+    assert_int_equal(fx_code(f), 42210);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/s/versions/1/tags",
+                             "{\"tagsToAdd\":[{\"path\":[\"$.id\"],\"type\":\"FIELD\",\"tags\":[\"PII\"]}]}"),
+                     422);
+    assert_int_equal(fx_code(f), 42201);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/s/versions/7/tags", "{}"), 404);
+    assert_int_equal(fx_code(f), 40402);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/none/versions/1/tags", "{}"), 404);
+    assert_int_equal(fx_code(f), 40401);
+    /* metadata replaces the version's metadata. */
+    assert_int_equal(fx_call(f, API_POST, "/subjects/s/versions/latest/tags",
+                             "{\"metadata\":{\"properties\":{\"owner\":\"b\"}}}"),
+                     200);
+    assert_int_equal(fx_int(f, "version"), 3);
+    props = json_object_get(json_object_get(f->json, "metadata"), "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "owner")), "b");
+}
+
 struct racer {
     struct fx *f;
     int index;
@@ -434,6 +483,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_schema_may_not_reference_soft_deleted_version, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_protobuf_import_resolved_through_reference, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tags_endpoint_creates_version_with_new_rules, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_registrations_are_atomic, fx_setup, fx_teardown),
     };
