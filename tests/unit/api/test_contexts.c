@@ -61,6 +61,28 @@ static void test_context_config_applies_to_its_subjects(void **state)
     fx_assert_json(f, "{\"mode\":\"READONLY\"}");
 }
 
+static void test_reference_into_default_context_survives_schema_copy(void **state)
+{
+    struct fx *f = *state;
+    const char *addr =
+        "{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"s\",\"type\":\"string\"}]}";
+    const char *person =
+        "{\"type\":\"record\",\"name\":\"Person\",\"fields\":[{\"name\":\"a\",\"type\":\"Address\"}]}";
+    fx_register_ok(f, "addr", addr);
+    assert_int_equal(
+        fx_register(f, "%3A.c%3Aperson", person,
+                    "{\"references\":[{\"name\":\"Address\",\"subject\":\":.:addr\",\"version\":1}]}"),
+        200);
+    /* An empty schema copies the latest version, references included, still into ".". */
+    assert_int_equal(fx_register(f, "%3A.c%3Aperson", NULL, "{\"metadata\":{\"properties\":{\"k\":\"v\"}}}"),
+                     200);
+    assert_int_equal(fx_int(f, "version"), 2);
+    json_t *r0 = json_array_get(json_object_get(f->json, "references"), 0);
+    assert_string_equal(json_string_value(json_object_get(r0, "subject")), "addr");
+    assert_int_equal(fx_call(f, API_GET, "/subjects/addr/versions/1/referencedby", NULL), 200);
+    assert_int_equal(json_array_size(f->json), 2);
+}
+
 static void test_server_metadata(void **state)
 {
     struct fx *f = *state;
@@ -79,6 +101,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_contexts_have_their_own_ids, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_get_and_delete_contexts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_context_config_applies_to_its_subjects, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reference_into_default_context_survives_schema_copy, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_server_metadata, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
