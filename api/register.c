@@ -129,8 +129,11 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
     bool force = api_query_bool(req, "force");
 
-    /* Step 2: early dedup, before any mode check. */
-    if (!config_has_merge_layers(cfg) && !r.tags_change && r.schema != NULL && r.schema_len > 0) {
+    /* Step 2: early dedup, before any mode check. (A subject without versions cannot match,
+     * and skipping saves a second parse of every first registration.) */
+    const struct store_version *const *early_vs;
+    if (!config_has_merge_layers(cfg) && !r.tags_change && r.schema != NULL && r.schema_len > 0 &&
+        store_subject_versions(st, s.qualified, &early_vs) > 0) {
         struct sr_error lerr = {0};
         const struct store_version *m = NULL;
         int lr = api_lookup_in_subject(st, s.qualified, s.context, &r, normalize, false, r.version == -1, &m,
