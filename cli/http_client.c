@@ -73,7 +73,7 @@ int cli_http_request(const char *base_url, const char *method, const char *path_
     }
     int port = evhttp_uri_get_port(uri);
     const char *prefix = evhttp_uri_get_path(uri);
-    if (prefix && strcmp(prefix, "/") != 0) {
+    if (prefix && *prefix && strcmp(prefix, "/") != 0) {
         size_t plen = strlen(prefix);
         sr_buf_append(&target, prefix, prefix[plen - 1] == '/' ? plen - 1 : plen);
     }
