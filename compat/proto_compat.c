@@ -198,43 +198,80 @@ static bool is_map_entry(const Google__Protobuf__DescriptorProto *m)
     return m->options && m->options->has_map_entry && m->options->map_entry;
 }
 
-static bool is_synthetic(const Google__Protobuf__DescriptorProto *m, int32_t oneof)
+/* A message prepared for comparison: fields by tag, which oneofs are real (a proto3
+ * "optional" makes a synthetic one that Confluent, reading the .proto, never sees) and the
+ * real oneofs by name. Large messages must not make the comparison quadratic. */
+struct mview {
+    const Google__Protobuf__DescriptorProto *m;
+    const Google__Protobuf__FieldDescriptorProto **by_tag;
+    bool *synthetic; /* per oneof_decl */
+    struct proto_map oneofs;
+};
+
+static int cmp_field_number(const void *a, const void *b)
 {
-    size_t n = 0;
-    bool opt = false;
+    int32_t x = (*(const Google__Protobuf__FieldDescriptorProto *const *)a)->number;
+    int32_t y = (*(const Google__Protobuf__FieldDescriptorProto *const *)b)->number;
+    return x < y ? -1 : x > y;
+}
+
+static void mview_init(struct mview *v, const Google__Protobuf__DescriptorProto *m)
+{
+    memset(v, 0, sizeof(*v));
+    v->m = m;
+    v->by_tag = sr_xcalloc(m->n_field + 1, sizeof(*v->by_tag));
     for (size_t i = 0; i < m->n_field; i++)
-        if (m->field[i]->has_oneof_index && m->field[i]->oneof_index == oneof) {
-            n++;
-            opt = m->field[i]->proto3_optional;
+        v->by_tag[i] = m->field[i];
+    qsort(v->by_tag, m->n_field, sizeof(*v->by_tag), cmp_field_number);
+    size_t *members = sr_xcalloc(m->n_oneof_decl + 1, sizeof(size_t));
+    bool *optional = sr_xcalloc(m->n_oneof_decl + 1, sizeof(bool));
+    for (size_t i = 0; i < m->n_field; i++) {
+        const Google__Protobuf__FieldDescriptorProto *f = m->field[i];
+        if (f->has_oneof_index && f->oneof_index >= 0 && (size_t)f->oneof_index < m->n_oneof_decl) {
+            members[f->oneof_index]++;
+            optional[f->oneof_index] = f->proto3_optional;
         }
-    return n == 1 && opt;
+    }
+    v->synthetic = sr_xcalloc(m->n_oneof_decl + 1, sizeof(bool));
+    for (size_t i = 0; i < m->n_oneof_decl; i++) {
+        v->synthetic[i] = members[i] == 1 && optional[i];
+        if (!v->synthetic[i])
+            proto_map_put(&v->oneofs, m->oneof_decl[i]->name, i);
+    }
+    free(members);
+    free(optional);
+}
+
+static void mview_free(struct mview *v)
+{
+    free(v->by_tag);
+    free(v->synthetic);
+    proto_map_free(&v->oneofs);
+}
+
+static const Google__Protobuf__FieldDescriptorProto *field_by_tag(const struct mview *v, int32_t tag)
+{
+    Google__Protobuf__FieldDescriptorProto key = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__INIT;
+    key.number = tag;
+    const Google__Protobuf__FieldDescriptorProto *kp = &key;
+    const Google__Protobuf__FieldDescriptorProto **hit =
+        bsearch(&kp, v->by_tag, v->m->n_field, sizeof(*v->by_tag), cmp_field_number);
+    return hit ? *hit : NULL;
 }
 
 /* The real oneof a field belongs to (NULL outside one or in a proto3-optional one). */
-static const char *oneof_of(const Google__Protobuf__DescriptorProto *m,
-                            const Google__Protobuf__FieldDescriptorProto *f)
+static const char *oneof_of(const struct mview *v, const Google__Protobuf__FieldDescriptorProto *f)
 {
-    if (!f->has_oneof_index || f->oneof_index < 0 || (size_t)f->oneof_index >= m->n_oneof_decl ||
-        is_synthetic(m, f->oneof_index))
+    if (!v || !f->has_oneof_index || f->oneof_index < 0 || (size_t)f->oneof_index >= v->m->n_oneof_decl ||
+        v->synthetic[f->oneof_index])
         return NULL;
-    return m->oneof_decl[f->oneof_index]->name;
+    return v->m->oneof_decl[f->oneof_index]->name;
 }
 
-static const Google__Protobuf__FieldDescriptorProto *field_by_tag(const Google__Protobuf__DescriptorProto *m,
-                                                                  int32_t tag)
+static bool has_oneof(const struct mview *v, const char *name)
 {
-    for (size_t i = 0; i < m->n_field; i++)
-        if (m->field[i]->number == tag)
-            return m->field[i];
-    return NULL;
-}
-
-static bool has_oneof(const Google__Protobuf__DescriptorProto *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_oneof_decl; i++)
-        if (!is_synthetic(m, (int32_t)i) && strcmp(m->oneof_decl[i]->name, name) == 0)
-            return true;
-    return false;
+    size_t i;
+    return proto_map_get(&v->oneofs, name, &i);
 }
 
 /* ---- fields ---------------------------------------------------------------------------- */
@@ -252,7 +289,7 @@ struct ftype {
     enum label label;
 };
 
-static struct ftype ftype_of(const struct side *s, const Google__Protobuf__DescriptorProto *owner,
+static struct ftype ftype_of(const struct side *s, const struct mview *owner,
                              const Google__Protobuf__FieldDescriptorProto *f, size_t file)
 {
     struct ftype t = {.type = f->type, .type_name = f->type_name};
@@ -417,10 +454,10 @@ static void compare_types(struct ctx *c, const struct ftype *o, size_t ofile, co
     }
 }
 
-static void compare_field(struct ctx *c, const Google__Protobuf__DescriptorProto *om,
+static void compare_field(struct ctx *c, const struct mview *om,
                           const Google__Protobuf__FieldDescriptorProto *of, size_t ofile,
-                          const Google__Protobuf__DescriptorProto *um,
-                          const Google__Protobuf__FieldDescriptorProto *uf, size_t ufile)
+                          const struct mview *um, const Google__Protobuf__FieldDescriptorProto *uf,
+                          size_t ufile)
 {
     if (strcmp(of->name, uf->name) != 0)
         add(c, FIELD_NAME_CHANGED);
@@ -429,12 +466,6 @@ static void compare_field(struct ctx *c, const Google__Protobuf__DescriptorProto
 }
 
 /* ---- messages -------------------------------------------------------------------------- */
-
-static int cmp_int(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int cmp_cstr(const void *a, const void *b)
 {
@@ -445,6 +476,114 @@ static void compare_nested(struct ctx *c, Google__Protobuf__DescriptorProto *con
                            Google__Protobuf__EnumDescriptorProto *const *oe, size_t noe, size_t ofile,
                            Google__Protobuf__DescriptorProto *const *um, size_t num,
                            Google__Protobuf__EnumDescriptorProto *const *ue, size_t nue, size_t ufile);
+
+/* Confluent's MessageSchemaDiff: fields by tag across the whole message, oneof membership
+ * compared separately, then the nested types. */
+static void compare_fields(struct ctx *c, const struct mview *ov, size_t ofile, const struct mview *uv,
+                           size_t ufile)
+{
+    const Google__Protobuf__DescriptorProto *o = ov->m, *u = uv->m;
+    /* removed oneofs none of whose members survive anywhere: a clean deletion */
+    bool *survives = sr_xcalloc(o->n_oneof_decl + 1, sizeof(bool));
+    for (size_t j = 0; j < o->n_field; j++)
+        if (oneof_of(ov, o->field[j]) && field_by_tag(uv, o->field[j]->number))
+            survives[o->field[j]->oneof_index] = true;
+    /* oneofs of the reader that gather fields which were independent in the writer: each
+     * earlier oneof is one group, each earlier top-level field its own, new fields none */
+    const char **first = sr_xcalloc(u->n_oneof_decl + 1, sizeof(char *));
+    bool *several = sr_xcalloc(u->n_oneof_decl + 1, sizeof(bool));
+    size_t *top = sr_xcalloc(u->n_oneof_decl + 1, sizeof(size_t));
+    for (size_t j = 0; j < u->n_field; j++) {
+        const Google__Protobuf__FieldDescriptorProto *uf = u->field[j];
+        const Google__Protobuf__FieldDescriptorProto *of =
+            oneof_of(uv, uf) ? field_by_tag(ov, uf->number) : NULL;
+        if (!of)
+            continue;
+        const char *oo = oneof_of(ov, of);
+        int32_t i = uf->oneof_index;
+        if (!oo)
+            top[i]++;
+        else if (!first[i])
+            first[i] = oo;
+        else if (strcmp(first[i], oo) != 0)
+            several[i] = true;
+    }
+    for (size_t i = 0; i < u->n_oneof_decl; i++) {
+        size_t groups = (first[i] ? 1 : 0) + (several[i] ? 1 : 0) + top[i];
+        if (!uv->synthetic[i] && groups > 1)
+            add_at(c, u->oneof_decl[i]->name,
+                   top[i] > 1 ? MULTIPLE_FIELDS_MOVED_TO_ONEOF : FIELD_MOVED_TO_EXISTING_ONEOF);
+    }
+    free(first);
+    free(several);
+    free(top);
+    /* oneof containers added/removed, in name order */
+    const char **names = sr_xcalloc(o->n_oneof_decl + u->n_oneof_decl + 1, sizeof(char *));
+    size_t nnames = 0;
+    for (size_t i = 0; i < o->n_oneof_decl; i++)
+        if (!ov->synthetic[i])
+            names[nnames++] = o->oneof_decl[i]->name;
+    for (size_t i = 0; i < u->n_oneof_decl; i++)
+        if (!uv->synthetic[i] && !has_oneof(ov, u->oneof_decl[i]->name))
+            names[nnames++] = u->oneof_decl[i]->name;
+    qsort(names, nnames, sizeof(*names), cmp_cstr);
+    for (size_t i = 0; i < nnames; i++) {
+        if (i && strcmp(names[i], names[i - 1]) == 0)
+            continue;
+        if (!has_oneof(uv, names[i]))
+            add_at(c, names[i], ONEOF_REMOVED);
+        else if (!has_oneof(ov, names[i]))
+            add_at(c, names[i], ONEOF_ADDED);
+    }
+    free(names);
+    /* every field by tag, in tag order: a merge of the two sorted lists */
+    size_t a = 0, b = 0;
+    while (a < o->n_field || b < u->n_field) {
+        const Google__Protobuf__FieldDescriptorProto *of = a < o->n_field ? ov->by_tag[a] : NULL;
+        const Google__Protobuf__FieldDescriptorProto *uf = b < u->n_field ? uv->by_tag[b] : NULL;
+        if (of && uf && of->number != uf->number) {
+            if (of->number < uf->number)
+                uf = NULL;
+            else
+                of = NULL;
+        }
+        a += of != NULL;
+        b += uf != NULL;
+        int32_t tag = of ? of->number : uf->number;
+        const char *oo = of ? oneof_of(ov, of) : NULL, *uo = uf ? oneof_of(uv, uf) : NULL;
+        if (!uf) {
+            if (oo) {
+                if ((has_oneof(uv, oo) || survives[of->oneof_index]) && push(c, oo) == 0) {
+                    add_at_int(c, tag, ONEOF_FIELD_REMOVED);
+                    pop(c);
+                }
+            } else {
+                add_at_int(c, tag, of->label == LABEL(REQUIRED) ? REQUIRED_FIELD_REMOVED : FIELD_REMOVED);
+            }
+        } else if (!of) {
+            if (uo) {
+                if (push(c, uo) == 0) {
+                    add_at_int(c, tag, ONEOF_FIELD_ADDED);
+                    pop(c);
+                }
+            } else {
+                add_at_int(c, tag, uf->label == LABEL(REQUIRED) ? REQUIRED_FIELD_ADDED : FIELD_ADDED);
+            }
+        } else {
+            if (oo && !uo)
+                add_at_int(c, tag, ONEOF_FIELD_MOVED_TO_TOP_LEVEL);
+            size_t pushed = 0;
+            if (uo && push(c, uo) == 0)
+                pushed++;
+            if (push_int(c, tag) == 0)
+                pushed++;
+            compare_field(c, ov, of, ofile, uv, uf, ufile);
+            while (pushed--)
+                pop(c);
+        }
+    }
+    free(survives);
+}
 
 static void compare_message(struct ctx *c, const Google__Protobuf__DescriptorProto *o, size_t ofile,
                             const Google__Protobuf__DescriptorProto *u, size_t ufile)
@@ -460,117 +599,12 @@ static void compare_message(struct ctx *c, const Google__Protobuf__DescriptorPro
         seen |= c->schemas[i] == o;
     if (!seen && c->nschemas < COMPAT_MAX_DEPTH) {
         c->schemas[c->nschemas++] = o;
-        /* removed oneofs none of whose members survive anywhere: a clean deletion */
-        bool *deleted = sr_xcalloc(o->n_oneof_decl + 1, sizeof(bool));
-        for (size_t i = 0; i < o->n_oneof_decl; i++) {
-            if (is_synthetic(o, (int32_t)i) || has_oneof(u, o->oneof_decl[i]->name))
-                continue;
-            bool survives = false;
-            for (size_t j = 0; j < o->n_field; j++)
-                if (o->field[j]->has_oneof_index && o->field[j]->oneof_index == (int32_t)i &&
-                    field_by_tag(u, o->field[j]->number))
-                    survives = true;
-            deleted[i] = !survives;
-        }
-        /* oneofs of the reader that gather fields which were independent in the writer */
-        for (size_t i = 0; i < u->n_oneof_decl; i++) {
-            if (is_synthetic(u, (int32_t)i))
-                continue;
-            const char **groups = sr_xcalloc(u->n_field + 1, sizeof(char *));
-            int32_t *top = sr_xcalloc(u->n_field + 1, sizeof(int32_t));
-            size_t ngroups = 0, ntop = 0;
-            for (size_t j = 0; j < u->n_field; j++) {
-                const Google__Protobuf__FieldDescriptorProto *uf = u->field[j];
-                if (!uf->has_oneof_index || uf->oneof_index != (int32_t)i)
-                    continue;
-                const Google__Protobuf__FieldDescriptorProto *of = field_by_tag(o, uf->number);
-                if (!of)
-                    continue; /* new field: old data never set it */
-                const char *oo = oneof_of(o, of);
-                if (oo) {
-                    bool dup = false;
-                    for (size_t k = 0; k < ngroups; k++)
-                        dup |= groups[k] && strcmp(groups[k], oo) == 0;
-                    if (!dup)
-                        groups[ngroups++] = oo;
-                } else {
-                    top[ntop++] = uf->number;
-                }
-            }
-            if (ngroups + ntop > 1)
-                add_at(c, u->oneof_decl[i]->name,
-                       ntop > 1 ? MULTIPLE_FIELDS_MOVED_TO_ONEOF : FIELD_MOVED_TO_EXISTING_ONEOF);
-            free(groups);
-            free(top);
-        }
-        /* oneof containers added/removed, in name order */
-        const char **names = sr_xcalloc(o->n_oneof_decl + u->n_oneof_decl + 1, sizeof(char *));
-        size_t nnames = 0;
-        for (size_t i = 0; i < o->n_oneof_decl; i++)
-            if (!is_synthetic(o, (int32_t)i))
-                names[nnames++] = o->oneof_decl[i]->name;
-        for (size_t i = 0; i < u->n_oneof_decl; i++)
-            if (!is_synthetic(u, (int32_t)i) && !has_oneof(o, u->oneof_decl[i]->name))
-                names[nnames++] = u->oneof_decl[i]->name;
-        qsort(names, nnames, sizeof(*names), cmp_cstr);
-        for (size_t i = 0; i < nnames; i++) {
-            if (i && strcmp(names[i], names[i - 1]) == 0)
-                continue;
-            if (!has_oneof(u, names[i]))
-                add_at(c, names[i], ONEOF_REMOVED);
-            else if (!has_oneof(o, names[i]))
-                add_at(c, names[i], ONEOF_ADDED);
-        }
-        free(names);
-        /* every field by tag, in tag order */
-        int32_t *tags = sr_xcalloc(o->n_field + u->n_field + 1, sizeof(int32_t));
-        size_t ntags = 0;
-        for (size_t i = 0; i < o->n_field; i++)
-            tags[ntags++] = o->field[i]->number;
-        for (size_t i = 0; i < u->n_field; i++)
-            if (!field_by_tag(o, u->field[i]->number))
-                tags[ntags++] = u->field[i]->number;
-        qsort(tags, ntags, sizeof(*tags), cmp_int);
-        for (size_t i = 0; i < ntags; i++) {
-            if (i && tags[i] == tags[i - 1])
-                continue;
-            int32_t tag = tags[i];
-            const Google__Protobuf__FieldDescriptorProto *of = field_by_tag(o, tag),
-                                                         *uf = field_by_tag(u, tag);
-            const char *oo = of ? oneof_of(o, of) : NULL, *uo = uf ? oneof_of(u, uf) : NULL;
-            if (!uf) {
-                if (oo) {
-                    if (!deleted[of->oneof_index] && push(c, oo) == 0) {
-                        add_at_int(c, tag, ONEOF_FIELD_REMOVED);
-                        pop(c);
-                    }
-                } else {
-                    add_at_int(c, tag, of->label == LABEL(REQUIRED) ? REQUIRED_FIELD_REMOVED : FIELD_REMOVED);
-                }
-            } else if (!of) {
-                if (uo) {
-                    if (push(c, uo) == 0) {
-                        add_at_int(c, tag, ONEOF_FIELD_ADDED);
-                        pop(c);
-                    }
-                } else {
-                    add_at_int(c, tag, uf->label == LABEL(REQUIRED) ? REQUIRED_FIELD_ADDED : FIELD_ADDED);
-                }
-            } else {
-                if (oo && !uo)
-                    add_at_int(c, tag, ONEOF_FIELD_MOVED_TO_TOP_LEVEL);
-                size_t pushed = 0;
-                if (uo && push(c, uo) == 0)
-                    pushed++;
-                if (push_int(c, tag) == 0)
-                    pushed++;
-                compare_field(c, o, of, ofile, u, uf, ufile);
-                while (pushed--)
-                    pop(c);
-            }
-        }
-        free(tags);
-        free(deleted);
+        struct mview ov, uv;
+        mview_init(&ov, o);
+        mview_init(&uv, u);
+        compare_fields(c, &ov, ofile, &uv, ufile);
+        mview_free(&ov);
+        mview_free(&uv);
         c->nschemas--;
     }
     compare_nested(c, o->nested_type, o->n_nested_type, o->enum_type, o->n_enum_type, ofile, u->nested_type,
@@ -578,44 +612,91 @@ static void compare_message(struct ctx *c, const Google__Protobuf__DescriptorPro
     c->depth--;
 }
 
+static int cmp_value_number(const void *a, const void *b)
+{
+    int32_t x = (*(const Google__Protobuf__EnumValueDescriptorProto *const *)a)->number;
+    int32_t y = (*(const Google__Protobuf__EnumValueDescriptorProto *const *)b)->number;
+    return x < y ? -1 : x > y;
+}
+
+/* Values sorted by number; with aliases the last declared name of a number counts. */
+static size_t sorted_values(const Google__Protobuf__EnumDescriptorProto *e,
+                            const Google__Protobuf__EnumValueDescriptorProto ***out)
+{
+    const Google__Protobuf__EnumValueDescriptorProto **v = sr_xcalloc(e->n_value + 1, sizeof(*v));
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_value; i++)
+        v[i] = e->value[i];
+    /* insertion into a stable sort keeps declaration order within a number */
+    for (size_t i = 0; i < e->n_value; i++) {
+        const Google__Protobuf__EnumValueDescriptorProto *x = e->value[i];
+        size_t j = i;
+        while (j > 0 && cmp_value_number(&v[j - 1], &x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    for (size_t i = 0; i < e->n_value; i++) {
+        if (n && v[n - 1]->number == v[i]->number)
+            v[n - 1] = v[i];
+        else
+            v[n++] = v[i];
+    }
+    *out = v;
+    return n;
+}
+
 static void compare_enum(struct ctx *c, const Google__Protobuf__EnumDescriptorProto *o,
                          const Google__Protobuf__EnumDescriptorProto *u)
 {
-    for (size_t i = 0; i < o->n_value; i++) {
-        const Google__Protobuf__EnumValueDescriptorProto *ov = o->value[i], *uv = NULL;
-        for (size_t j = 0; j < u->n_value && !uv; j++)
-            if (u->value[j]->number == ov->number)
-                uv = u->value[j];
-        if (!uv)
-            add_at_int(c, ov->number, ENUM_CONST_REMOVED);
-        else if (strcmp(ov->name, uv->name) != 0)
-            add_at_int(c, ov->number, ENUM_CONST_CHANGED);
+    const Google__Protobuf__EnumValueDescriptorProto **ov, **uv;
+    size_t on = sorted_values(o, &ov), un = sorted_values(u, &uv), a = 0, b = 0;
+    while (a < on || b < un) {
+        if (b >= un || (a < on && ov[a]->number < uv[b]->number)) {
+            add_at_int(c, ov[a]->number, ENUM_CONST_REMOVED);
+            a++;
+        } else if (a >= on || uv[b]->number < ov[a]->number) {
+            add_at_int(c, uv[b]->number, ENUM_CONST_ADDED);
+            b++;
+        } else {
+            if (strcmp(ov[a]->name, uv[b]->name) != 0)
+                add_at_int(c, ov[a]->number, ENUM_CONST_CHANGED);
+            a++;
+            b++;
+        }
     }
-    for (size_t j = 0; j < u->n_value; j++) {
-        bool found = false;
-        for (size_t i = 0; i < o->n_value && !found; i++)
-            found = o->value[i]->number == u->value[j]->number;
-        if (!found)
-            add_at_int(c, u->value[j]->number, ENUM_CONST_ADDED);
-    }
+    free(ov);
+    free(uv);
 }
 
-/* Index of message `name` among the non-map-entry messages of a list, or -1. */
-static long message_index(Google__Protobuf__DescriptorProto *const *ms, size_t n, const char *name,
-                          const Google__Protobuf__DescriptorProto **out)
+/* Messages (without map entries, which Confluent's .proto view does not have) and enums of
+ * one scope, by name; a message's value is its position among the messages. */
+struct scope_index {
+    struct proto_map messages, enums;
+    long *msg_index; /* per nested_type position: index among messages, -1 for map entries */
+};
+
+static void scope_index_init(struct scope_index *x, Google__Protobuf__DescriptorProto *const *ms, size_t nm,
+                             Google__Protobuf__EnumDescriptorProto *const *es, size_t ne)
 {
+    memset(x, 0, sizeof(*x));
+    x->msg_index = sr_xcalloc(nm + 1, sizeof(long));
     long idx = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (is_map_entry(ms[i]))
-            continue;
-        if (strcmp(ms[i]->name, name) == 0) {
-            *out = ms[i];
-            return idx;
-        }
-        idx++;
+    for (size_t i = 0; i < nm; i++) {
+        x->msg_index[i] = is_map_entry(ms[i]) ? -1 : idx++;
+        if (x->msg_index[i] >= 0)
+            proto_map_put(&x->messages, ms[i]->name, i);
     }
-    *out = NULL;
-    return -1;
+    for (size_t i = 0; i < ne; i++)
+        proto_map_put(&x->enums, es[i]->name, i);
+}
+
+static void scope_index_free(struct scope_index *x)
+{
+    proto_map_free(&x->messages);
+    proto_map_free(&x->enums);
+    free(x->msg_index);
 }
 
 static void compare_nested(struct ctx *c, Google__Protobuf__DescriptorProto *const *om, size_t nom,
@@ -623,55 +704,59 @@ static void compare_nested(struct ctx *c, Google__Protobuf__DescriptorProto *con
                            Google__Protobuf__DescriptorProto *const *um, size_t num,
                            Google__Protobuf__EnumDescriptorProto *const *ue, size_t nue, size_t ufile)
 {
-    for (size_t i = 0; i < nom; i++) {
-        if (is_map_entry(om[i]))
+    struct scope_index ox, ux;
+    scope_index_init(&ox, om, nom, oe, noe);
+    scope_index_init(&ux, um, num, ue, nue);
+    for (size_t i = 0; i < nom && !c->too_deep; i++) {
+        if (ox.msg_index[i] < 0)
             continue;
-        const Google__Protobuf__DescriptorProto *o, *u;
-        long oi = message_index(om, nom, om[i]->name, &o);
-        long ui = message_index(um, num, om[i]->name, &u);
+        size_t k;
+        bool found = proto_map_get(&ux.messages, om[i]->name, &k);
         if (push(c, om[i]->name))
-            return;
-        if (!u) {
+            break;
+        if (!found) {
             add(c, MESSAGE_REMOVED);
         } else {
-            compare_message(c, o, ofile, u, ufile);
-            if (oi != ui)
+            compare_message(c, om[i], ofile, um[k], ufile);
+            if (ox.msg_index[i] != ux.msg_index[k])
                 add(c, MESSAGE_MOVED);
         }
         pop(c);
     }
     for (size_t i = 0; i < num; i++) {
-        const Google__Protobuf__DescriptorProto *o;
-        if (is_map_entry(um[i]) || message_index(om, nom, um[i]->name, &o) >= 0)
-            continue;
-        add_at(c, um[i]->name, MESSAGE_ADDED);
+        size_t k;
+        if (ux.msg_index[i] >= 0 && !proto_map_get(&ox.messages, um[i]->name, &k))
+            add_at(c, um[i]->name, MESSAGE_ADDED);
     }
     for (size_t i = 0; i < noe; i++) {
-        const Google__Protobuf__EnumDescriptorProto *u = NULL;
-        for (size_t j = 0; j < nue && !u; j++)
-            if (strcmp(ue[j]->name, oe[i]->name) == 0)
-                u = ue[j];
+        size_t k;
         if (push(c, oe[i]->name))
-            return;
-        if (!u)
+            break;
+        if (!proto_map_get(&ux.enums, oe[i]->name, &k))
             add(c, ENUM_REMOVED);
         else
-            compare_enum(c, oe[i], u);
+            compare_enum(c, oe[i], ue[k]);
         pop(c);
     }
     for (size_t j = 0; j < nue; j++) {
-        bool found = false;
-        for (size_t i = 0; i < noe && !found; i++)
-            found = strcmp(ue[j]->name, oe[i]->name) == 0;
-        if (!found)
+        size_t k;
+        if (!proto_map_get(&ox.enums, ue[j]->name, &k))
             add_at(c, ue[j]->name, ENUM_ADDED);
     }
+    scope_index_free(&ox);
+    scope_index_free(&ux);
 }
 
 int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool, size_t wmain,
                    struct compat_result *res, struct sr_error *err)
 {
+    /* every message of either side is compared about once; the fixed part covers imported
+     * types compared through fields */
     size_t budget = PROTO_COMPARE_BUDGET;
+    for (size_t i = 0; i < rpool->nsyms; i++)
+        budget += rpool->syms[i].kind == PROTO_SYM_MESSAGE;
+    for (size_t i = 0; i < wpool->nsyms; i++)
+        budget += wpool->syms[i].kind == PROTO_SYM_MESSAGE;
     struct memo memo = {0};
     struct ctx *c = sr_xcalloc(1, sizeof(*c));
     *c = (struct ctx){.orig = {wpool, wmain}, .upd = {rpool, rmain}, .budget = &budget, .memo = &memo};

@@ -41,6 +41,21 @@ struct proto_sym {
     size_t file;      /* index into proto_pool.files */
 };
 
+/* A string -> index hash map; keys are borrowed and must outlive the map. Schemas may be
+ * megabytes of declarations, so every by-name lookup goes through one of these. */
+struct proto_map {
+    struct proto_map_slot {
+        const char *key;
+        size_t val;
+    } * slots;
+    size_t n, cap;
+};
+
+void proto_map_put(struct proto_map *m, const char *key, size_t val);
+/* Returns true and sets *val when key is present. */
+bool proto_map_get(const struct proto_map *m, const char *key, size_t *val);
+void proto_map_free(struct proto_map *m);
+
 /* The files one schema can see: itself, its references and the built-in imports it used.
  * Files are added after their imports, so files[nfiles - 1] is the last one loaded. */
 struct proto_pool {
@@ -48,6 +63,7 @@ struct proto_pool {
     size_t nfiles;
     struct proto_sym *syms; /* owned */
     size_t nsyms, capsyms;
+    struct proto_map sym_index; /* name -> index into syms */
     /* Where imports come from while loading; borrowed, only used during parsing. */
     const struct compat_ref *refs;
     size_t nrefs;

@@ -70,6 +70,60 @@ void proto_opt_value_free(struct proto_opt_value *v)
     v->str = NULL;
 }
 
+/* ---- hash map -------------------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void map_insert(struct proto_map *m, const char *key, size_t val)
+{
+    size_t i = (size_t)hash_str(key) & (m->cap - 1);
+    while (m->slots[i].key)
+        i = (i + 1) & (m->cap - 1);
+    m->slots[i].key = key;
+    m->slots[i].val = val;
+}
+
+void proto_map_put(struct proto_map *m, const char *key, size_t val)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        struct proto_map old = *m;
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->slots = sr_xcalloc(m->cap, sizeof(*m->slots));
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].key)
+                map_insert(m, old.slots[i].key, old.slots[i].val);
+        free(old.slots);
+    }
+    map_insert(m, key, val);
+    m->n++;
+}
+
+bool proto_map_get(const struct proto_map *m, const char *key, size_t *val)
+{
+    if (!m->cap)
+        return false;
+    for (size_t i = (size_t)hash_str(key) & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
+        if (strcmp(m->slots[i].key, key) == 0) {
+            *val = m->slots[i].val;
+            return true;
+        }
+    return false;
+}
+
+void proto_map_free(struct proto_map *m)
+{
+    free(m->slots);
+    memset(m, 0, sizeof(*m));
+}
+
 /* ---- pool ------------------------------------------------------------------------------ */
 
 void proto_pool_init(struct proto_pool *pool, const struct compat_ref *refs, size_t nrefs)
@@ -89,15 +143,14 @@ void proto_pool_free(struct proto_pool *pool)
     for (size_t i = 0; i < pool->nsyms; i++)
         free(pool->syms[i].name);
     free(pool->syms);
+    proto_map_free(&pool->sym_index);
     memset(pool, 0, sizeof(*pool));
 }
 
 const struct proto_sym *proto_pool_find(const struct proto_pool *pool, const char *name)
 {
-    for (size_t i = 0; i < pool->nsyms; i++)
-        if (strcmp(pool->syms[i].name, name) == 0)
-            return &pool->syms[i];
-    return NULL;
+    size_t i;
+    return proto_map_get(&pool->sym_index, name, &i) ? &pool->syms[i] : NULL;
 }
 
 long proto_pool_file_index(const struct proto_pool *pool, const char *name)
@@ -126,7 +179,9 @@ static int add_sym(struct proto_pool *pool, char *name, enum proto_sym_kind kind
         pool->capsyms = pool->capsyms ? pool->capsyms * 2 : 64;
         pool->syms = sr_xrealloc(pool->syms, pool->capsyms * sizeof(*pool->syms));
     }
-    pool->syms[pool->nsyms++] = (struct proto_sym){.name = name, .kind = kind, .desc = desc, .file = file};
+    pool->syms[pool->nsyms] = (struct proto_sym){.name = name, .kind = kind, .desc = desc, .file = file};
+    proto_map_put(&pool->sym_index, name, pool->nsyms);
+    pool->nsyms++;
     return 0;
 }
 
@@ -1033,6 +1088,41 @@ static int validate_default(const struct proto_pool *pool, const Google__Protobu
     return 0;
 }
 
+/* (number, declaration index) pairs, to find duplicates in n log n. */
+struct numbered {
+    int32_t number;
+    size_t index;
+};
+
+static int cmp_numbered(const void *a, const void *b)
+{
+    const struct numbered *x = a, *y = b;
+    if (x->number != y->number)
+        return x->number < y->number ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Sorts the pairs; returns the position of a later duplicate number (its earlier twin is
+ * just before it), or n when all numbers differ. */
+static size_t find_duplicate(struct numbered *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_numbered);
+    for (size_t i = 1; i < n; i++)
+        if (v[i].number == v[i - 1].number)
+            return i;
+    return n;
+}
+
+struct range {
+    int32_t start, end; /* end exclusive */
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+    const struct range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int validate_message(const struct proto_pool *pool, const Google__Protobuf__DescriptorProto *m,
                             const char *scope, int depth, struct sr_error *err)
 {
@@ -1041,6 +1131,20 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
                             COMPAT_MAX_DEPTH);
     char *fqn = join(scope, m->name);
     int rc = -1;
+    struct numbered *nums = sr_xcalloc(m->n_field + 1, sizeof(*nums));
+    /* reserved ranges sorted by start, with the largest end so far: a number is reserved
+     * when the ranges starting at or below it reach past it */
+    struct range *rr = sr_xcalloc(m->n_reserved_range + 1, sizeof(*rr));
+    int32_t *reach = sr_xcalloc(m->n_reserved_range + 1, sizeof(int32_t));
+    for (size_t r = 0; r < m->n_reserved_range; r++)
+        rr[r] = (struct range){m->reserved_range[r]->start, m->reserved_range[r]->end};
+    qsort(rr, m->n_reserved_range, sizeof(*rr), cmp_range);
+    for (size_t r = 0; r < m->n_reserved_range; r++)
+        reach[r] = r && reach[r - 1] > rr[r].end ? reach[r - 1] : rr[r].end;
+    struct proto_map reserved_names = {0};
+    for (size_t r = 0; r < m->n_reserved_name; r++)
+        if (m->reserved_name[r])
+            proto_map_put(&reserved_names, m->reserved_name[r], r);
     for (size_t i = 0; i < m->n_field; i++) {
         const Google__Protobuf__FieldDescriptorProto *f = m->field[i];
         if (!f->has_number || f->number < 1 || f->number > 536870911) {
@@ -1048,13 +1152,7 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
                          fqn);
             goto out;
         }
-        for (size_t j = 0; j < i; j++)
-            if (m->field[j]->number == f->number) {
-                sr_error_set(err, SR_ERR_INVALID_SCHEMA,
-                             "Field number %d has already been used in \"%s\" by field \"%s\".", f->number,
-                             fqn, m->field[j]->name);
-                goto out;
-            }
+        nums[i] = (struct numbered){f->number, i};
         if (f->has_oneof_index && (f->oneof_index < 0 || (size_t)f->oneof_index >= m->n_oneof_decl)) {
             sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has an invalid oneof index.",
                          f->name, fqn);
@@ -1066,38 +1164,61 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
         }
         if (validate_default(pool, f, err))
             goto out;
-        for (size_t r = 0; r < m->n_reserved_range; r++)
-            if (f->number >= m->reserved_range[r]->start && f->number < m->reserved_range[r]->end) {
-                sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" uses reserved number %d.", f->name,
-                             f->number);
-                goto out;
-            }
-        for (size_t r = 0; r < m->n_reserved_name; r++)
-            if (strcmp(f->name, m->reserved_name[r]) == 0) {
-                sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field name \"%s\" is reserved.", f->name);
-                goto out;
-            }
+        size_t lo = 0, hi = m->n_reserved_range; /* first range starting above the number */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (rr[mid].start <= f->number)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && reach[lo - 1] > f->number) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" uses reserved number %d.", f->name,
+                         f->number);
+            goto out;
+        }
+        size_t ignored;
+        if (proto_map_get(&reserved_names, f->name, &ignored)) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field name \"%s\" is reserved.", f->name);
+            goto out;
+        }
+    }
+    size_t dup = find_duplicate(nums, m->n_field);
+    if (dup < m->n_field) {
+        sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                     "Field number %d has already been used in \"%s\" by field \"%s\".", nums[dup].number,
+                     fqn, m->field[nums[dup - 1].index]->name);
+        goto out;
     }
     for (size_t i = 0; i < m->n_nested_type; i++)
         if (validate_message(pool, m->nested_type[i], fqn, depth + 1, err))
             goto out;
     rc = 0;
 out:
+    free(nums);
+    free(rr);
+    free(reach);
+    proto_map_free(&reserved_names);
     free(fqn);
     return rc;
 }
 
 static int validate_enum(const Google__Protobuf__EnumDescriptorProto *e, struct sr_error *err)
 {
-    bool alias = e->options && e->options->has_allow_alias && e->options->allow_alias;
+    if (e->options && e->options->has_allow_alias && e->options->allow_alias)
+        return 0;
+    struct numbered *nums = sr_xcalloc(e->n_value + 1, sizeof(*nums));
     for (size_t i = 0; i < e->n_value; i++)
-        for (size_t j = 0; j < i && !alias; j++)
-            if (e->value[i]->number == e->value[j]->number)
-                return sr_error_set(err, SR_ERR_INVALID_SCHEMA,
-                                    "\"%s\" uses the same enum value as \"%s\". If this is intended, set "
-                                    "'option allow_alias = true;' to the enum definition.",
-                                    e->value[i]->name, e->value[j]->name);
-    return 0;
+        nums[i] = (struct numbered){e->value[i]->number, i};
+    size_t dup = find_duplicate(nums, e->n_value);
+    int rc = 0;
+    if (dup < e->n_value)
+        rc = sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                          "\"%s\" uses the same enum value as \"%s\". If this is intended, set "
+                          "'option allow_alias = true;' to the enum definition.",
+                          e->value[nums[dup].index]->name, e->value[nums[dup - 1].index]->name);
+    free(nums);
+    return rc;
 }
 
 static int validate_enums_in(const Google__Protobuf__DescriptorProto *m, int depth, struct sr_error *err)

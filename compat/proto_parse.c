@@ -1692,24 +1692,23 @@ static int parse_file(struct parser *p)
 /* proto3 "optional" fields get a synthetic oneof "_name", after all real oneofs. */
 static void add_synthetic_oneofs(Google__Protobuf__DescriptorProto *m)
 {
+    /* protoc: "_" + name (unless it already starts with "_"), then "X" prefixes until it
+     * clashes with no field or oneof name, the new ones included */
+    struct proto_map names = {0};
+    for (size_t j = 0; j < m->n_field; j++)
+        proto_map_put(&names, m->field[j]->name, j);
+    for (size_t j = 0; j < m->n_oneof_decl; j++)
+        proto_map_put(&names, m->oneof_decl[j]->name, j);
     for (size_t i = 0; i < m->n_field; i++) {
         Google__Protobuf__FieldDescriptorProto *f = m->field[i];
         if (!f->proto3_optional)
             continue;
         struct sr_buf b = SR_BUF_INIT;
-        /* protoc: "_" + name (unless it already starts with "_"), then "X" prefixes until it
-         * clashes with no field or oneof name */
         if (f->name[0] != '_')
             sr_buf_putc(&b, '_');
         sr_buf_puts(&b, f->name);
-        for (;;) {
-            bool clash = false;
-            for (size_t j = 0; j < m->n_field && !clash; j++)
-                clash = strcmp(m->field[j]->name, b.data) == 0;
-            for (size_t j = 0; j < m->n_oneof_decl && !clash; j++)
-                clash = strcmp(m->oneof_decl[j]->name, b.data) == 0;
-            if (!clash)
-                break;
+        size_t ignored;
+        while (proto_map_get(&names, b.data, &ignored)) {
             char *old = sr_buf_steal(&b, NULL);
             sr_buf_putc(&b, 'X');
             sr_buf_puts(&b, old);
@@ -1719,9 +1718,11 @@ static void add_synthetic_oneofs(Google__Protobuf__DescriptorProto *m)
             proto_new_msg(&google__protobuf__oneof_descriptor_proto__descriptor);
         o->name = sr_buf_steal(&b, NULL);
         PUSH(m->oneof_decl, m->n_oneof_decl, o);
+        proto_map_put(&names, o->name, m->n_oneof_decl - 1);
         f->has_oneof_index = 1;
         f->oneof_index = (int32_t)m->n_oneof_decl - 1;
     }
+    proto_map_free(&names);
     for (size_t i = 0; i < m->n_nested_type; i++)
         add_synthetic_oneofs(m->nested_type[i]);
 }

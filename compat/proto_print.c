@@ -492,19 +492,36 @@ static const char *type_text(const Google__Protobuf__FieldDescriptorProto *f)
 struct nest {
     Google__Protobuf__DescriptorProto *const *v;
     size_t n;
-    const char *fqn; /* the message's full name, or the package */
+    const char *fqn;        /* the message's full name, or the package */
+    struct proto_map names; /* nested type name -> position */
 };
 
-/* Does ".fqn.name" (or ".name" with an empty fqn) name nested type `n`? */
-static bool names_nested(const char *type_name, const char *fqn, const char *name)
+static void nest_init(struct nest *ns, Google__Protobuf__DescriptorProto *const *v, size_t n, const char *fqn)
 {
-    size_t ml = strlen(fqn);
+    *ns = (struct nest){.v = v, .n = n, .fqn = fqn};
+    for (size_t i = 0; i < n; i++)
+        if (v[i]->name)
+            proto_map_put(&ns->names, v[i]->name, i);
+}
+
+/* The nested type that ".fqn.Name" names, or NULL. */
+static const Google__Protobuf__DescriptorProto *nested_named(const struct nest *ns, const char *type_name,
+                                                             size_t *index)
+{
+    size_t ml = strlen(ns->fqn), i;
     if (type_name[0] != '.')
-        return false;
-    if (ml == 0)
-        return strcmp(type_name + 1, name) == 0;
-    return strncmp(type_name + 1, fqn, ml) == 0 && type_name[1 + ml] == '.' &&
-           strcmp(type_name + 2 + ml, name) == 0;
+        return NULL;
+    const char *rest = type_name + 1;
+    if (ml) {
+        if (strncmp(rest, ns->fqn, ml) != 0 || rest[ml] != '.')
+            return NULL;
+        rest += ml + 1;
+    }
+    if (!proto_map_get(&ns->names, rest, &i))
+        return NULL;
+    if (index)
+        *index = i;
+    return ns->v[i];
 }
 
 /* The nested map-entry type a map field uses. */
@@ -513,15 +530,8 @@ map_entry_of(const struct nest *ns, const Google__Protobuf__FieldDescriptorProto
 {
     if (f->label != LABEL(REPEATED) || f->type != FT(MESSAGE) || !f->type_name)
         return NULL;
-    for (size_t i = 0; i < ns->n; i++) {
-        const Google__Protobuf__DescriptorProto *n = ns->v[i];
-        if (n->options && n->options->map_entry && names_nested(f->type_name, ns->fqn, n->name)) {
-            if (index)
-                *index = i;
-            return n;
-        }
-    }
-    return NULL;
+    const Google__Protobuf__DescriptorProto *n = nested_named(ns, f->type_name, index);
+    return n && n->options && n->options->map_entry ? n : NULL;
 }
 
 static const Google__Protobuf__DescriptorProto *
@@ -529,13 +539,7 @@ group_of(const struct nest *ns, const Google__Protobuf__FieldDescriptorProto *f,
 {
     if (f->type != FT(GROUP) || !f->type_name)
         return NULL;
-    for (size_t i = 0; i < ns->n; i++)
-        if (names_nested(f->type_name, ns->fqn, ns->v[i]->name)) {
-            if (index)
-                *index = i;
-            return ns->v[i];
-        }
-    return NULL;
+    return nested_named(ns, f->type_name, index);
 }
 
 static void print_field(struct printer *pr, const struct nest *ns,
@@ -599,21 +603,38 @@ static void print_field(struct printer *pr, const struct nest *ns,
     }
 }
 
+/* Positions 0..n-1, stably sorted by keys when `sort` (a merge sort: n may be large). */
+static void merge_by_key(size_t *v, size_t *tmp, size_t n, const int32_t *keys)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2, a = 0, b = h, k = 0;
+    merge_by_key(v, tmp, h, keys);
+    merge_by_key(v + h, tmp, n - h, keys);
+    while (a < h || b < n)
+        tmp[k++] = (b >= n || (a < h && keys[v[a]] <= keys[v[b]])) ? v[a++] : v[b++];
+    memcpy(v, tmp, n * sizeof(*v));
+}
+
+static size_t *ordering(const int32_t *keys, size_t n, bool sort)
+{
+    size_t *order = sr_xcalloc(n + 1, sizeof(size_t));
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (sort) {
+        size_t *tmp = sr_xcalloc(n + 1, sizeof(size_t));
+        merge_by_key(order, tmp, n, keys);
+        free(tmp);
+    }
+    return order;
+}
+
 /* "reserved" statements: inclusive ranges [lo, hi] (hi == max prints "max"), then names;
  * normalized output orders ranges by start and names alphabetically. */
 static void print_reserved(struct printer *pr, int level, const int32_t *lo, const int32_t *hi, size_t n,
                            int32_t max, char *const *names, size_t nnames)
 {
-    size_t *order = sr_xcalloc(n + 1, sizeof(size_t));
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    if (pr->normalize)
-        for (size_t i = 1; i < n; i++)
-            for (size_t j = i; j > 0 && lo[order[j - 1]] > lo[order[j]]; j--) {
-                size_t t = order[j];
-                order[j] = order[j - 1];
-                order[j - 1] = t;
-            }
+    size_t *order = ordering(lo, n, pr->normalize);
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
         indent(pr, level);
@@ -644,16 +665,11 @@ static void print_enum(struct printer *pr, const Google__Protobuf__EnumDescripto
     indent(pr, level);
     sr_buf_printf(pr->out, "enum %s {\n", e->name);
     print_option_stmts(pr, (const ProtobufCMessage *)e->options, level + 1, false);
-    size_t *order = sr_xcalloc(e->n_value, sizeof(*order));
+    int32_t *keys = sr_xcalloc(e->n_value + 1, sizeof(int32_t));
     for (size_t i = 0; i < e->n_value; i++)
-        order[i] = i;
-    if (pr->normalize)
-        for (size_t i = 1; i < e->n_value; i++)
-            for (size_t j = i; j > 0 && e->value[order[j - 1]]->number > e->value[order[j]]->number; j--) {
-                size_t t = order[j];
-                order[j] = order[j - 1];
-                order[j - 1] = t;
-            }
+        keys[i] = e->value[i]->number;
+    size_t *order = ordering(keys, e->n_value, pr->normalize);
+    free(keys);
     for (size_t k = 0; k < e->n_value; k++) {
         const Google__Protobuf__EnumValueDescriptorProto *v = e->value[order[k]];
         indent(pr, level + 1);
@@ -757,16 +773,54 @@ static void emit_nested(struct printer *pr, struct emitter *e, size_t k)
     e->done[k] = true;
 }
 
-static bool is_synthetic_oneof(const Google__Protobuf__DescriptorProto *m, int32_t index)
+/* Field order for printing (declaration order, or by number when normalizing) and each
+ * oneof's members in that order; a oneof with a single proto3 "optional" member is
+ * synthetic and printed as that field's label. */
+struct layout {
+    size_t *order;
+    size_t *member_start, *members; /* members of oneof k: members[member_start[k] .. member_start[k + 1]) */
+    bool *synthetic;
+};
+
+static void layout_init(struct layout *l, const Google__Protobuf__DescriptorProto *m, bool normalize)
 {
-    size_t members = 0;
-    bool optional = false;
-    for (size_t i = 0; i < m->n_field; i++)
-        if (m->field[i]->has_oneof_index && m->field[i]->oneof_index == index) {
-            members++;
-            optional = m->field[i]->proto3_optional;
+    size_t nf = m->n_field, no = m->n_oneof_decl;
+    int32_t *keys = sr_xcalloc(nf + 1, sizeof(int32_t));
+    for (size_t i = 0; i < nf; i++)
+        keys[i] = m->field[i]->number;
+    l->order = ordering(keys, nf, normalize);
+    free(keys);
+    l->member_start = sr_xcalloc(no + 2, sizeof(size_t));
+    l->members = sr_xcalloc(nf + 1, sizeof(size_t));
+    l->synthetic = sr_xcalloc(no + 1, sizeof(bool));
+    bool *optional = sr_xcalloc(no + 1, sizeof(bool));
+    for (size_t i = 0; i < nf; i++) {
+        const Google__Protobuf__FieldDescriptorProto *f = m->field[i];
+        if (f->has_oneof_index && f->oneof_index >= 0 && (size_t)f->oneof_index < no) {
+            l->member_start[f->oneof_index + 1]++;
+            optional[f->oneof_index] = f->proto3_optional;
         }
-    return members == 1 && optional;
+    }
+    for (size_t k = 0; k < no; k++) {
+        l->synthetic[k] = l->member_start[k + 1] == 1 && optional[k];
+        l->member_start[k + 1] += l->member_start[k];
+    }
+    size_t *fill = sr_xcalloc(no + 1, sizeof(size_t));
+    for (size_t oi = 0; oi < nf; oi++) {
+        const Google__Protobuf__FieldDescriptorProto *f = m->field[l->order[oi]];
+        if (f->has_oneof_index && f->oneof_index >= 0 && (size_t)f->oneof_index < no)
+            l->members[l->member_start[f->oneof_index] + fill[f->oneof_index]++] = l->order[oi];
+    }
+    free(fill);
+    free(optional);
+}
+
+static void layout_free(struct layout *l)
+{
+    free(l->order);
+    free(l->member_start);
+    free(l->members);
+    free(l->synthetic);
 }
 
 static char *scope_of_message(const char *parent, const char *name)
@@ -787,7 +841,8 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
     if (depth > COMPAT_MAX_DEPTH)
         return;
     print_option_stmts(pr, (const ProtobufCMessage *)m->options, level, true);
-    struct nest ns = {m->nested_type, m->n_nested_type, fqn};
+    struct nest ns;
+    nest_init(&ns, m->nested_type, m->n_nested_type, fqn);
     struct emitter em;
     emitter_init(&em, &ns, m->extension, m->n_extension, level, depth);
     /* nested types owned by a field (map entries, groups) are printed with that field */
@@ -797,16 +852,9 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
             em.done[k] = true;
     }
     bool *printed = sr_xcalloc(m->n_field + 1, sizeof(bool));
-    size_t *order = sr_xcalloc(m->n_field + 1, sizeof(size_t));
-    for (size_t i = 0; i < m->n_field; i++)
-        order[i] = i;
-    if (pr->normalize)
-        for (size_t i = 1; i < m->n_field; i++)
-            for (size_t j = i; j > 0 && m->field[order[j - 1]]->number > m->field[order[j]]->number; j--) {
-                size_t t = order[j];
-                order[j] = order[j - 1];
-                order[j - 1] = t;
-            }
+    struct layout lay;
+    layout_init(&lay, m, pr->normalize);
+    const size_t *order = lay.order;
     size_t next_nested = 0;
     for (size_t oi = 0; oi < m->n_field; oi++) {
         size_t i = order[oi];
@@ -820,16 +868,16 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
                 emit_nested(pr, &em, next_nested);
             next_nested = k + 1;
         }
-        if (f->has_oneof_index && !is_synthetic_oneof(m, f->oneof_index) &&
-            (size_t)f->oneof_index < m->n_oneof_decl) {
+        if (f->has_oneof_index && f->oneof_index >= 0 && (size_t)f->oneof_index < m->n_oneof_decl &&
+            !lay.synthetic[f->oneof_index]) {
             const Google__Protobuf__OneofDescriptorProto *o = m->oneof_decl[f->oneof_index];
             indent(pr, level);
             sr_buf_printf(pr->out, "oneof %s {\n", o->name);
             print_option_stmts(pr, (const ProtobufCMessage *)o->options, level + 1, false);
-            for (size_t oj = oi; oj < m->n_field; oj++) {
-                size_t j = order[oj];
-                if (!printed[j] && m->field[j]->has_oneof_index &&
-                    m->field[j]->oneof_index == f->oneof_index) {
+            for (size_t k2 = lay.member_start[f->oneof_index]; k2 < lay.member_start[f->oneof_index + 1];
+                 k2++) {
+                size_t j = lay.members[k2];
+                if (!printed[j]) {
                     print_field(pr, &ns, m->field[j], level + 1, true, depth);
                     printed[j] = true;
                 }
@@ -872,7 +920,8 @@ static void print_body(struct printer *pr, const Google__Protobuf__DescriptorPro
     free(lo);
     free(hi);
     free(printed);
-    free(order);
+    layout_free(&lay);
+    proto_map_free(&ns.names);
 }
 
 static void print_message(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *parent,
@@ -972,7 +1021,8 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
         }
         sr_buf_free(&opts);
     }
-    struct nest ns = {f->message_type, f->n_message_type, pkg};
+    struct nest ns;
+    nest_init(&ns, f->message_type, f->n_message_type, pkg);
     struct emitter em;
     emitter_init(&em, &ns, f->extension, f->n_extension, 0, 0);
     for (size_t i = 0; i < f->n_message_type; i++)
@@ -983,6 +1033,7 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
     }
     emit_extends_upto(&pr, &em, f->n_extension);
     emitter_free(&em);
+    proto_map_free(&ns.names);
     for (size_t i = 0; i < f->n_service; i++) {
         sr_buf_putc(out, '\n');
         print_service(&pr, f->service[i]);
