@@ -23,6 +23,9 @@ struct printer {
     bool normalize;
     enum { P_PROTO2, P_PROTO3, P_EDITIONS } syntax;
     struct sr_buf *out;
+    struct proto_map extensions; /* "extendee#number" -> index into pool->syms */
+    char **ext_keys;             /* owned keys of `extensions` */
+    size_t n_ext_keys;
 };
 
 static void indent(struct printer *pr, int level)
@@ -292,19 +295,35 @@ static void print_text_message(struct printer *pr, const Google__Protobuf__Descr
 }
 
 /* Finds the extension of `extendee` (e.g. "google.protobuf.FieldOptions") with a number. */
-static const struct proto_sym *find_extension(const struct proto_pool *pool, const char *extendee,
-                                              uint32_t number)
+static char *extension_key(const char *extendee, uint32_t number)
 {
-    for (size_t i = 0; i < pool->nsyms; i++) {
-        const struct proto_sym *s = &pool->syms[i];
-        if (s->kind != PROTO_SYM_EXTENSION)
-            continue;
+    struct sr_buf b = SR_BUF_INIT;
+    sr_buf_printf(&b, "%s#%u", extendee, number);
+    return sr_buf_steal(&b, NULL);
+}
+
+/* Indexes the pool's extensions by "extendee#number" (extendee without the leading dot). */
+static void index_extensions(struct printer *pr)
+{
+    for (size_t i = 0; i < pr->pool->nsyms; i++) {
+        const struct proto_sym *s = &pr->pool->syms[i];
         const Google__Protobuf__FieldDescriptorProto *f = s->desc;
-        if (f->number == (int32_t)number && f->extendee && f->extendee[0] == '.' &&
-            strcmp(f->extendee + 1, extendee) == 0)
-            return s;
+        if (s->kind != PROTO_SYM_EXTENSION || !f->extendee || f->extendee[0] != '.')
+            continue;
+        char *key = extension_key(f->extendee + 1, (uint32_t)f->number);
+        pr->ext_keys = sr_xrealloc(pr->ext_keys, (pr->n_ext_keys + 1) * sizeof(*pr->ext_keys));
+        pr->ext_keys[pr->n_ext_keys++] = key;
+        proto_map_put(&pr->extensions, key, i);
     }
-    return NULL;
+}
+
+static const struct proto_sym *find_extension(const struct printer *pr, const char *extendee, uint32_t number)
+{
+    char *key = extension_key(extendee, number);
+    size_t i;
+    bool found = proto_map_get(&pr->extensions, key, &i);
+    free(key);
+    return found ? &pr->pool->syms[i] : NULL;
 }
 
 /* Appends "name = value" items for every option set in `opts` to the list printer `emit`. */
@@ -400,7 +419,7 @@ static void collect_options(struct printer *pr, const ProtobufCMessage *opts, bo
         qsort(ufs, opts->n_unknown_fields, sizeof(*ufs), cmp_uf);
     for (unsigned i = 0; i < opts->n_unknown_fields; i++) {
         const ProtobufCMessageUnknownField *uf = ufs[i];
-        const struct proto_sym *ext = find_extension(pr->pool, d->name, uf->tag);
+        const struct proto_sym *ext = find_extension(pr, d->name, uf->tag);
         Google__Protobuf__FieldDescriptorProto features = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__INIT;
         const Google__Protobuf__FieldDescriptorProto *fd;
         const char *name;
@@ -971,6 +990,7 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
 {
     const Google__Protobuf__FileDescriptorProto *f = pool->files[index];
     struct printer pr = {.pool = pool, .file = f, .normalize = normalize, .out = out};
+    index_extensions(&pr);
     if (f->syntax && strcmp(f->syntax, "proto3") == 0) {
         pr.syntax = P_PROTO3;
         sr_buf_puts(out, "syntax = \"proto3\";\n");
@@ -1038,4 +1058,8 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
         sr_buf_putc(out, '\n');
         print_service(&pr, f->service[i]);
     }
+    proto_map_free(&pr.extensions);
+    for (size_t i = 0; i < pr.n_ext_keys; i++)
+        free(pr.ext_keys[i]);
+    free(pr.ext_keys);
 }
