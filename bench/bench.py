@@ -833,6 +833,14 @@ class Suite:
             if only and step.__name__.replace("bench_", "") not in only:
                 continue
             step()
+        # "Produces numbers": every figure must be a positive, finite measurement.
+        for r in self.rows:
+            for key in ("ours", "ref"):
+                v = r[key]
+                if key == "ref" and v is None:
+                    continue
+                if not isinstance(v, (int, float)) or v != v or v in (float("inf"),) or v <= 0:
+                    self.failures.append("%s / %s: no valid %s figure (%r)" % (r["section"], r["metric"], key, v))
         out = self.table()
         print(out)
         print("\nTotal time %.0f s%s" % (time.perf_counter() - t0,
