@@ -156,7 +156,7 @@ class Server:
                 raise BenchError("server did not report its port within %ds" % timeout)
             chunk = os.read(self.proc.stdout.fileno(), 1)
             if not chunk:
-                raise BenchError("server exited at startup (rc %s), see %s/server.log"
+                raise BenchError("server exited at startup (rc %s); its log is %s/server.log (use --keep)"
                                  % (self.proc.wait(), self.workdir))
             line += chunk
         m = re.match(rb"listening on http://127\.0\.0\.1:(\d+)\n", line)
