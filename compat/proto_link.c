@@ -1424,6 +1424,8 @@ static int check_wire_depth(const uint8_t *p, size_t len, const ProtobufCMessage
                 break;
         }
         int wt = (int)(key & 7);
+        if ((key >> 3) == 0 || (key >> 3) > 536870911)
+            return -2; /* protobuf-c keeps such a field as unknown but cannot write it back */
         uint32_t num = (uint32_t)(key >> 3);
         switch (wt) {
         case 0:

@@ -486,6 +486,9 @@ static void test_bad_binary_descriptors_are_rejected(void **state)
     compat_schema_free(good);
     /* garbage that is valid base64 but not a descriptor */
     expect_invalid("////////////AAAA", NULL, 0, "FileDescriptorProto");
+    /* a field numbered 0 (found by fuzzing): protobuf-c would keep it but could not write
+     * the descriptor back */
+    expect_invalid("ggAA", NULL, 0, "FileDescriptorProto");
     /* base64-looking text that is not base64 */
     expect_invalid("abc=def", NULL, 0, "base64");
 
