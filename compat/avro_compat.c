@@ -60,10 +60,17 @@ struct result {
     size_t total; /* breaks once flattened, saturating at SIZE_MAX / 2 */
 };
 
-/* Location tokens, root first (the root token "" is not printed). Tokens are borrowed:
- * literals, names, or index strings that live in the frame that pushed them. */
+/* One location token: a borrowed literal or name, or (name == NULL) an array index. Indexes
+ * stay integers until a break is reported, since formatting one per field and per union
+ * branch cost more than the whole walk (issue 6). */
+struct loc_token {
+    const char *name;
+    size_t index;
+};
+
+/* Location tokens, root first (the root token "" is not printed). */
 struct location {
-    const char **tokens;
+    struct loc_token *tokens;
     size_t count;
     size_t cap;
 };
@@ -145,7 +152,11 @@ static char *render_location(const struct location *loc)
     for (size_t i = 1; i < loc->count; i++) {
         if (i > 1)
             sr_buf_putc(&b, '/');
-        for (const char *p = loc->tokens[i]; *p; p++) {
+        if (!loc->tokens[i].name) {
+            sr_buf_printf(&b, "%zu", loc->tokens[i].index);
+            continue;
+        }
+        for (const char *p = loc->tokens[i].name; *p; p++) {
             if (*p == '~')
                 sr_buf_puts(&b, "~0");
             else if (*p == '/')
@@ -177,13 +188,23 @@ static void incompatible(struct checker *c, size_t res, enum incompat_type type,
 }
 
 /* The walk's depth bound (AVRO_COMPAT_MAX_DEPTH) bounds this stack too. */
-static void loc_push(struct location *loc, const char *token)
+static void loc_push_token(struct location *loc, struct loc_token token)
 {
     if (loc->count == loc->cap) {
         loc->cap = loc->cap ? loc->cap * 2 : 16;
         loc->tokens = sr_xrealloc(loc->tokens, loc->cap * sizeof *loc->tokens);
     }
     loc->tokens[loc->count++] = token;
+}
+
+static void loc_push(struct location *loc, const char *name)
+{
+    loc_push_token(loc, (struct loc_token){name, 0});
+}
+
+static void loc_push_index(struct location *loc, size_t index)
+{
+    loc_push_token(loc, (struct loc_token){NULL, index});
 }
 
 static const char *type_upper(enum avro_type t)
@@ -229,6 +250,16 @@ static void merge_at(struct checker *c, size_t res, const char *token, const str
                      const struct avro_node *w, struct location *loc)
 {
     loc_push(loc, token);
+    size_t child = get_compat(c, r, w, loc);
+    loc->count--;
+    if (child != SIZE_MAX)
+        merge(c, res, child);
+}
+
+static void merge_at_index(struct checker *c, size_t res, size_t index, const struct avro_node *r,
+                           const struct avro_node *w, struct location *loc)
+{
+    loc_push_index(loc, index);
     size_t child = get_compat(c, r, w, loc);
     loc->count--;
     if (child != SIZE_MAX)
@@ -348,12 +379,10 @@ static const struct avro_field *lookup_writer_field(struct checker *c, const str
 static void check_record_fields(struct checker *c, size_t res, const struct avro_node *r,
                                 const struct avro_node *w, struct location *loc)
 {
-    char index[24];
     loc_push(loc, "fields");
     for (size_t i = 0; i < r->nfields && !c->failed && !c->exception; i++) {
         const struct avro_field *rf = &r->fields[i];
-        snprintf(index, sizeof index, "%zu", i);
-        loc_push(loc, index);
+        loc_push_index(loc, i);
         const struct avro_field *wf = lookup_writer_field(c, w, rf);
         if (!wf) {
             if (!rf->def) {
@@ -382,7 +411,6 @@ static void type_mismatch(struct checker *c, size_t res, const struct avro_node 
 static void calculate(struct checker *c, size_t res, const struct avro_node *r, const struct avro_node *w,
                       struct location *loc)
 {
-    char index[24];
     if (r->type == w->type) {
         switch (r->type) {
         case AVRO_ARRAY:
@@ -411,8 +439,7 @@ static void calculate(struct checker *c, size_t res, const struct avro_node *r, 
         case AVRO_UNION:
             /* Every writer branch must be readable by the reader union. */
             for (size_t i = 0; i < w->nbranches && !c->failed && !c->exception; i++) {
-                snprintf(index, sizeof index, "%zu", i);
-                loc_push(loc, index);
+                loc_push_index(loc, i);
                 if (!probe(c, r, w->branches[i]))
                     incompatible(
                         c, res, MISSING_UNION_BRANCH, loc,
@@ -426,10 +453,8 @@ static void calculate(struct checker *c, size_t res, const struct avro_node *r, 
     }
     if (w->type == AVRO_UNION) {
         /* A non-union reader must read every writer branch. */
-        for (size_t i = 0; i < w->nbranches && !c->failed && !c->exception; i++) {
-            snprintf(index, sizeof index, "%zu", i);
-            merge_at(c, res, index, r, w->branches[i], loc);
-        }
+        for (size_t i = 0; i < w->nbranches && !c->failed && !c->exception; i++)
+            merge_at_index(c, res, i, r, w->branches[i], loc);
         return;
     }
     switch (r->type) {
@@ -453,6 +478,10 @@ static size_t get_compat(struct checker *c, const struct avro_node *r, const str
                          struct location *loc)
 {
     if (c->failed || c->exception)
+        return SIZE_MAX;
+    /* Two primitives one can read the other: Java memoizes the pair too, but it has no break
+     * to re-report, so its memo entry would only cost a slot (most pairs of a wide record). */
+    if (r->type <= AVRO_STRING && w->type <= AVRO_STRING && may_read(r, w))
         return SIZE_MAX;
     struct memo_entry *e = memo_slot(c, r, w);
     if (e->state == MEMO_IN_PROGRESS)
@@ -536,12 +565,29 @@ static void flatten(const struct checker *c, size_t res, struct compat_result *o
     }
 }
 
+/* Nodes whose pairs get a memo entry (see get_compat). */
+static size_t complex_nodes(const struct avro_schema *schema)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < schema->nnodes; i++)
+        n += schema->nodes[i]->type > AVRO_STRING;
+    return n;
+}
+
 int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
                   struct compat_result *res, struct sr_error *err)
 {
     struct checker c = {.err = err};
     struct location loc = {0};
     int rc = 0;
+    /* Sized once for the usual case (a pair per complex node of the smaller schema, plus a
+     * few union probes), so that a typical check never rehashes. */
+    size_t want = complex_nodes(reader) < complex_nodes(writer) ? complex_nodes(reader) : complex_nodes(writer);
+    want *= 4;
+    c.memo_size = 64;
+    while (c.memo_size < want && c.memo_size < 4096)
+        c.memo_size *= 2;
+    c.memo = sr_xcalloc(c.memo_size, sizeof *c.memo);
     loc_push(&loc, "");
     size_t root = get_compat(&c, reader->root, writer->root, &loc);
     if (c.failed) {
