@@ -312,8 +312,10 @@ static int parse_aliases(struct parse_ctx *ctx, const json_t *obj, bool named, c
 static int parse_schema(struct parse_ctx *ctx, const json_t *j, const char *space, int depth,
                         struct avro_node **out);
 
-/* Is `value` a valid default for `type`? Union defaults match the first branch (Avro
- * specification); bytes and fixed defaults are strings; float/double accept integers. */
+/* Is `value` a valid default for `type`? As Apache Avro Java 1.12's Schema.isValidDefault,
+ * which Confluent's server runs: a union default may match ANY branch (the specification
+ * says the first, Java relaxed it and Confluent users rely on that); bytes, fixed and enum
+ * defaults are any string (Java does not look the symbol up); float/double accept integers. */
 static bool valid_default(const struct avro_node *type, const json_t *value, int depth)
 {
     if (depth > AVRO_MAX_JSON_DEPTH)
@@ -334,9 +336,8 @@ static bool valid_default(const struct avro_node *type, const json_t *value, int
     case AVRO_BYTES:
     case AVRO_STRING:
     case AVRO_FIXED:
-        return json_is_string(value);
     case AVRO_ENUM:
-        return json_is_string(value) && avro_index_get(&type->symbol_index, json_string_value(value)) >= 0;
+        return json_is_string(value);
     case AVRO_ARRAY: {
         size_t i;
         const json_t *v;
@@ -362,7 +363,10 @@ static bool valid_default(const struct avro_node *type, const json_t *value, int
         return true;
     }
     case AVRO_UNION:
-        return type->nbranches > 0 && valid_default(type->branches[0], value, depth + 1);
+        for (size_t i = 0; i < type->nbranches; i++)
+            if (valid_default(type->branches[i], value, depth + 1))
+                return true;
+        return false;
     case AVRO_RECORD:
         /* A record whose fields are still being parsed cannot be checked (Java fails the
          * same way: "Schema fields not set yet"). */
@@ -510,12 +514,13 @@ static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *
         avro_index_put(&n->symbol_index, n->symbols[n->nsymbols], n->nsymbols);
         n->nsymbols++;
     }
-    const json_t *def = json_object_get(obj, "default");
-    if (def) {
-        const char *d = json_string_value(def);
-        if (!d || avro_index_get(&n->symbol_index, d) < 0)
-            return fail(ctx, "The Enum Default: %s is not in the enum symbol set of %s",
-                        d ? d : "(not a string)", n->fullname);
+    /* Java 1.12 reads the enum default with textValue(): a default that is not a string is
+     * ignored (no default, and "default" is reserved, so not a property either); a string
+     * must be one of the symbols. */
+    const char *d = json_string_value(json_object_get(obj, "default"));
+    if (d) {
+        if (avro_index_get(&n->symbol_index, d) < 0)
+            return fail(ctx, "The Enum Default: %s is not in the enum symbol set of %s", d, n->fullname);
         n->enum_default = sr_xstrdup(d);
     }
     return 0;

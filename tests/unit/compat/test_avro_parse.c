@@ -122,12 +122,21 @@ static void test_parse_rejects_bad_names(void **state)
     avro_invalid("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[1]}", "Illegal enum symbol");
 }
 
+/* Java 1.12 reads an enum's default with textValue(), so a non-string default is dropped
+ * rather than rejected; the canonical text then has no default. */
+static void test_parse_ignores_non_string_enum_default(void **state)
+{
+    (void)state;
+    struct compat_schema *s = avro_ok("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"],\"default\":0}");
+    assert_string_equal(compat_schema_canonical(s, NULL), "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}");
+    compat_schema_free(s);
+}
+
 static void test_parse_rejects_bad_enum_and_fixed(void **state)
 {
     (void)state;
     avro_invalid("{\"type\":\"enum\",\"name\":\"E\"}", "no symbols");
     avro_invalid("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"],\"default\":\"B\"}", "Enum Default");
-    avro_invalid("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"],\"default\":0}", "Enum Default");
     avro_invalid("{\"type\":\"fixed\",\"name\":\"F\",\"size\":-1}", "size");
     avro_invalid("{\"type\":\"fixed\",\"name\":\"F\",\"size\":1.5}", "size");
     avro_invalid("{\"type\":\"fixed\",\"name\":\"F\",\"size\":\"4\"}", "size");
@@ -190,6 +199,15 @@ static void test_parse_accepts_matching_defaults(void **state)
         {"{\"type\":\"map\",\"values\":\"long\"}", "{\"a\":1}"},
         {"[\"null\",\"int\"]", "null"},
         {"[\"int\",\"null\"]", "3"},
+        /* Java 1.12 (Confluent's server): a union default may match any branch */
+        {"[\"null\",\"int\"]", "3"},
+        {"[\"int\",\"null\"]", "null"},
+        {"[\"null\",\"string\",{\"type\":\"array\",\"items\":[\"null\",\"long\"]}]", "[1,null]"},
+        {"{\"type\":\"array\",\"items\":[\"null\",\"string\"]}", "[null,\"a\"]"},
+        {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"u\",\"type\":[\"null\",\"int\"]}]}",
+         "{\"u\":5}"},
+        /* Java 1.12 checks only that an enum default is a string, not that it is a symbol */
+        {"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}", "\"Z\""},
         {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
          "{\"name\":\"b\",\"type\":\"string\",\"default\":\"x\"}]}",
          "{\"a\":1}"},
@@ -213,12 +231,14 @@ static void test_parse_rejects_mismatched_defaults(void **state)
         {"\"bytes\"", "[1]"},
         {"\"string\"", "null"},
         {"{\"type\":\"fixed\",\"name\":\"F\",\"size\":2}", "2"},
-        {"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}", "\"Z\""},
+        {"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}", "0"},
         {"{\"type\":\"array\",\"items\":\"int\"}", "[\"a\"]"},
         {"{\"type\":\"map\",\"values\":\"long\"}", "[1]"},
-        /* union defaults match the first branch only */
-        {"[\"null\",\"int\"]", "3"},
-        {"[\"int\",\"null\"]", "null"},
+        /* a union default must match at least one branch */
+        {"[\"null\",\"int\"]", "\"x\""},
+        {"[\"int\",\"string\"]", "true"},
+        {"[\"null\",{\"type\":\"array\",\"items\":\"int\"}]", "[\"a\"]"},
+        {"{\"type\":\"array\",\"items\":[\"null\",\"int\"]}", "[1,\"a\"]"},
         {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}", "{}"},
         {"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}",
          "{\"a\":\"x\"}"},
@@ -515,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_duplicate_names),
         cmocka_unit_test(test_parse_rejects_bad_names),
         cmocka_unit_test(test_parse_rejects_bad_enum_and_fixed),
+        cmocka_unit_test(test_parse_ignores_non_string_enum_default),
         cmocka_unit_test(test_parse_rejects_bad_unions),
         cmocka_unit_test(test_parse_rejects_bad_attributes),
         cmocka_unit_test(test_parse_accepts_matching_defaults),
