@@ -1162,6 +1162,17 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
             sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has no type.", f->name, fqn);
             goto out;
         }
+        /* binary input: what a .proto file cannot say is refused here (found by fuzzing) */
+        if ((f->type == FT(MESSAGE) || f->type == FT(ENUM) || f->type == FT(GROUP)) && !f->type_name) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Field \"%s\" in \"%s\" has no type name.", f->name,
+                         fqn);
+            goto out;
+        }
+        if (f->extendee) {
+            sr_error_set(err, SR_ERR_INVALID_SCHEMA,
+                         "Field \"%s\" in \"%s\" is not an extension but has an extendee.", f->name, fqn);
+            goto out;
+        }
         if (validate_default(pool, f, err))
             goto out;
         size_t lo = 0, hi = m->n_reserved_range; /* first range starting above the number */

@@ -489,6 +489,12 @@ static void test_bad_binary_descriptors_are_rejected(void **state)
     /* a field numbered 0 (found by fuzzing): protobuf-c would keep it but could not write
      * the descriptor back */
     expect_invalid("ggAA", NULL, 0, "FileDescriptorProto");
+    /* a message-typed field whose type name went into the extendee (found by fuzzing) */
+    expect_invalid(
+        "CgdkZWZhdWx0IokBCgtUZXN0TWVzc2FnZRIfCgt0ZXN0X3N0cmluZxgBIAEoCVIKdGVzdFN0cmluZxIuCgh0ZXN0X2lu"
+        "dBgCIAEoCxITLlRlc3RNZXNzYWdlLlN0YXR1c1IHdGVzdEludBopCgZTdGF0dXMSHwoLdGVzdF9zdHJpbmcYASABKAlSCnRl"
+        "c3RTdHJpbmcqIgoGU3RhdHVzEgoKBkFDVElWRRAAEgwKCElOQUNUSVZFEAFiBnByb3RvMw==",
+        NULL, 0, "has no type name");
     /* base64-looking text that is not base64 */
     expect_invalid("abc=def", NULL, 0, "base64");
 
