@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct store;
+struct api_cache;
 
 struct api_config {
     size_t max_schema_bytes;    /* a schema text above this gets 42209 */
@@ -22,7 +23,15 @@ struct api_config {
 struct api_ctx {
     struct store *st;
     const struct api_config *cfg;
+    /* Shared memo of rendered responses and parsed schemas (api_cache_new()), or NULL to
+     * compute everything per request. Internally locked. */
+    struct api_cache *cache;
 };
+
+/* A new, empty cache for api_ctx.cache; caller frees with api_cache_free() after the last
+ * request has been handled. */
+struct api_cache *api_cache_new(void);
+void api_cache_free(struct api_cache *cache);
 
 enum api_method { API_GET, API_POST, API_PUT, API_DELETE, API_HEAD, API_OTHER };
 

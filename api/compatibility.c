@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 /* The value of metadata.properties[group] in a metadata JSON text, or NULL. */
 static char *group_value(const char *metadata, const char *group)
@@ -49,7 +50,17 @@ int api_compat_against(struct store *st, enum compat_level level, const struct c
                        const struct store_version *const *prev, size_t n, struct compat_result *res,
                        struct sr_error *err)
 {
+    return api_compat_against_cached(NULL, st, level, cand, prev, n, res, err);
+}
+
+int api_compat_against_cached(struct api_cache *cache, struct store *st, enum compat_level level,
+                              const struct compat_schema *cand, const struct store_version *const *prev,
+                              size_t n, struct compat_result *res, struct sr_error *err)
+{
+    /* Re-parsing every stored version was three quarters of a check on a long history; the
+     * parsed forms are immutable, so they are shared through the cache. */
     const struct compat_schema **parsed = sr_xcalloc(n + 1, sizeof *parsed);
+    struct api_parsed **pins = sr_xcalloc(n + 1, sizeof *pins);
     int rc = -1;
     /* Only the versions the level looks at are parsed: the latest for non-transitive levels. */
     bool transitive = level == COMPAT_BACKWARD_TRANSITIVE || level == COMPAT_FORWARD_TRANSITIVE ||
@@ -58,8 +69,8 @@ int api_compat_against(struct store *st, enum compat_level level, const struct c
     if (level == COMPAT_NONE)
         first = n;
     for (size_t i = first; i < n; i++) {
-        parsed[i] = api_parse_stored(st, prev[i]->schema, err);
-        if (parsed[i] == NULL)
+        pins[i] = api_cache_parsed(cache, st, prev[i]->schema, &parsed[i], err);
+        if (pins[i] == NULL)
             goto out;
     }
     if (level == COMPAT_NONE || n == 0) {
@@ -72,7 +83,8 @@ int api_compat_against(struct store *st, enum compat_level level, const struct c
         res->failed_previous += (long)first;
 out:
     for (size_t i = 0; i < n; i++)
-        compat_schema_free((struct compat_schema *)parsed[i]);
+        api_cache_unpin(cache, pins[i]);
+    free(pins);
     free(parsed);
     return rc;
 }
@@ -162,7 +174,7 @@ static int check(const struct api_ctx *ctx, const struct api_req *req, struct ap
     } else {
         prev = api_compat_candidates(ctx->st, s.qualified, cfg, p.metadata, &nprev);
     }
-    if (api_compat_against(ctx->st, api_config_level(cfg), p.parsed,
+    if (api_compat_against_cached(ctx->cache, ctx->st, api_config_level(cfg), p.parsed,
                            (const struct store_version *const *)prev, nprev, &res, err) != 0)
         goto out;
     resp->body = result_json(req, &res);

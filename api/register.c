@@ -4,10 +4,12 @@
  * schema is answered before the mode gate; ids are reused across subjects of a context), so
  * each step is labelled with its number. The whole read-decide-write sequence runs inside one
  * store write section, which makes a registration atomic. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 static bool config_has_merge_layers(const json_t *cfg)
 {
@@ -50,8 +52,7 @@ static void incompatible_error(struct sr_error *err, struct api_resp *resp, cons
 static int respond(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
                    const struct store_version *v, struct sr_error *err)
 {
-    resp->body = api_version_json(ctx->st, v, api_query(req, "format"), 0, err);
-    return resp->body ? 0 : -1;
+    return api_render_version(ctx, v, api_query(req, "format"), 0, resp, err);
 }
 
 static const struct store_version *live_version_holding(const struct store_schema *s, const char *subject)
@@ -89,6 +90,103 @@ static bool rewrite_confluent_version(struct api_prepared *p, int32_t version)
     return changed;
 }
 
+/* Key of the exact-text cache: every input of the identity hash that the early lookup
+ * (step 2) computes for a request without references: type, normalize, metadata and ruleSet
+ * as api_prepare() serialises them, and the text. Lengths make it unambiguous. */
+static void text_key(const struct api_schema_req *r, bool normalize, struct sr_buf *key)
+{
+    char *md = r->metadata ? json_dumps(r->metadata, JSON_COMPACT) : NULL;
+    char *rs = r->rule_set ? json_dumps(r->rule_set, JSON_COMPACT) : NULL;
+    uint64_t lens[3] = {md ? strlen(md) : 0, rs ? strlen(rs) : 0, r->schema_len};
+    sr_buf_putc(key, 'T');
+    sr_buf_putc(key, (char)r->type);
+    sr_buf_putc(key, normalize ? 'n' : '-');
+    sr_buf_putc(key, md ? 'm' : '-');
+    sr_buf_putc(key, rs ? 'r' : '-');
+    sr_buf_append(key, lens, sizeof lens);
+    if (md)
+        sr_buf_append(key, md, lens[0]);
+    if (rs)
+        sr_buf_append(key, rs, lens[1]);
+    sr_buf_append(key, r->schema, r->schema_len);
+    free(md);
+    free(rs);
+}
+
+/* The identity half of api_match_prepared() (the step api_lookup_in_subject() answers from
+ * first): the highest version of subject holding the schema with this hash, live only. */
+static const struct store_version *identity_match(struct store *st, const char *subject, const char *context,
+                                                  const unsigned char hash[16], bool latest_only)
+{
+    const struct store_version *const *vs;
+    size_t n = store_subject_versions(st, subject, &vs);
+    const struct store_version *latest = api_latest_live(vs, n);
+    const struct store_schema *s = store_schema_by_hash(st, context, hash);
+    const struct store_version *best = NULL;
+    for (size_t i = 0; s != NULL && i < s->nversions; i++) {
+        const struct store_version *v = s->versions[i];
+        if (strcmp(v->subject, subject) != 0 || v->deleted || (latest_only && v != latest))
+            continue;
+        if (best == NULL || v->version > best->version)
+            best = v;
+    }
+    return best;
+}
+
+/* Does the step-2 match m answer the request? */
+static bool early_match_ok(const struct api_schema_req *r, const struct store_version *m)
+{
+    return (!r->has_version && (!r->has_id || r->id == m->schema->id)) ||
+           (r->has_id && r->has_version && r->id == m->schema->id && r->version == m->version);
+}
+
+/* Step 2 under the read lock, for the producer-startup case (the same schema registered
+ * again): when an earlier request with exactly this text parsed to a hash that this subject
+ * already holds, the full lookup would answer with that very version (its identity match
+ * comes first), so it is answered without parsing and without excluding other
+ * registrations. Anything else (no cached hash, no identity match, the conditions under
+ * which step 2 is skipped) falls through to the write section, which decides afresh.
+ * Returns 1 when answered (*rc set), 0 otherwise. */
+static int early_dedup_read(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
+                            const struct api_schema_req *r, struct api_resp *resp, int *rc,
+                            struct sr_error *err)
+{
+    if (ctx->cache == NULL || r->tags_change || r->schema == NULL || r->schema_len == 0 || r->nrefs > 0)
+        return 0;
+    struct store *st = ctx->st;
+    struct api_subject s = {0};
+    struct sr_buf key = SR_BUF_INIT, hash = SR_BUF_INIT;
+    struct sr_error verr = {0};
+    json_t *cfg = NULL;
+    const struct store_version *const *vs;
+    int answered = 0;
+    store_read_begin(st);
+    api_subject_parse(raw_subject, &s);
+    api_subject_apply_alias(st, &s);
+    if (api_subject_validate(s.qualified, true, &verr) != 0)
+        goto out;
+    cfg = api_config_effective(st, s.qualified, s.context);
+    bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
+    if (config_has_merge_layers(cfg) || store_subject_versions(st, s.qualified, &vs) == 0)
+        goto out;
+    text_key(r, normalize, &key);
+    if (!api_cache_get(ctx->cache, key.data, key.len, &hash) || hash.len != 16)
+        goto out;
+    const struct store_version *m =
+        identity_match(st, s.qualified, s.context, (const unsigned char *)hash.data, r->version == -1);
+    if (m != NULL && early_match_ok(r, m)) {
+        *rc = respond(ctx, req, resp, m, err);
+        answered = 1;
+    }
+out:
+    store_read_end(st);
+    json_decref(cfg);
+    sr_buf_free(&key);
+    sr_buf_free(&hash);
+    api_subject_free(&s);
+    return answered;
+}
+
 /* Registers r under the subject path parameter (raw_subject), steps 1-12 of spec 5.3. req
  * only supplies query parameters. r stays owned by the caller. */
 static int register_schema(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
@@ -117,6 +215,8 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
                      r.schema_len, ctx->cfg->max_schema_bytes);
         goto out;
     }
+    if (early_dedup_read(ctx, req, raw_subject, &r, resp, &rc, err))
+        goto out;
     struct store *st = ctx->st;
     store_write_begin(st);
     locked = true;
@@ -136,10 +236,17 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
         store_subject_versions(st, s.qualified, &early_vs) > 0) {
         struct sr_error lerr = {0};
         const struct store_version *m = NULL;
-        int lr = api_lookup_in_subject(st, s.qualified, s.context, &r, normalize, false, r.version == -1, &m,
-                                       &lerr);
-        if (lr == 1 && ((!r.has_version && (!r.has_id || r.id == m->schema->id)) ||
-                        (r.has_id && r.has_version && r.id == m->schema->id && r.version == m->version))) {
+        unsigned char hash[16];
+        int lr = api_lookup_in_subject_hash(st, s.qualified, s.context, &r, normalize, false, r.version == -1,
+                                            &m, hash, &lerr);
+        if (lr >= 0 && r.nrefs == 0 && ctx->cache != NULL) {
+            /* remembered for early_dedup_read(): the hash is a function of the key alone */
+            struct sr_buf key = SR_BUF_INIT;
+            text_key(&r, normalize, &key);
+            api_cache_put(ctx->cache, key.data, key.len, hash, sizeof hash);
+            sr_buf_free(&key);
+        }
+        if (lr == 1 && early_match_ok(&r, m)) {
             rc = respond(ctx, req, resp, m, err);
             goto out;
         }
@@ -240,8 +347,8 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
         enum compat_level level = api_config_level(cfg);
         size_t nprev = 0;
         prev = api_compat_candidates(st, s.qualified, cfg, p.metadata, &nprev);
-        if (api_compat_against(st, level, p.parsed, (const struct store_version *const *)prev, nprev, &res,
-                               err) != 0)
+        if (api_compat_against_cached(ctx->cache, st, level, p.parsed,
+                                      (const struct store_version *const *)prev, nprev, &res, err) != 0)
             goto out;
         if (!res.compatible) {
             const struct store_version *failed = NULL;

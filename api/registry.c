@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api_internal.h"
+#include "cache.h"
 #include "sr_md5.h"
 
 /* ---- subjects and contexts ---- */
@@ -996,6 +997,14 @@ int api_lookup_in_subject(struct store *st, const char *subject, const char *con
                           const struct api_schema_req *r, bool normalize, bool deleted, bool latest_only,
                           const struct store_version **out, struct sr_error *err)
 {
+    return api_lookup_in_subject_hash(st, subject, context, r, normalize, deleted, latest_only, out, NULL,
+                                      err);
+}
+
+int api_lookup_in_subject_hash(struct store *st, const char *subject, const char *context,
+                               const struct api_schema_req *r, bool normalize, bool deleted, bool latest_only,
+                               const struct store_version **out, unsigned char *hash, struct sr_error *err)
+{
     const struct store_version *const *vs;
     size_t n = store_subject_versions(st, subject, &vs);
     *out = NULL;
@@ -1008,6 +1017,8 @@ int api_lookup_in_subject(struct store *st, const char *subject, const char *con
         api_prepared_free(&p);
         return -1;
     }
+    if (hash != NULL)
+        memcpy(hash, p.hash, sizeof p.hash);
     if (n == 0) {
         api_prepared_free(&p);
         return 0;

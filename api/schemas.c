@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 API_HANDLER(get_schemas_types)
 {
@@ -172,21 +173,10 @@ API_HANDLER(get_schemas_ids_id)
         goto out;
     }
     const char *rf = api_query(req, "referenceFormat");
-    json_t *obj = json_object();
-    if (api_schema_fields(ctx->st, obj, s, api_query(req, "format"),
-                          rf && strcmp(rf, "qualified") == 0 ? API_JSON_QUALIFIED_REFS : 0, err) != 0) {
-        json_decref(obj);
-        goto out;
-    }
-    if (with_subject && hint != NULL) {
-        json_object_set_new(obj, "subject", json_string(hint->subject));
-        json_object_set_new(obj, "version", json_integer(hint->version));
-        json_object_set_new(obj, "ts", json_integer(hint->ts_ms));
-    }
-    if (api_query_bool(req, "fetchMaxId"))
-        json_object_set_new(obj, "maxId", json_integer(store_max_id(ctx->st, s->context)));
-    resp->body = obj;
-    rc = 0;
+    int64_t max_id = api_query_bool(req, "fetchMaxId") ? store_max_id(ctx->st, s->context) : -1;
+    rc = api_render_schema(ctx, s, api_query(req, "format"),
+                           rf && strcmp(rf, "qualified") == 0 ? API_JSON_QUALIFIED_REFS : 0,
+                           with_subject ? hint : NULL, max_id, resp, err);
 out:
     store_read_end(ctx->st);
     return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 /* Subject from a path parameter, with its alias applied (spec 2.7). */
 static void path_subject(struct store *st, const char *raw, struct api_subject *s)
@@ -312,8 +313,7 @@ API_HANDLER(get_subjects_subject_versions_version)
         const char *rf = api_query(req, "referenceFormat");
         unsigned flags =
             API_JSON_SUBJECT | (rf && strcmp(rf, "qualified") == 0 ? API_JSON_QUALIFIED_REFS : 0);
-        resp->body = api_version_json(ctx->st, v, api_query(req, "format"), flags, err);
-        rc = resp->body ? 0 : -1;
+        rc = api_render_version(ctx, v, api_query(req, "format"), flags, resp, err);
     }
     store_read_end(ctx->st);
     api_subject_free(&s);

@@ -524,7 +524,19 @@ static int worker_init(struct http_server *srv, struct worker *w, int index, str
 
     w->srv = srv;
     w->index = index;
-    w->base = event_base_new();
+    /* With the changelist, the read/write interest changes a request makes (read off while
+     * the reply is written, then on again) are merged into one epoll_ctl per fd and loop
+     * turn instead of one each: half the syscalls on the read path. libevent's caveat (a
+     * dup()ed fd in the same base confuses it) does not apply: the only dup()s are the
+     * listening socket's copies, one per worker, each in its own base. */
+    struct event_config *ecfg = event_config_new();
+    if (ecfg) {
+        event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+        w->base = event_base_new_with_config(ecfg);
+        event_config_free(ecfg);
+    }
+    if (!w->base)
+        w->base = event_base_new();
     if (!w->base)
         return sr_error_set(err, SR_ERR_INTERNAL, "cannot create an event base");
     w->http = evhttp_new(w->base);

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     struct event_base *base = NULL;
     struct event *ev_term = NULL, *ev_int = NULL;
     struct api_config api_cfg;
-    struct api_ctx api;
+    struct api_ctx api = {0};
     struct http_options hopt;
     int rc = 1;
 
@@ -174,6 +174,7 @@ int main(int argc, char **argv)
     api_cfg.mode_mutability = cfg.mode_mutability;
     api.st = st;
     api.cfg = &api_cfg;
+    api.cache = api_cache_new();
 
     memset(&hopt, 0, sizeof hopt);
     hopt.host = cfg.listen_host;
@@ -214,6 +215,8 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     http_server_stop(srv);
+    /* after the workers are gone: they were the cache's only users */
+    api_cache_free(api.cache);
     store_close(st);
     if (ev_term)
         event_free(ev_term);

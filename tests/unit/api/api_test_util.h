@@ -54,6 +54,8 @@ static inline int fx_setup(void **state)
     f->cfg.mode_mutability = true;
     f->ctx.st = f->st;
     f->ctx.cfg = &f->cfg;
+    /* as the server runs: every test also exercises the rendered-response and parse caches */
+    f->ctx.cache = api_cache_new();
     *state = f;
     return 0;
 }
@@ -61,6 +63,7 @@ static inline int fx_setup(void **state)
 static inline int fx_teardown(void **state)
 {
     struct fx *f = *state;
+    api_cache_free(f->ctx.cache);
     store_close(f->st);
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
     char p[160];
@@ -79,7 +82,9 @@ static inline int fx_teardown(void **state)
 static inline int fx_req(struct fx *f, enum api_method m, const char *uri, const char *body,
                          const char *ctype, const char *accept)
 {
-    struct api_request req = {m, uri, ctype, accept, body, body ? strlen(body) : 0};
+    struct api_request req = {
+        .method = m, .uri = uri, .content_type = ctype, .accept = accept, .body = body,
+        .body_len = body ? strlen(body) : 0};
     struct api_response resp;
     api_handle(&f->ctx, &req, &resp);
     json_decref(f->json);

@@ -406,12 +406,16 @@ static void *race(void *arg)
         snprintf(body, sizeof body, "%s", text);
         free(text);
         json_decref(b);
-        struct api_request req = {API_POST, "/subjects/shared/versions", T_CT, NULL, body, strlen(body)};
+        struct api_request req = {.method = API_POST,
+                                  .uri = "/subjects/shared/versions",
+                                  .content_type = T_CT,
+                                  .body = body,
+                                  .body_len = strlen(body)};
         struct api_response resp;
         api_handle(&r->f->ctx, &req, &resp);
         r->failures += resp.status != 200;
         api_response_free(&resp);
-        struct api_request get = {API_GET, "/subjects/shared/versions/latest", NULL, NULL, NULL, 0};
+        struct api_request get = {.method = API_GET, .uri = "/subjects/shared/versions/latest"};
         api_handle(&r->f->ctx, &get, &resp);
         r->failures += resp.status != 200;
         api_response_free(&resp);

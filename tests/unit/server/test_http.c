@@ -41,7 +41,7 @@ struct reply {
 
 static struct http_server *srv;
 static struct api_config api_cfg;
-static struct api_ctx api = {NULL, &api_cfg};
+static struct api_ctx api = {NULL, &api_cfg, NULL};
 
 static int start_server(void **state)
 {

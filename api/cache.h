@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cache.h — memoised results of the API's hot paths, shared by all worker threads: a
+ * bounded map from byte strings to byte strings (rendered response fragments, exact request
+ * texts -> identity hashes) and a bounded map from stored schemas to their parsed form
+ * (cache.c), and the response renderers that use them (render.c).
+ * Everything kept is a pure function of its key, so an entry is never stale; the bounds only
+ * cost a recomputation. A NULL cache is valid everywhere and caches nothing. */
+#ifndef API_CACHE_H
+#define API_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+#include "api_internal.h"
+#include "compat.h"
+#include "sr_buf.h"
+#include "store.h"
+
+/* Appends the value stored under key to out and returns true, or returns false (out
+ * untouched) on a miss or when cache is NULL. */
+bool api_cache_get(struct api_cache *cache, const void *key, size_t key_len, struct sr_buf *out);
+/* Stores a copy of value under a copy of key (replacing an earlier value). A value larger
+ * than the cache's share for it is not kept. */
+void api_cache_put(struct api_cache *cache, const void *key, size_t key_len, const void *value,
+                   size_t value_len);
+
+/* A pinned parsed schema (see api_cache_parsed()). */
+struct api_parsed;
+
+/* The parsed form of a stored schema (as api_parse_stored() gives it), shared between
+ * threads: *out gets it, valid until the returned pin is released with api_cache_unpin()
+ * (never compat_schema_free() it). Returns NULL with err set (and *out NULL) when the schema
+ * does not parse. With a NULL cache (or a schema with references), parses privately.
+ * Inside a read or write section. */
+struct api_parsed *api_cache_parsed(struct api_cache *cache, struct store *st, const struct store_schema *s,
+                                    const struct compat_schema **out, struct sr_error *err);
+/* Releases a pin; NULL is fine. */
+void api_cache_unpin(struct api_cache *cache, struct api_parsed *pin);
+
+/* ---- render.c: responses served from pre-rendered bytes ---- */
+
+/* The schema-version object of spec 3.4 (api_version_json() with the same arguments),
+ * serialised into resp->raw byte for byte as the JSON path would give it. The immutable part
+ * (guid ... schema) comes from the cache; subject, version, id, ts and deleted are written per
+ * request, so a soft delete needs no invalidation. 0, or -1 with err set. */
+SR_MUST_CHECK int api_render_version(const struct api_ctx *ctx, const struct store_version *v,
+                                     const char *format, unsigned flags, struct api_resp *resp,
+                                     struct sr_error *err);
+/* The GET /schemas/ids/{id} body: the schema fields, then (hint != NULL) subject, version and
+ * ts, then (max_id >= 0) maxId, serialised into resp->raw. 0, or -1 with err set. */
+SR_MUST_CHECK int api_render_schema(const struct api_ctx *ctx, const struct store_schema *s,
+                                    const char *format, unsigned flags, const struct store_version *hint,
+                                    int64_t max_id, struct api_resp *resp, struct sr_error *err);
+
+/* ---- registry.c ---- */
+
+/* api_lookup_in_subject(), also giving (hash != NULL) the identity hash of the request
+ * schema as first prepared (before any step-4 inheritance) whenever it parsed, i.e. unless
+ * -1 is returned. */
+SR_MUST_CHECK int api_lookup_in_subject_hash(struct store *st, const char *subject, const char *context,
+                                             const struct api_schema_req *r, bool normalize, bool deleted,
+                                             bool latest_only, const struct store_version **out,
+                                             unsigned char *hash, struct sr_error *err);
+
+/* ---- compatibility with cached parses ---- */
+
+/* api_compat_against(), taking the earlier versions' parsed forms from the cache. */
+SR_MUST_CHECK int api_compat_against_cached(struct api_cache *cache, struct store *st, enum compat_level level,
+                                            const struct compat_schema *cand,
+                                            const struct store_version *const *prev, size_t n,
+                                            struct compat_result *res, struct sr_error *err);
+
+#endif
