@@ -54,7 +54,7 @@ struct verdict {
     char *file;     /* the new schema's path */
     char *previous; /* what it was compared with (path, git ref or registry subject) */
     bool compatible;
-    bool invalid;   /* could not decide: error message in messages[0] */
+    bool invalid; /* could not decide: error message in messages[0] */
     struct compat_result res;
 };
 
@@ -69,7 +69,8 @@ static void usage(FILE *to)
     fputs("usage:\n"
           "  schema-compat check [--type avro|protobuf|json] [--level LEVEL] [--ref NAME=FILE]...\n"
           "                      PREVIOUS... NEW\n"
-          "  schema-compat check --registry URL --subject S [--level LEVEL] [--ref NAME=SUBJECT:VERSION]... NEW\n"
+          "  schema-compat check --registry URL --subject S [--level LEVEL] [--ref NAME=SUBJECT:VERSION]... "
+          "NEW\n"
           "  schema-compat check --git-base REF [--level LEVEL] DIR\n"
           "  schema-compat normalize [--type T] [--normalize] [--ref NAME=FILE]... FILE\n"
           "  schema-compat diff [--type T] [--ref NAME=FILE]... OLD NEW\n"
@@ -142,7 +143,8 @@ static int schema_type_for(const struct options *o, const char *path, enum sr_sc
     }
     if (type_from_extension(path, out))
         return 0;
-    return sr_error_set(err, EXIT_INVALID, "%s: cannot tell the schema type from the extension; use --type", path);
+    return sr_error_set(err, EXIT_INVALID, "%s: cannot tell the schema type from the extension; use --type",
+                        path);
 }
 
 /* Offline references: --ref NAME=FILE, in the order given (dependencies first). */
@@ -187,18 +189,20 @@ static int load_refs(const struct options *o, size_t upto, struct loaded_refs *l
     return 0;
 }
 
-static struct compat_schema *parse_text(enum sr_schema_type type, const char *label, const char *text, size_t len,
-                                        const struct loaded_refs *lr, unsigned flags, struct sr_error *err)
+static struct compat_schema *parse_text(enum sr_schema_type type, const char *label, const char *text,
+                                        size_t len, const struct loaded_refs *lr, unsigned flags,
+                                        struct sr_error *err)
 {
     struct sr_error perr = {0};
     struct compat_schema *s = compat_schema_parse(type, text, len, lr->refs, lr->n, flags, &perr);
     if (!s)
-        sr_error_set(err, EXIT_INVALID, "%s: invalid %s schema: %s", label, sr_schema_type_name(type), perr.message);
+        sr_error_set(err, EXIT_INVALID, "%s: invalid %s schema: %s", label, sr_schema_type_name(type),
+                     perr.message);
     return s;
 }
 
-static struct compat_schema *parse_file(const struct options *o, const char *path, size_t nrefs, unsigned flags,
-                                        struct sr_error *err)
+static struct compat_schema *parse_file(const struct options *o, const char *path, size_t nrefs,
+                                        unsigned flags, struct sr_error *err)
 {
     enum sr_schema_type type;
     struct loaded_refs lr = {0};
@@ -281,11 +285,10 @@ static int report_print(const struct report *r, const struct options *o)
             json_t *msgs = json_array();
             for (size_t m = 0; m < v->res.count; m++)
                 json_array_append_new(msgs, json_string(v->res.messages[m]));
-            json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:o}", "file", v->file, "previous",
-                                                     v->previous, "status",
-                                                     v->invalid ? "invalid"
-                                                                : (v->compatible ? "compatible" : "incompatible"),
-                                                     "messages", msgs));
+            json_array_append_new(
+                results, json_pack("{s:s, s:s, s:s, s:o}", "file", v->file, "previous", v->previous, "status",
+                                   v->invalid ? "invalid" : (v->compatible ? "compatible" : "incompatible"),
+                                   "messages", msgs));
         }
         json_object_set_new(root, "compatible", json_boolean(code == EXIT_COMPATIBLE));
         json_object_set_new(root, "level", json_string(level));
@@ -344,7 +347,8 @@ static void check_files(const struct options *o, struct report *rep)
             goto out;
         }
     }
-    if (compat_check(o->level, candidate, (const struct compat_schema *const *)prev, nprev, &v->res, &err) != 0) {
+    if (compat_check(o->level, candidate, (const struct compat_schema *const *)prev, nprev, &v->res, &err) !=
+        0) {
         verdict_invalid(v, err.message);
         goto out;
     }
@@ -532,9 +536,9 @@ static void check_registry(const struct options *o, struct report *rep)
             } else {
                 colon = NULL;
             }
-            json_array_append_new(refs, json_pack("{s:s, s:s%, s:I}", "name", o->ref_names[i], "subject", value,
-                                                  colon ? (size_t)(colon - value) : strlen(value), "version",
-                                                  (json_int_t)version));
+            json_array_append_new(refs, json_pack("{s:s, s:s%, s:I}", "name", o->ref_names[i], "subject",
+                                                  value, colon ? (size_t)(colon - value) : strlen(value),
+                                                  "version", (json_int_t)version));
         }
         json_object_set_new(body, "references", refs);
     }
@@ -546,8 +550,8 @@ static void check_registry(const struct options *o, struct report *rep)
         struct cli_http_reply cfg = {0};
         struct sr_buf cpath = SR_BUF_INIT;
         sr_buf_printf(&cpath, "/config/%s?defaultToGlobal=true", subject);
-        int rc = cli_http_request(o->registry, "GET", cpath.data, NULL, getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"),
-                              &cfg, &err);
+        int rc = cli_http_request(o->registry, "GET", cpath.data, NULL,
+                                  getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"), &cfg, &err);
         sr_buf_free(&cpath);
         json_t *c = rc == 0 ? json_loads(cfg.body, 0, NULL) : NULL;
         const char *lvl = json_string_value(json_object_get(c, "compatibilityLevel"));
@@ -564,8 +568,8 @@ static void check_registry(const struct options *o, struct report *rep)
         json_decref(c);
         free(cfg.body);
     }
-    if (cli_http_request(o->registry, "POST", path.data, payload, getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"), &reply,
-                     &err) != 0) {
+    if (cli_http_request(o->registry, "POST", path.data, payload,
+                         getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"), &reply, &err) != 0) {
         verdict_invalid(v, err.message);
         goto out;
     }
@@ -607,8 +611,9 @@ static int cmd_normalize(const struct options *o)
         return EXIT_INVALID;
     }
     {
-        struct compat_schema *s = parse_file(o, o->files[0], o->file_nrefs[0],
-                                             o->normalize ? COMPAT_PARSE_NORMALIZE : COMPAT_PARSE_DEFAULT, &err);
+        struct compat_schema *s =
+            parse_file(o, o->files[0], o->file_nrefs[0],
+                       o->normalize ? COMPAT_PARSE_NORMALIZE : COMPAT_PARSE_DEFAULT, &err);
         if (s) {
             size_t len;
             const char *canon = compat_schema_canonical(s, &len);
@@ -623,33 +628,72 @@ static int cmd_normalize(const struct options *o)
     return code;
 }
 
-/* diff OLD NEW: what breaks in each direction. BACKWARD breaks are what NEW cannot read of
- * OLD's data; FORWARD breaks are what OLD cannot read of NEW's data. */
+static const char *breaks_words(unsigned breaks)
+{
+    switch (breaks & (COMPAT_BREAKS_BACKWARD | COMPAT_BREAKS_FORWARD)) {
+    case COMPAT_BREAKS_BACKWARD:
+        return "breaks BACKWARD";
+    case COMPAT_BREAKS_FORWARD:
+        return "breaks FORWARD";
+    case COMPAT_BREAKS_BACKWARD | COMPAT_BREAKS_FORWARD:
+        return "breaks BACKWARD and FORWARD";
+    default:
+        return "compatible";
+    }
+}
+
+/* diff OLD NEW: every change (compat_diff), each with whether it breaks BACKWARD (NEW cannot
+ * read OLD's data because of it) and FORWARD (OLD cannot read NEW's data). The overall
+ * verdict and the exit code come from compat_can_read in both directions, the registry's
+ * own check; when a direction breaks but no listed change is marked for it (or the type has
+ * no change list), that check's messages are printed too, so no break goes unexplained. */
 static int cmd_diff(const struct options *o)
 {
     struct sr_error err = {0};
     struct compat_schema *old = NULL, *new = NULL;
     struct compat_result backward, forward;
+    struct compat_changes changes;
     compat_result_init(&backward);
     compat_result_init(&forward);
+    compat_changes_init(&changes);
     int code = EXIT_INVALID;
     if (o->nfiles != 2) {
         usage(stderr);
         goto out;
     }
     if (!(old = parse_file(o, o->files[0], o->file_nrefs[0], 0, &err)) ||
-        !(new = parse_file(o, o->files[1], o->file_nrefs[1], 0, &err)) || compat_can_read(new, old, &backward, &err) != 0 ||
-        compat_can_read(old, new, &forward, &err) != 0) {
+        !(new = parse_file(o, o->files[1], o->file_nrefs[1], 0, &err)) ||
+        compat_can_read(new, old, &backward, &err) != 0 || compat_can_read(old, new, &forward, &err) != 0 ||
+        compat_diff(old, new, &changes, &err) != 0) {
         fprintf(stderr, "%s\n", err.message);
         goto out;
     }
     size_t olen, nlen;
     const char *otext = compat_schema_canonical(old, &olen), *ntext = compat_schema_canonical(new, &nlen);
     bool identical = olen == nlen && memcmp(otext, ntext, olen) == 0;
+    unsigned marked = 0;
+    for (size_t i = 0; i < changes.count; i++)
+        marked |= changes.items[i].breaks;
+    /* The checker's messages are shown for a breaking direction no change explains. */
+    bool show_backward = !backward.compatible && !(marked & COMPAT_BREAKS_BACKWARD);
+    bool show_forward = !forward.compatible && !(marked & COMPAT_BREAKS_FORWARD);
+    const char *type = sr_schema_type_name(compat_schema_type(new));
+    code = backward.compatible && forward.compatible ? EXIT_COMPATIBLE : EXIT_INCOMPATIBLE;
+    if (o->quiet)
+        goto out;
     if (o->format == OUT_JSON) {
-        json_t *root = json_pack("{s:b, s:b, s:b, s:[], s:[]}", "identical", identical, "backward",
-                                 backward.compatible, "forward", forward.compatible, "backwardBreaks",
-                                 "forwardBreaks");
+        json_t *root = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:[], s:[], s:[]}", "old", o->files[0],
+                                 "new", o->files[1], "identical", identical, "backward", backward.compatible,
+                                 "forward", forward.compatible, "changesAvailable", changes.supported,
+                                 "changes", "backwardBreaks", "forwardBreaks");
+        for (size_t i = 0; i < changes.count; i++) {
+            const struct compat_change *c = &changes.items[i];
+            json_array_append_new(json_object_get(root, "changes"),
+                                  json_pack("{s:s, s:s, s:s, s:b, s:b}", "kind", c->kind, "path", c->path,
+                                            "description", c->description, "breaksBackward",
+                                            (c->breaks & COMPAT_BREAKS_BACKWARD) != 0, "breaksForward",
+                                            (c->breaks & COMPAT_BREAKS_FORWARD) != 0));
+        }
         for (size_t i = 0; i < backward.count; i++)
             json_array_append_new(json_object_get(root, "backwardBreaks"), json_string(backward.messages[i]));
         for (size_t i = 0; i < forward.count; i++)
@@ -658,21 +702,52 @@ static int cmd_diff(const struct options *o)
         puts(text);
         free(text);
         json_decref(root);
-    } else if (!o->quiet) {
-        printf("%s -> %s: %s; BACKWARD %s; FORWARD %s\n", o->files[0], o->files[1],
-               identical ? "identical" : "changed", backward.compatible ? "compatible" : "breaks",
-               forward.compatible ? "compatible" : "breaks");
-        for (size_t i = 0; i < backward.count; i++)
-            printf("%s: breaks BACKWARD: %s\n", o->files[1], backward.messages[i]);
-        for (size_t i = 0; i < forward.count; i++)
-            printf("%s: breaks FORWARD: %s\n", o->files[1], forward.messages[i]);
+        goto out;
     }
-    code = backward.compatible && forward.compatible ? EXIT_COMPATIBLE : EXIT_INCOMPATIBLE;
+    if (o->format == OUT_GITHUB) {
+        for (size_t i = 0; i < changes.count; i++) {
+            const struct compat_change *c = &changes.items[i];
+            printf("::%s file=%s,title=%s::%s: %s: ", c->breaks ? "error" : "notice", o->files[1],
+                   c->breaks ? "Breaking schema change" : "Schema change", c->path, c->kind);
+            print_github_escaped(c->description);
+            printf(" (%s)\n", breaks_words(c->breaks));
+        }
+        if (!changes.supported)
+            printf("::notice file=%s,title=No change list::%s has no change list in this build; only the "
+                   "verdicts are shown\n",
+                   o->files[1], type);
+        for (size_t i = 0; show_backward && i < backward.count; i++) {
+            printf("::error file=%s,title=Breaking schema change::breaks BACKWARD: ", o->files[1]);
+            print_github_escaped(backward.messages[i]);
+            putchar('\n');
+        }
+        for (size_t i = 0; show_forward && i < forward.count; i++) {
+            printf("::error file=%s,title=Breaking schema change::breaks FORWARD: ", o->files[1]);
+            print_github_escaped(forward.messages[i]);
+            putchar('\n');
+        }
+        goto out;
+    }
+    printf("%s -> %s: %s, %zu change%s; BACKWARD %s; FORWARD %s\n", o->files[0], o->files[1],
+           identical ? "identical" : "changed", changes.count, changes.count == 1 ? "" : "s",
+           backward.compatible ? "compatible" : "breaks", forward.compatible ? "compatible" : "breaks");
+    if (!changes.supported)
+        printf("%s: %s has no change list in this build; only the verdicts are shown\n", o->files[1], type);
+    for (size_t i = 0; i < changes.count; i++) {
+        const struct compat_change *c = &changes.items[i];
+        printf("%s: %s: %s: %s (%s)\n", o->files[1], c->path, c->kind, c->description,
+               breaks_words(c->breaks));
+    }
+    for (size_t i = 0; show_backward && i < backward.count; i++)
+        printf("%s: breaks BACKWARD: %s\n", o->files[1], backward.messages[i]);
+    for (size_t i = 0; show_forward && i < forward.count; i++)
+        printf("%s: breaks FORWARD: %s\n", o->files[1], forward.messages[i]);
 out:
     compat_schema_free(old);
     compat_schema_free(new);
     compat_result_free(&backward);
     compat_result_free(&forward);
+    compat_changes_free(&changes);
     return code;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* avro.c — plugs Avro into compat.c's type table: parse (avro_parse.c) plus the canonical
- * or normalized text (avro_print.c), the "resolved" output format, and can_read
- * (avro_compat.c). */
+ * or normalized text (avro_print.c), the "resolved" output format, can_read
+ * (avro_compat.c) and the change list (avro_diff.c). */
 #include "avro_internal.h"
 
 #include <stdlib.h>
@@ -51,9 +51,15 @@ static char *avro_ops_format(const void *impl, const char *format, size_t *len, 
     return sr_buf_steal(&out, len);
 }
 
+static int avro_ops_diff(const void *old, const void *new, struct compat_changes *out, struct sr_error *err)
+{
+    return avro_diff(old, new, out, err);
+}
+
 const struct compat_type_ops compat_avro_ops = {
     .parse = avro_ops_parse,
     .free_impl = avro_ops_free,
     .can_read = avro_ops_can_read,
     .format = avro_ops_format,
+    .diff = avro_ops_diff,
 };

@@ -277,7 +277,7 @@ static bool probe(struct checker *c, const struct avro_node *r, const struct avr
     return res == SIZE_MAX || c->results[res].total == 0;
 }
 
-static bool names_match(const struct avro_node *r, const struct avro_node *w)
+bool avro_names_match(const struct avro_node *r, const struct avro_node *w)
 {
     /* Avro compares the unqualified names, then the reader's aliases against the writer's
      * full name. */
@@ -296,7 +296,7 @@ static bool names_match(const struct avro_node *r, const struct avro_node *w)
 static bool may_read(const struct avro_node *r, const struct avro_node *w)
 {
     if (r->type == w->type)
-        return !avro_is_named(r->type) || names_match(r, w);
+        return !avro_is_named(r->type) || avro_names_match(r, w);
     switch (r->type) {
     case AVRO_LONG:
         return w->type == AVRO_INT;
@@ -317,7 +317,7 @@ static void check_names(struct checker *c, size_t res, const struct avro_node *r
                         struct location *loc)
 {
     loc_push(loc, "name");
-    if (!names_match(r, w))
+    if (!avro_names_match(r, w))
         incompatible(c, res, NAME_MISMATCH, loc, xasprintf("expected: %s", w->fullname));
     loc->count--;
 }
@@ -574,22 +574,18 @@ static size_t complex_nodes(const struct avro_schema *schema)
     return n;
 }
 
-int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
-                  struct compat_result *res, struct sr_error *err)
+/* The check of reader node r against writer node w with a memo of memo_size slots (a power
+ * of two). */
+static int check_nodes(const struct avro_node *r, const struct avro_node *w, size_t memo_size,
+                       struct compat_result *res, struct sr_error *err)
 {
     struct checker c = {.err = err};
     struct location loc = {0};
     int rc = 0;
-    /* Sized once for the usual case (a pair per complex node of the smaller schema, plus a
-     * few union probes), so that a typical check never rehashes. */
-    size_t want = complex_nodes(reader) < complex_nodes(writer) ? complex_nodes(reader) : complex_nodes(writer);
-    want *= 4;
-    c.memo_size = 64;
-    while (c.memo_size < want && c.memo_size < 4096)
-        c.memo_size *= 2;
+    c.memo_size = memo_size;
     c.memo = sr_xcalloc(c.memo_size, sizeof *c.memo);
     loc_push(&loc, "");
-    size_t root = get_compat(&c, reader->root, writer->root, &loc);
+    size_t root = get_compat(&c, r, w, &loc);
     if (c.failed) {
         rc = -1;
     } else if (c.exception) {
@@ -610,5 +606,28 @@ int avro_can_read(const struct avro_schema *reader, const struct avro_schema *wr
     free(c.memo);
     free(c.exception);
     free(loc.tokens);
+    return rc;
+}
+
+int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
+                  struct compat_result *res, struct sr_error *err)
+{
+    /* Sized once for the usual case (a pair per complex node of the smaller schema, plus a
+     * few union probes), so that a typical check never rehashes. */
+    size_t nr = complex_nodes(reader), nw = complex_nodes(writer);
+    size_t want = (nr < nw ? nr : nw) * 4, size = 64;
+    while (size < want && size < 4096)
+        size *= 2;
+    return check_nodes(reader->root, writer->root, size, res, err);
+}
+
+int avro_nodes_can_read(const struct avro_node *reader, const struct avro_node *writer, bool *ok,
+                        struct sr_error *err)
+{
+    struct compat_result res;
+    compat_result_init(&res);
+    int rc = check_nodes(reader, writer, 64, &res, err);
+    *ok = res.compatible;
+    compat_result_free(&res);
     return rc;
 }

@@ -136,8 +136,8 @@ bool avro_is_named(enum avro_type type);
 
 /* avro_print.c */
 enum avro_print_mode {
-    AVRO_PRINT_CANONICAL, /* Java Schema.toString(): referenced types by name */
-    AVRO_PRINT_RESOLVED,  /* Java Schema.toString() with referenced types inlined at first use */
+    AVRO_PRINT_CANONICAL,  /* Java Schema.toString(): referenced types by name */
+    AVRO_PRINT_RESOLVED,   /* Java Schema.toString() with referenced types inlined at first use */
     AVRO_PRINT_NORMALIZED, /* Confluent normalize(): full names, sorted props (see avro_print.c) */
 };
 /* Appends the schema text in the given mode to out. Returns 0, or -1 with err set when
@@ -154,5 +154,17 @@ void avro_print_double(struct sr_buf *out, double d);
 /* avro_compat.c */
 int avro_can_read(const struct avro_schema *reader, const struct avro_schema *writer,
                   struct compat_result *res, struct sr_error *err);
+/* The same check between two nodes (of the same or different schemas): *ok tells whether
+ * `reader` reads everything `writer` wrote. Returns 0, or -1 with err set (too deep). */
+int avro_nodes_can_read(const struct avro_node *reader, const struct avro_node *writer, bool *ok,
+                        struct sr_error *err);
+/* Avro's name match of a reader named type against a writer one: the unqualified names,
+ * then the reader's aliases against the writer's full name. */
+bool avro_names_match(const struct avro_node *reader, const struct avro_node *writer);
+
+/* avro_diff.c */
+/* compat_diff() for Avro: every change from old to new. */
+int avro_diff(const struct avro_schema *old, const struct avro_schema *new, struct compat_changes *out,
+              struct sr_error *err);
 
 #endif

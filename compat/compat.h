@@ -99,6 +99,46 @@ SR_MUST_CHECK int compat_check(enum compat_level level, const struct compat_sche
                                const struct compat_schema *const *previous, size_t nprevious,
                                struct compat_result *res, struct sr_error *err);
 
+/* Every change between two versions of a schema (schema-compat diff, issue 5). Each change
+ * has a kind (per type: see compat/avro_diff.c for Avro's, Confluent's Difference kinds
+ * for JSON Schema), a path in the schema, a description, and whether it breaks BACKWARD
+ * (the new schema cannot read data written with the old one because of it) and FORWARD
+ * (the old schema cannot read data written with the new one). */
+enum compat_change_breaks {
+    COMPAT_BREAKS_NONE = 0,
+    COMPAT_BREAKS_BACKWARD = 1 << 0,
+    COMPAT_BREAKS_FORWARD = 1 << 1,
+};
+
+struct compat_change {
+    char *kind;        /* "FIELD_ADDED", ... */
+    char *path;        /* where, in the new schema (the old one for removals) */
+    char *description; /* one sentence */
+    unsigned breaks;   /* enum compat_change_breaks flags */
+};
+
+struct compat_changes {
+    /* false when the schema type has no change list in this build (only verdicts exist) */
+    bool supported;
+    struct compat_change *items; /* owned by the list */
+    size_t count;
+    size_t cap;
+};
+
+void compat_changes_init(struct compat_changes *changes);
+/* Frees every change the list owns and leaves it empty; NULL is fine. */
+void compat_changes_free(struct compat_changes *changes);
+/* Appends one change (strings copied). */
+void compat_changes_add(struct compat_changes *changes, const char *kind, const char *path, unsigned breaks,
+                        const char *fmt, ...) SR_PRINTF(5, 6);
+
+/* Lists every change from `old` to `new` into `out` (initialised by the caller), in schema
+ * order. Schemas of different types give one SCHEMA_TYPE_CHANGED change that breaks both
+ * directions. When the type has no differ, returns 0 with out->supported false and no
+ * changes. Returns -1 with err set when it could not decide (42201, e.g. too deep). */
+SR_MUST_CHECK int compat_diff(const struct compat_schema *old, const struct compat_schema *new,
+                              struct compat_changes *out, struct sr_error *err);
+
 /* JSON Schema instance validation (JSON schemas only): does a JSON value satisfy a parsed
  * schema? Used for event payloads (CloudEvents data) and any other "is this document valid"
  * question. Implemented in json.c. */

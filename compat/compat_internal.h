@@ -21,6 +21,9 @@ struct compat_type_ops {
     int (*can_read)(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err);
     /* Same contract as compat_schema_format(); may be NULL (no formats). */
     char *(*format)(const void *impl, const char *format, size_t *len, struct sr_error *err);
+    /* Same contract as compat_diff(), both schemas of this type (out->supported is already
+     * true); may be NULL (no change list: compat_diff() says so). */
+    int (*diff)(const void *old, const void *new, struct compat_changes *out, struct sr_error *err);
 };
 
 extern const struct compat_type_ops compat_avro_ops;

@@ -182,6 +182,70 @@ def test_exit_codes_and_formats():
         shutil.rmtree(tmp)
 
 
+AVRO_DIFF_OLD = ('{"type":"record","name":"Order","namespace":"shop","fields":['
+                 '{"name":"id","type":"int"},'
+                 '{"name":"note","type":"string","default":""},'
+                 '{"name":"code","type":"string"},'
+                 '{"name":"state","type":{"type":"enum","name":"State","symbols":["NEW","PAID","LOST"]}},'
+                 '{"name":"extra","type":["null","string"],"default":null}]}')
+AVRO_DIFF_NEW = ('{"type":"record","name":"Order","namespace":"shop","doc":"an order","fields":['
+                 '{"name":"id","type":"long"},'
+                 '{"name":"sku","type":"string","aliases":["code"]},'
+                 '{"name":"qty","type":"int"},'
+                 '{"name":"state","type":{"type":"enum","name":"State","symbols":["NEW","PAID","SHIPPED"],'
+                 '"default":"NEW"}},'
+                 '{"name":"extra","type":["null","string","long"],"default":null}]}')
+
+
+def test_diff():
+    """diff lists every change with kind, path and its BACKWARD/FORWARD verdict (issue 5)."""
+    tmp = tempfile.mkdtemp(prefix="sc-diff-")
+    try:
+        p = lambda n: os.path.join(tmp, n)
+        write(p("old.avsc"), AVRO_DIFF_OLD)
+        write(p("new.avsc"), AVRO_DIFF_NEW)
+        for fmt in ("human", "json", "github"):
+            code, out, err = run(["diff", "--format", fmt, p("old.avsc"), p("new.avsc")])
+            ok, detail = golden("diff.%s" % fmt, out, tmp)
+            record("diff format %s" % fmt, code == 1 and ok, detail + err)
+        code, out, _ = run(["diff", "--format", "json", p("old.avsc"), p("new.avsc")])
+        doc = json.loads(out)
+        kinds = {(c["kind"], c["path"]): (c["breaksBackward"], c["breaksForward"]) for c in doc["changes"]}
+        record("diff: every change listed with its verdicts", doc["changesAvailable"] is True and kinds == {
+            ("DOC_ADDED", "/doc"): (False, False),
+            ("TYPE_PROMOTED", "/fields/id/type"): (False, True),
+            ("FIELD_RENAMED", "/fields/sku"): (False, True),
+            ("ALIAS_ADDED", "/fields/sku/aliases"): (False, False),
+            ("FIELD_ADDED", "/fields/qty"): (True, False),
+            ("ENUM_SYMBOL_ADDED", "/fields/state/type/symbols/SHIPPED"): (False, True),
+            ("ENUM_SYMBOL_REMOVED", "/fields/state/type/symbols/LOST"): (False, False),
+            ("ENUM_DEFAULT_ADDED", "/fields/state/type/default"): (False, False),
+            ("UNION_BRANCH_ADDED", "/fields/extra/type/2"): (False, True),
+            ("FIELD_REMOVED", "/fields/note"): (False, False),
+        }, out)
+        record("diff: verdicts from the check", doc["backward"] is False and doc["forward"] is False, out)
+        code, out, _ = run(["diff", "-q", p("old.avsc"), p("new.avsc")])
+        record("diff quiet", code == 1 and out == "", out)
+        code, out, _ = run(["diff", p("old.avsc"), p("old.avsc")])
+        record("diff of identical schemas", code == 0 and "identical, 0 changes" in out, out)
+        if "JSON" in supported_types():
+            write(p("a.json"), '{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}')
+            write(p("b.json"), '{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},'
+                               '"additionalProperties":false}')
+            code, out, _ = run(["diff", p("a.json"), p("b.json")])
+            record("diff json schema: Confluent's kinds", code == 1 and
+                   "#/properties/b: OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" in out
+                   and "(breaks FORWARD)" in out, out)
+        if "PROTOBUF" in supported_types():
+            write(p("a.proto"), 'syntax = "proto3";\nmessage M { string a = 1; }\n')
+            write(p("b.proto"), 'syntax = "proto3";\nmessage M { int32 a = 1; }\n')
+            code, out, _ = run(["diff", p("a.proto"), p("b.proto")])
+            record("diff protobuf: says there is no change list, shows the verdicts",
+                   code == 1 and "no change list" in out and "breaks BACKWARD:" in out, out)
+    finally:
+        shutil.rmtree(tmp)
+
+
 def git(cwd, *argv):
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
                    + list(argv), cwd=cwd, check=True, capture_output=True)
@@ -251,7 +315,7 @@ def main():
     ap.add_argument("--update-golden", action="store_true")
     args = ap.parse_args()
     args.cli = os.path.abspath(args.cli)
-    for t in (test_corpora, test_exit_codes_and_formats, test_git_base, test_registry):
+    for t in (test_corpora, test_exit_codes_and_formats, test_diff, test_git_base, test_registry):
         try:
             t()
         except Exception:

@@ -128,7 +128,8 @@ static void test_parse_ignores_non_string_enum_default(void **state)
 {
     (void)state;
     struct compat_schema *s = avro_ok("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"],\"default\":0}");
-    assert_string_equal(compat_schema_canonical(s, NULL), "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}");
+    assert_string_equal(compat_schema_canonical(s, NULL),
+                        "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}");
     compat_schema_free(s);
 }
 
