@@ -71,6 +71,29 @@ async function expectRestError(promise, status, errorCode) {
 
 const sameSchema = (a, b) => assert.deepEqual(JSON.parse(a), JSON.parse(b));
 
+// protoc --descriptor_set_out --include_imports over tests/clients/proto/srclients/*.proto,
+// run at test time into a temporary directory; returns the decoded FileDescriptorSet.
+function protocDescriptorSet() {
+  const { execFileSync } = require('node:child_process');
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { fromBinary } = require('@bufbuild/protobuf');
+  const { FileDescriptorSetSchema } = require('@bufbuild/protobuf/wkt');
+  const root = path.join(__dirname, 'proto');
+  const files = fs.readdirSync(path.join(root, 'srclients')).filter((f) => f.endsWith('.proto')).sort()
+    .map((f) => `srclients/${f}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-clients-protoc-'));
+  try {
+    const out = path.join(dir, 'set.pb');
+    execFileSync('protoc', ['-I', root, '--include_imports', `--descriptor_set_out=${out}`, ...files],
+      { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120000 });
+    return fromBinary(FileDescriptorSetSchema, fs.readFileSync(out));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const client = newClient();
 
@@ -278,6 +301,66 @@ async function main() {
     const again = await new ProtobufSerializer(newClient(), SerdeType.VALUE, { autoRegisterSchemas: true, registry: reg })
       .serialize('pb-orders', msg);
     assert.equal(again.readInt32BE(1), id);
+  });
+
+  await step('protoc descriptor set: nested and second messages write Confluent message indexes', async () => {
+    if (!types.includes('PROTOBUF')) {
+      console.log('  (PROTOBUF not listed in /schemas/types: skipped)');
+      return;
+    }
+    const { create, createFileRegistry, fromBinary, toBinary } = require('@bufbuild/protobuf');
+    const { FileDescriptorProtoSchema } = require('@bufbuild/protobuf/wkt');
+    const { ProtobufSerializer, ProtobufDeserializer } = require('@confluentinc/schemaregistry');
+    const reg = createFileRegistry(protocDescriptorSet());
+    const Order = reg.getMessage('sr.clients.Order');
+    const Line = reg.getMessage('sr.clients.Order.Line');
+    const Shipment = reg.getMessage('sr.clients.Shipment');
+    const cases = [
+      // [topic, descriptor, message, message-index bytes (zigzag varints, count first, [0] as one 0)]
+      ['npm-gen-orders', Order, create(Order, {
+        id: 'o-9', total: { units: 7n, currency: 'CHF' }, at: { seconds: 1700000000n, nanos: 1 },
+        lines: [{ sku: 'a', qty: 1 }], status: 2,
+      }), [0x00]],
+      ['npm-gen-lines', Line, create(Line, { sku: 'nested', qty: 3 }), [0x04, 0x00, 0x00]],
+      ['npm-gen-shipments', Shipment, create(Shipment, {
+        orderId: 'o-9', line: { sku: 'b', qty: 2 }, shippedAt: { seconds: 1700000100n },
+      }), [0x02, 0x02]],
+    ];
+    const ids = new Set();
+    for (const [topic, desc, msg, index] of cases) {
+      const ser = new ProtobufSerializer(newClient(), SerdeType.VALUE, { autoRegisterSchemas: true, registry: reg });
+      const bytes = await ser.serialize(topic, msg);
+      assert.equal(bytes[0], 0, 'magic byte');
+      ids.add(bytes.readInt32BE(1));
+      assert.deepEqual([...bytes.subarray(5, 5 + index.length)], index, `message index of ${topic}`);
+      assert.deepEqual(bytes.subarray(5 + index.length), Buffer.from(toBinary(desc, msg)), `payload of ${topic}`);
+      // a fresh deserializer knows nothing but the bytes: it fetches the schema (and the
+      // references) with format=serialized and picks the message by its index
+      const back = await new ProtobufDeserializer(newClient(), SerdeType.VALUE, {}).deserialize(topic, bytes);
+      assert.equal(back.$typeName, desc.typeName, `decoded type of ${topic}`);
+      assert.deepEqual(Buffer.from(toBinary(desc, back)), Buffer.from(toBinary(desc, msg)), `decoded ${topic}`);
+    }
+    assert.equal(ids.size, 1, `one file, one schema id: ${[...ids]}`);
+    const [id] = ids;
+    const subjects = await newClient().getAllSubjects();
+    assert.ok(subjects.includes('srclients/common.proto'), `import registered as its own subject: ${subjects}`);
+    const latest = await newClient().getLatestSchemaMetadata('npm-gen-lines-value');
+    assert.equal(latest.id, id);
+    // google/protobuf/* imports are built in for this client: only common.proto is a reference
+    assert.deepEqual(latest.references, [{ name: 'srclients/common.proto', subject: 'srclients/common.proto', version: 1 }]);
+    // the descriptor form the deserializer reads: the file's messages, nested ones and imports
+    const r = await fetch(`${url}/schemas/ids/${id}?format=serialized`);
+    assert.equal(r.status, 200);
+    const body = await r.json();
+    assert.equal(body.schemaType, 'PROTOBUF');
+    const fdp = fromBinary(FileDescriptorProtoSchema, Buffer.from(body.schema, 'base64'));
+    assert.equal(fdp.package, 'sr.clients');
+    assert.deepEqual(fdp.messageType.map((m) => m.name), ['Order', 'Shipment']);
+    assert.deepEqual(fdp.messageType[0].nestedType.map((m) => m.name), ['Line']);
+    assert.deepEqual(fdp.messageType[0].enumType.map((e) => e.name), ['Status']);
+    assert.deepEqual([...fdp.dependency].sort(), ['google/protobuf/timestamp.proto', 'srclients/common.proto']);
+    const at = fdp.messageType[0].field.find((f) => f.name === 'at');
+    assert.equal(at.typeName, '.google.protobuf.Timestamp');
   });
 
   await step('JsonSerializer/JsonDeserializer with a registered JSON Schema', async () => {
