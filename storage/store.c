@@ -30,7 +30,12 @@
  * the first change copies them (struct name_list).
  *
  * The rwlock prefers writers so that a steady stream of readers cannot starve the apply;
- * the price is that a thread must not nest store_read_begin() calls. */
+ * the price is that a thread must not nest store_read_begin() calls.
+ *
+ * Group commit (issue 6): one fsync per registration caps registrations at the disk's
+ * commit rate, so grouped sections (store_write_begin_grouped()) stage registrations into
+ * one open transaction and the last writer of a burst commits them all; see "group commit"
+ * below for how writers see staged registrations while readers cannot. */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 
 #include "store.h"
@@ -46,6 +51,7 @@
 #include <time.h>
 
 #include "sr_buf.h"
+#include "store_internal.h"
 #include "store_map.h"
 
 /* Version of the table layout below, kept in PRAGMA user_version. */
@@ -92,6 +98,9 @@ enum store_stmt {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
     ST_CTX_UPSERT,
     ST_CTX_FORGET,
     ST_SCHEMA_INSERT,
@@ -118,6 +127,9 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT reg",
+    [ST_RELEASE] = "RELEASE reg",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO reg",
     [ST_CTX_UPSERT] = "INSERT INTO contexts(name, max_id, known) VALUES(?1, ?2, 1)"
                       " ON CONFLICT(name) DO UPDATE SET known = 1, max_id = max(max_id, excluded.max_id)",
     [ST_CTX_FORGET] = "UPDATE contexts SET known = 0 WHERE name = ?1",
@@ -164,6 +176,12 @@ struct sschema {
     struct context *ctx;
     void *refs_block;                /* pub.refs and their strings, one allocation; NULL without refs */
     const struct store_version *one; /* inline slot of pub.versions */
+    /* Writer-only marks of the open group (never read by readers): staged_new = created by
+     * a registration of the group, not linked yet, pub.versions already holds the group's
+     * versions of it; wpending = linked schema that a staged version will hold (its
+     * pub.versions lacks that version until the commit). */
+    bool staged_new;
+    bool wpending;
     /* pub.text, pub.metadata and pub.rule_set follow in this allocation */
 };
 
@@ -221,6 +239,28 @@ struct grave {
     void *p;
 };
 
+/* A registration of the open group: its rows are in the group's SQLite transaction, its
+ * memory records exist but are linked nowhere a reader looks. */
+struct pend {
+    struct sversion *v;      /* pub.schema is the schema it holds */
+    struct sschema *created; /* the schema this registration created, or NULL */
+    char *subject;           /* v->pub.subject until the commit links the subject */
+    struct context *ctx;
+    int64_t new_max;
+};
+
+/* A section that ended while its group was still open, waiting (on its own stack) for the
+ * group's outcome. */
+struct waiter {
+    struct waiter *next;
+    bool done;
+    bool failed;
+    struct sr_error err;
+};
+
+/* Largest group: bounds the latency a writer adds to the group's first member. */
+#define GROUP_MAX 64
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT];
@@ -240,6 +280,17 @@ struct store {
     struct grave *graves; /* retired memory, freed in store_write_end() */
     size_t ngraves;
     size_t cap_graves;
+    /* Group commit; all of it is touched under wmu only, except nqueued. */
+    atomic_int nqueued;      /* threads blocked in store_write_begin*() */
+    pthread_cond_t group_cv; /* signalled (with wmu) when the open group is finished */
+    struct pend *pend;       /* the open group's registrations, in staging order */
+    size_t npend;
+    size_t cap_pend;
+    struct waiter *waiters; /* sections waiting for the open group */
+    bool sec_grouped;       /* the current section came from store_write_begin_grouped() */
+    bool sec_failed;        /* a group failed while the current section was open */
+    struct sr_error sec_err;
+    int fail_commits; /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
 };
 
 /* Lookup keys handed to the map equality callbacks. */
@@ -1067,6 +1118,259 @@ static void apply_removal(struct store *st, struct ssubject *subj, const struct 
         subject_unlink(st, subj);
 }
 
+/* ---- group commit ----
+ *
+ * A grouped registration runs its SQL at once, inside the group's transaction (opened by
+ * the group's first registration) under a savepoint, so that one failing registration is
+ * undone alone and the others stay. Its memory records are built but linked nowhere a
+ * reader looks: the new schema and version are owned by its struct pend; only a brand-new
+ * context record is created right away (unknown and empty, so no reader can tell). The
+ * writer read functions below merge the pending records into what they return (next id,
+ * subject versions, lookups by id and hash); where merging is not worth its code (listings,
+ * referrers, a linked schema whose version list would need the staged version) they commit
+ * the group first, which the writer may do at any time since it holds wmu. The commit
+ * (COMMIT = one fsync for the whole group) and the link of every record into memory both
+ * happen under wmu, so no writer looks at memory while it changes, and under the rwlock for
+ * the link, so a reader sees all of a group or nothing of it. */
+
+/* True when the calling writer must see staged registrations. Readers never see them;
+ * they must not even read npend, hence is_writer() first. */
+static bool group_view(struct store *st)
+{
+    return is_writer(st) && st->npend > 0;
+}
+
+/* Links one committed registration (write lock held). */
+static void pend_apply(struct store *st, struct pend *p)
+{
+    struct context *ctx = p->ctx;
+    context_set_known(st, ctx, true);
+    if (p->new_max > ctx->max_id)
+        ctx->max_id = p->new_max;
+    struct sschema *sc = (struct sschema *)p->v->pub.schema;
+    if (p->created)
+        schema_link(st, sc);
+    struct ssubject *subj = subject_get_or_add(st, p->subject, ctx);
+    struct store_version *v = &p->v->pub;
+    v->subject = subj->name;
+    retire(st, free, p->subject);
+    p->subject = NULL;
+    bool found;
+    size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
+    assert(!found);
+    subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v, &subj->one);
+    /* A schema created by the group already lists its group versions (see stage). */
+    if (!sc->staged_new) {
+        struct version_pos k = {v->subject, v->version};
+        pos = lower_bound(sc->pub.versions, sc->pub.nversions, sizeof *sc->pub.versions, cmp_sv_elem, &k,
+                          &found);
+        sc->pub.versions = cow_insert(st, sc->pub.versions, sc->pub.nversions++, pos, &v, sizeof v, &sc->one);
+    }
+}
+
+/* Frees the records of a registration whose group failed. The current section may still
+ * hold pointers to them (from its own reads), hence retire, not free. */
+static void pend_discard(struct store *st, struct pend *p)
+{
+    if (p->created)
+        retire(st, schema_free, p->created);
+    retire(st, free, p->v);
+    retire(st, free, p->subject);
+}
+
+/* Finishes the open group: commits it and links its records into memory, or on failure
+ * rolls it back and drops them, so memory equals the database either way. Wakes every
+ * section waiting for it. Returns 0, or -1 with err (if not NULL) set when it failed. */
+static int group_finish(struct store *st, bool committed, const struct sr_error *why, struct sr_error *err)
+{
+    struct sr_error gerr = {0};
+    if (committed) {
+        apply_begin(st);
+        for (size_t i = 0; i < st->npend; i++)
+            pend_apply(st, &st->pend[i]);
+        apply_end(st);
+    } else {
+        char detail[300];
+        snprintf(detail, sizeof detail, "the group commit failed (%.200s)", why->message);
+        sr_err_store(&gerr, detail);
+        tx_rollback(st);
+        for (size_t i = 0; i < st->npend; i++)
+            pend_discard(st, &st->pend[i]);
+        st->sec_failed = true;
+        st->sec_err = gerr;
+    }
+    for (size_t i = 0; i < st->npend; i++) {
+        struct sschema *sc = (struct sschema *)st->pend[i].v->pub.schema;
+        if (!committed && (sc->staged_new || st->pend[i].created))
+            continue; /* discarded above */
+        sc->staged_new = false;
+        sc->wpending = false;
+    }
+    st->npend = 0;
+    for (struct waiter *w = st->waiters; w; w = w->next) {
+        w->done = true;
+        w->failed = !committed;
+        w->err = gerr;
+    }
+    st->waiters = NULL;
+    pthread_cond_broadcast(&st->group_cv);
+    if (!committed && err)
+        *err = gerr;
+    return committed ? 0 : -1;
+}
+
+/* Commits the open group (no-op without one). Writer only. */
+static int group_commit(struct store *st, struct sr_error *err)
+{
+    assert(is_writer(st));
+    if (st->npend == 0)
+        return 0;
+    struct sr_error cerr = {0};
+    bool ok = tx_commit(st, &cerr) == 0;
+    return group_finish(st, ok, &cerr, err);
+}
+
+/* Writer view: the highest id of context, staged registrations included. */
+static int64_t writer_max_id(struct store *st, const char *context, int64_t real)
+{
+    for (size_t i = 0; i < st->npend; i++)
+        if (st->pend[i].new_max > real && strcmp(st->pend[i].ctx->name, context) == 0)
+            real = st->pend[i].new_max;
+    return real;
+}
+
+static struct sschema *staged_schema_by_id(struct store *st, const char *context, int64_t id)
+{
+    for (size_t i = 0; i < st->npend; i++) {
+        struct sschema *c = st->pend[i].created;
+        if (c && c->pub.id == id && strcmp(c->pub.context, context) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static const char *staged_subject_context(struct store *st, const char *subject)
+{
+    for (size_t i = 0; i < st->npend; i++)
+        if (strcmp(st->pend[i].subject, subject) == 0)
+            return st->pend[i].ctx->name;
+    return NULL;
+}
+
+static int sql_insert_schema(struct store *st, const struct store_new_version *nv, int64_t id,
+                             struct sr_error *err);
+
+/* A grouped registration (no purge): SQL inside the group transaction, memory staged. */
+static int register_staged(struct store *st, const struct store_new_version *nv, int64_t *id_out,
+                           struct sr_error *err)
+{
+    if (st->npend >= GROUP_MAX)
+        (void)group_commit(st, NULL); /* a failure is on record in sec_failed */
+    struct context *ctx = find_context(st, nv->context);
+    int64_t max_id = writer_max_id(st, nv->context, ctx ? ctx->max_id : 0);
+    if (nv->id == 0 && max_id == INT32_MAX)
+        return sr_err_store(err, "schema ids exhausted in this context");
+    int64_t id = nv->id > 0 ? nv->id : max_id + 1;
+    struct sschema *existing = staged_schema_by_id(st, nv->context, id);
+    if (!existing && ctx)
+        existing = find_schema(st, ctx, id);
+    struct ssubject *subj = find_subject(st, nv->subject);
+    const char *subj_ctx = subj ? subj->ctx->name : staged_subject_context(st, nv->subject);
+    if (subj_ctx && strcmp(subj_ctx, nv->context) != 0) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "subject %s belongs to context %s, not %s", nv->subject, subj_ctx,
+                 nv->context);
+        return sr_err_store(err, detail);
+    }
+    int64_t new_max = id > max_id ? id : max_id;
+
+    bool opened = st->npend == 0;
+    if (opened && tx_begin(st, err) != 0)
+        return -1;
+    if (run(st, ST_SAVEPOINT, err) != 0)
+        goto fail;
+    sqlite3_stmt *s = st->stmts[ST_CTX_UPSERT];
+    bind_str(s, 1, nv->context);
+    sqlite3_bind_int64(s, 2, new_max);
+    if (run(st, ST_CTX_UPSERT, err) != 0)
+        goto undo;
+    if (!existing && sql_insert_schema(st, nv, id, err) != 0)
+        goto undo;
+    s = st->stmts[ST_VERSION_INSERT];
+    bind_str(s, 1, nv->subject);
+    sqlite3_bind_int(s, 2, nv->version);
+    bind_str(s, 3, nv->context);
+    sqlite3_bind_int64(s, 4, id);
+    sqlite3_bind_int64(s, 5, nv->ts_ms);
+    if (run(st, ST_VERSION_INSERT, err) != 0)
+        goto undo;
+    if (run(st, ST_RELEASE, err) != 0)
+        goto undo;
+
+    if (!ctx) {
+        /* Invisible to readers: unknown, empty, max_id 0 (the staged max is in the pend). */
+        apply_begin(st);
+        ctx = context_get_or_add(st, nv->context);
+        apply_end(st);
+    }
+    struct pend p = {0};
+    p.ctx = ctx;
+    p.new_max = new_max;
+    p.subject = sr_xstrdup(nv->subject);
+    struct sschema *sc = existing;
+    if (!sc) {
+        sc = schema_new(ctx, id, nv->type, nv->text, nv->text_len, nv->metadata, nv->rule_set, nv->hash);
+        schema_set_refs(sc, nv->refs, nv->nrefs);
+        sc->staged_new = true;
+        p.created = sc;
+    } else if (!sc->staged_new) {
+        sc->wpending = true;
+    }
+    p.v = sr_xcalloc(1, sizeof *p.v);
+    struct store_version *v = &p.v->pub;
+    v->subject = p.subject;
+    v->version = nv->version;
+    v->ts_ms = nv->ts_ms;
+    v->schema = &sc->pub;
+    if (sc->staged_new) {
+        /* Nobody but writers can reach this schema yet, so its list is edited now. */
+        struct version_pos k = {v->subject, v->version};
+        bool found;
+        size_t pos = lower_bound(sc->pub.versions, sc->pub.nversions, sizeof *sc->pub.versions, cmp_sv_elem,
+                                 &k, &found);
+        sc->pub.versions = cow_insert(st, sc->pub.versions, sc->pub.nversions++, pos, &v, sizeof v, &sc->one);
+    }
+    if (st->npend == st->cap_pend) {
+        st->cap_pend = st->cap_pend ? st->cap_pend * 2 : 16;
+        st->pend = sr_xrealloc(st->pend, st->cap_pend * sizeof *st->pend);
+    }
+    st->pend[st->npend++] = p;
+    if (id_out)
+        *id_out = id;
+    return 0;
+undo:
+    (void)run(st, ST_ROLLBACK_TO, NULL);
+    (void)run(st, ST_RELEASE, NULL);
+fail:
+    if (opened) {
+        tx_rollback(st);
+    } else if (sqlite3_get_autocommit(st->db)) {
+        /* Some errors (I/O, disk full) roll back the whole transaction: the group is lost. */
+        struct sr_error why = {0};
+        if (err)
+            why = *err;
+        (void)group_finish(st, false, &why, NULL);
+    }
+    return -1;
+}
+
+/* Before any write that is not a grouped registration: commit the open group first, so the
+ * write starts from (and is planned against) durable memory. Fails if the group failed. */
+static int group_flush(struct store *st, struct sr_error *err)
+{
+    return st->npend > 0 ? group_commit(st, err) : 0;
+}
+
 /* ---- open / load / close ---- */
 
 static int exec_simple(struct store *st, const char *sql, struct sr_error *err)
@@ -1444,6 +1748,7 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
     pthread_rwlock_init(&st->rw, &attr);
     pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&st->wmu, NULL);
+    pthread_cond_init(&st->group_cv, NULL);
     st->seed = make_seed(st);
 
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -1566,6 +1871,8 @@ void store_close(struct store *st)
     free(st->mode_list.items);
     pthread_rwlock_destroy(&st->rw);
     pthread_mutex_destroy(&st->wmu);
+    pthread_cond_destroy(&st->group_cv);
+    free(st->pend);
     free(st);
 }
 
@@ -1581,47 +1888,148 @@ void store_read_end(struct store *st)
     pthread_rwlock_unlock(&st->rw);
 }
 
-void store_write_begin(struct store *st)
+static void section_open(struct store *st, bool grouped)
 {
+    /* nqueued lets the last writer of a burst know that nobody else is about to join its
+     * group, so it commits at once instead of waiting. */
+    atomic_fetch_add_explicit(&st->nqueued, 1, memory_order_relaxed);
     pthread_mutex_lock(&st->wmu);
+    atomic_fetch_sub_explicit(&st->nqueued, 1, memory_order_relaxed);
     atomic_store_explicit(&st->writer, self_id(), memory_order_relaxed);
+    st->sec_grouped = grouped;
+    st->sec_failed = false;
+    memset(&st->sec_err, 0, sizeof st->sec_err);
 }
 
-void store_write_end(struct store *st)
+/* Ends the section's hold on borrowed pointers; wmu stays locked. */
+static void section_close(struct store *st)
 {
     bury_all(st);
-    /* The writer holds no borrowed pointer any more. */
     st->subject_list.lent = false;
     st->context_list.lent = false;
     st->mode_list.lent = false;
     atomic_store_explicit(&st->writer, 0, memory_order_relaxed);
+}
+
+void store_write_begin(struct store *st)
+{
+    section_open(st, false);
+}
+
+void store_write_begin_grouped(struct store *st)
+{
+    section_open(st, true);
+}
+
+void store_write_end(struct store *st)
+{
+    /* A plain section may have read the open group's state: it ends only once that state is
+     * durable. (Its writes already committed the group; see group_flush().) */
+    if (st->npend > 0)
+        (void)group_commit(st, NULL);
+    section_close(st);
+    pthread_mutex_unlock(&st->wmu);
+}
+
+int store_write_end_grouped(struct store *st, struct sr_error *err)
+{
+    if (st->npend > 0 &&
+        (atomic_load_explicit(&st->nqueued, memory_order_relaxed) == 0 || st->npend >= GROUP_MAX))
+        (void)group_commit(st, NULL);
+    bool failed = st->sec_failed;
+    struct sr_error ferr = st->sec_err;
+    if (st->npend > 0) {
+        /* Writers are queued behind us: one of them (the last) commits for everyone. Every
+         * section that ends while the group is open waits for it, whether it staged a write
+         * or only read staged state (a dedup answer naming a staged id). */
+        struct waiter w = {0};
+        w.next = st->waiters;
+        st->waiters = &w;
+        section_close(st);
+        while (!w.done)
+            pthread_cond_wait(&st->group_cv, &st->wmu);
+        if (w.failed && !failed) {
+            failed = true;
+            ferr = w.err;
+        }
+    } else {
+        section_close(st);
+    }
+    pthread_mutex_unlock(&st->wmu);
+    if (failed && err)
+        *err = ferr;
+    return failed ? -1 : 0;
+}
+
+/* ---- test hook (store_internal.h) ---- */
+
+static int commit_hook(void *arg)
+{
+    struct store *st = arg;
+    if (st->fail_commits > 0) {
+        st->fail_commits--;
+        return 1; /* SQLite turns the COMMIT into a ROLLBACK */
+    }
+    return 0;
+}
+
+void store_inject_commit_failures(struct store *st, int n)
+{
+    pthread_mutex_lock(&st->wmu);
+    st->fail_commits = n;
+    sqlite3_commit_hook(st->db, n > 0 ? commit_hook : NULL, st);
     pthread_mutex_unlock(&st->wmu);
 }
 
 /* ---- reads ---- */
 
+/* A linked schema about to be handed to the writer: if a staged version will hold it, its
+ * version list is not what the writer must see, so the group is committed first. */
+static const struct store_schema *writer_linked(struct store *st, const struct store_schema *sc)
+{
+    if (sc && group_view(st) && ((const struct sschema *)sc)->wpending)
+        (void)group_commit(st, NULL);
+    return sc;
+}
+
 const struct store_schema *store_schema_by_id(struct store *st, const char *context, int64_t id)
 {
+    if (group_view(st)) {
+        struct sschema *staged = staged_schema_by_id(st, context, id);
+        if (staged)
+            return &staged->pub;
+    }
     struct context *c = find_context(st, context);
     struct sschema *s = c ? find_schema(st, c, id) : NULL;
-    return s ? &s->pub : NULL;
+    return writer_linked(st, s ? &s->pub : NULL);
 }
 
 const struct store_schema *store_schema_by_hash(struct store *st, const char *context,
                                                 const unsigned char hash[16])
 {
+    const struct store_schema *found = NULL;
     struct hbucket *b = find_hbucket(st, hash);
-    if (!b)
-        return NULL;
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; b && i < b->n && !found; i++)
         if (strcmp(b->items[i]->context, context) == 0)
-            return b->items[i];
-    return NULL;
+            found = b->items[i];
+    if (group_view(st)) {
+        for (size_t i = 0; i < st->npend; i++) {
+            const struct sschema *c = st->pend[i].created;
+            if (c && memcmp(c->pub.hash, hash, 16) == 0 && strcmp(c->pub.context, context) == 0 &&
+                (!found || c->pub.id < found->id))
+                found = &c->pub;
+        }
+        if (found && !((const struct sschema *)found)->staged_new)
+            found = writer_linked(st, found);
+    }
+    return found;
 }
 
 size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16],
                              const struct store_schema *const **out)
 {
+    if (group_view(st))
+        (void)group_commit(st, NULL);
     struct hbucket *b = find_hbucket(st, hash);
     *out = b ? b->items : empty_schemas;
     return b ? b->n : 0;
@@ -1630,11 +2038,56 @@ size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16],
 int64_t store_max_id(struct store *st, const char *context)
 {
     struct context *c = find_context(st, context);
-    return c ? c->max_id : 0;
+    int64_t real = c ? c->max_id : 0;
+    return group_view(st) ? writer_max_id(st, context, real) : real;
+}
+
+/* Writer view of a subject's versions while a group is open: the linked ones plus the
+ * staged ones, in a fresh array retired at the end of the section. */
+static size_t writer_subject_versions(struct store *st, const char *subject,
+                                      const struct store_version *const **out)
+{
+    struct ssubject *s = find_subject(st, subject);
+    size_t n = s ? s->n : 0, nstaged = 0;
+    bool linked_pending = false;
+    for (size_t i = 0; i < n; i++)
+        linked_pending |= ((const struct sschema *)s->vers[i]->schema)->wpending;
+    for (size_t i = 0; i < st->npend; i++) {
+        if (strcmp(st->pend[i].subject, subject) != 0)
+            continue;
+        nstaged++;
+        linked_pending |= ((const struct sschema *)st->pend[i].v->pub.schema)->wpending;
+    }
+    if (linked_pending || nstaged == 0) {
+        /* A version's schema would show a version list without its staged versions. */
+        if (linked_pending)
+            (void)group_commit(st, NULL);
+        s = find_subject(st, subject);
+        *out = s && s->n ? s->vers : empty_versions;
+        return s ? s->n : 0;
+    }
+    const struct store_version **arr = sr_xmalloc((n + nstaged) * sizeof *arr);
+    if (n)
+        memcpy(arr, s->vers, n * sizeof *arr);
+    for (size_t i = 0; i < st->npend; i++) {
+        if (strcmp(st->pend[i].subject, subject) != 0)
+            continue;
+        const struct store_version *v = &st->pend[i].v->pub;
+        bool found;
+        size_t pos = lower_bound(arr, n, sizeof *arr, cmp_version_elem, &v->version, &found);
+        memmove(arr + pos + 1, arr + pos, (n - pos) * sizeof *arr);
+        arr[pos] = v;
+        n++;
+    }
+    retire(st, free, arr);
+    *out = (const struct store_version *const *)arr;
+    return n;
 }
 
 size_t store_subject_versions(struct store *st, const char *subject, const struct store_version *const **out)
 {
+    if (group_view(st))
+        return writer_subject_versions(st, subject, out);
     struct ssubject *s = find_subject(st, subject);
     *out = s && s->n ? s->vers : empty_versions;
     return s ? s->n : 0;
@@ -1642,18 +2095,30 @@ size_t store_subject_versions(struct store *st, const char *subject, const struc
 
 size_t store_subjects(struct store *st, const char *const **out)
 {
+    if (group_view(st))
+        (void)group_commit(st, NULL);
     return list_get(st, &st->subject_list, out);
 }
 
 const char *store_subject_context(struct store *st, const char *subject)
 {
     struct ssubject *s = find_subject(st, subject);
+    if (!s && group_view(st))
+        return staged_subject_context(st, subject);
     return s ? s->ctx->name : NULL;
 }
 
 size_t store_referrers(struct store *st, const char *subject, int32_t version,
                        const struct store_schema *const **out)
 {
+    if (group_view(st)) {
+        for (size_t i = 0; i < st->npend; i++) {
+            if (st->pend[i].created && st->pend[i].created->pub.nrefs > 0) {
+                (void)group_commit(st, NULL);
+                break;
+            }
+        }
+    }
     struct rbucket *b = find_rbucket(st, subject, version);
     *out = b ? b->items : empty_schemas;
     return b ? b->n : 0;
@@ -1661,6 +2126,14 @@ size_t store_referrers(struct store *st, const char *subject, int32_t version,
 
 size_t store_contexts(struct store *st, const char *const **out)
 {
+    if (group_view(st)) {
+        for (size_t i = 0; i < st->npend; i++) {
+            if (!st->pend[i].ctx->known) {
+                (void)group_commit(st, NULL);
+                break;
+            }
+        }
+    }
     return list_get(st, &st->context_list, out);
 }
 
@@ -1723,6 +2196,12 @@ int store_register(struct store *st, const struct store_new_version *nv, int64_t
         sr_err_store(err, "invalid registration request");
         goto out;
     }
+    if (st->sec_grouped && nv->npurge == 0)
+        return register_staged(st, nv, id_out, err);
+    /* A purge edits linked versions and schemas, which the staging scheme does not model:
+     * commit the group, then run alone as a plain section would. */
+    if (group_flush(st, err) != 0)
+        goto out;
     struct context *ctx = find_context(st, nv->context);
     int64_t max_id = ctx ? ctx->max_id : 0;
     if (nv->id == 0 && max_id == INT32_MAX) {
@@ -1804,6 +2283,8 @@ int store_soft_delete(struct store *st, const char *subject, const int32_t *vers
                       struct sr_error *err)
 {
     assert(is_writer(st));
+    if (group_flush(st, err) != 0)
+        return -1;
     struct ssubject *subj = find_subject(st, subject);
     if (!subj || n == 0)
         return 0;
@@ -1834,6 +2315,8 @@ int store_hard_delete(struct store *st, const char *subject, const int32_t *vers
                       struct sr_error *err)
 {
     assert(is_writer(st));
+    if (group_flush(st, err) != 0)
+        return -1;
     struct ssubject *subj = find_subject(st, subject);
     struct removal r;
     int ret = -1;
@@ -1868,6 +2351,8 @@ static int kv_set(struct store *st, struct store_map *m, bool is_mode, const cha
         value ? (is_mode ? ST_MODE_SET : ST_CONFIG_SET) : (is_mode ? ST_MODE_DELETE : ST_CONFIG_DELETE);
     if (!scope)
         return sr_err_store(err, "missing scope");
+    if (group_flush(st, err) != 0)
+        return -1;
     if (tx_begin(st, err) != 0)
         return -1;
     sqlite3_stmt *s = st->stmts[which];
@@ -1913,6 +2398,8 @@ int store_mode_set(struct store *st, const char *scope, const char *mode, struct
 int store_context_delete(struct store *st, const char *context, struct sr_error *err)
 {
     assert(is_writer(st));
+    if (group_flush(st, err) != 0)
+        return -1;
     struct context *c = find_context(st, context);
     if (!c || !c->known)
         return 0;

@@ -15,6 +15,8 @@
  *     writer decides and while SQLite commits. Only the short in-memory apply after a
  *     commit excludes readers. Inside a write section the writer may call every read
  *     function without store_read_begin().
+ *   - Readers only ever see durable state. Grouped sections (below) let several writers'
+ *     registrations share one commit; until it, only writers see them.
  * Every pointer a read function returns is borrowed and valid until the matching
  * store_read_end()/store_write_end().
  *
@@ -78,6 +80,21 @@ void store_read_end(struct store *st);
 void store_write_begin(struct store *st);
 void store_write_end(struct store *st);
 
+/* Group commit. A section opened with store_write_begin_grouped() may leave its
+ * store_register() calls (those without purge_versions) uncommitted: they go into a shared
+ * SQLite transaction that the last writer of a burst commits with one fsync for everyone.
+ * Until then the registrations are visible to writers only (next id, next version, dedup
+ * see them) and never to readers. store_register() returning 0 therefore means "accepted";
+ * the section's writes are durable only when store_write_end_grouped() returns 0. It returns
+ * -1 with err set (50001) when the shared commit failed: every write of that group is then
+ * undone (memory included) and must be reported as failed. It also fails when this section
+ * read state of a group that failed, since its reply could be based on it. Borrowed pointers
+ * die at store_write_end_grouped() as at store_write_end(). Other write functions, and
+ * store_write_end(), first commit whatever is pending, so a plain section behaves exactly
+ * as before. */
+void store_write_begin_grouped(struct store *st);
+SR_MUST_CHECK int store_write_end_grouped(struct store *st, struct sr_error *err);
+
 /* ---- reads ---- */
 
 const struct store_schema *store_schema_by_id(struct store *st, const char *context, int64_t id);
@@ -115,7 +132,8 @@ const char *store_mode_get(struct store *st, const char *scope);
 size_t store_mode_scopes(struct store *st, const char *const **out);
 
 /* ---- writes: only inside store_write_begin()/end(); each is one durable transaction,
- * committed (fsync'd) before it returns 0. On -1 (err set, 50001) nothing changed. ---- */
+ * committed (fsync'd) before it returns 0 (except grouped registrations, see above). On -1
+ * (err set, 50001) nothing changed. ---- */
 
 struct store_new_version {
     const char *subject;

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_store_group.c — group commit: registrations staged by concurrent grouped sections
+ * share one transaction. Writers see staged registrations (next id, next version, dedup),
+ * readers never do; a failed group undoes every member, memory included; an acknowledged
+ * grouped registration survives SIGKILL. Synchronisation is by joins and pipes only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "store_internal.h"
+#include "store_test_util.h"
+
+/* ---- what a reader sees while a group is open ---- */
+
+struct reader_probe {
+    struct store *st;
+    int64_t max_id;
+    size_t nversions;
+    size_t nsubjects;
+    bool by_id;
+    bool by_hash;
+    unsigned char hash[16];
+};
+
+static void *reader_main(void *arg)
+{
+    struct reader_probe *p = arg;
+    const struct store_version *const *vs;
+    const char *const *names;
+    store_read_begin(p->st);
+    p->max_id = store_max_id(p->st, ".");
+    p->nversions = store_subject_versions(p->st, "s1", &vs);
+    p->nsubjects = store_subjects(p->st, &names);
+    p->by_id = store_schema_by_id(p->st, ".", 1) != NULL;
+    p->by_hash = store_schema_by_hash(p->st, ".", p->hash) != NULL;
+    store_read_end(p->st);
+    return NULL;
+}
+
+static void probe(struct store *st, struct reader_probe *p, const char *text)
+{
+    memset(p, 0, sizeof *p);
+    p->st = st;
+    text_hash(text, p->hash);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, reader_main, p), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+static void test_staged_registrations_are_seen_by_the_writer_only(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+
+    store_write_begin_grouped(st);
+    struct store_new_version a = nv_make("s1", ".", 1, 0, "\"a\"");
+    int64_t id = 0;
+    assert_int_equal(store_register(st, &a, &id, &err), 0);
+    assert_int_equal(id, 1);
+    /* The writer sees it: next id, the subject's versions, lookups by id and by hash. */
+    assert_int_equal(store_max_id(st, "."), 1);
+    const struct store_version *const *vs;
+    assert_int_equal(store_subject_versions(st, "s1", &vs), 1);
+    assert_int_equal(vs[0]->version, 1);
+    assert_int_equal(vs[0]->schema->id, 1);
+    const struct store_schema *sc = store_schema_by_id(st, ".", 1);
+    assert_non_null(sc);
+    assert_ptr_equal(store_schema_by_hash(st, ".", a.hash), sc);
+    assert_string_equal(store_subject_context(st, "s1"), ".");
+    /* The same schema under a second subject reuses the staged id; a second version of s1
+     * takes the next id and number. */
+    struct store_new_version b = nv_make("s2", ".", 1, 1, "\"a\"");
+    assert_int_equal(store_register(st, &b, &id, &err), 0);
+    assert_int_equal(id, 1);
+    assert_int_equal(sc->nversions, 2);
+    struct store_new_version c = nv_make("s1", ".", 2, 0, "\"c\"");
+    assert_int_equal(store_register(st, &c, &id, &err), 0);
+    assert_int_equal(id, 2);
+    assert_int_equal(store_subject_versions(st, "s1", &vs), 2);
+    assert_int_equal(vs[1]->schema->id, 2);
+    /* A duplicate version within the group fails alone (savepoint), the others stay. */
+    struct store_new_version dup = nv_make("s1", ".", 2, 0, "\"d\"");
+    assert_int_equal(store_register(st, &dup, &id, &err), -1);
+    assert_int_equal(err.code, 50001);
+    assert_int_equal(store_max_id(st, "."), 2);
+
+    /* A reader sees none of it while the group is open. */
+    struct reader_probe p;
+    probe(st, &p, "\"a\"");
+    assert_int_equal(p.max_id, 0);
+    assert_int_equal(p.nversions, 0);
+    assert_int_equal(p.nsubjects, 0);
+    assert_false(p.by_id);
+    assert_false(p.by_hash);
+
+    assert_int_equal(store_write_end_grouped(st, &err), 0);
+    probe(st, &p, "\"a\"");
+    assert_int_equal(p.max_id, 2);
+    assert_int_equal(p.nversions, 2);
+    assert_int_equal(p.nsubjects, 2);
+    assert_true(p.by_id);
+    assert_true(p.by_hash);
+    store_close(st);
+
+    /* And it is what the database holds. */
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_read_begin(st);
+    assert_int_equal(store_subject_versions(st, "s1", &vs), 2);
+    assert_int_equal(store_subject_versions(st, "s2", &vs), 1);
+    assert_int_equal(vs[0]->schema->id, 1);
+    assert_int_equal(vs[0]->schema->nversions, 2);
+    assert_int_equal(store_max_id(st, "."), 2);
+    store_read_end(st);
+    store_close(st);
+    scratch_remove(&dir);
+}
+
+/* ---- a failed group ---- */
+
+static void check_only_base(struct store *st)
+{
+    const struct store_version *const *vs;
+    const char *const *names;
+    store_read_begin(st);
+    assert_int_equal(store_max_id(st, "."), 1);
+    assert_int_equal(store_subjects(st, &names), 1);
+    assert_string_equal(names[0], "base");
+    assert_int_equal(store_subject_versions(st, "base", &vs), 1);
+    assert_int_equal(vs[0]->schema->nversions, 1);
+    assert_int_equal(store_subject_versions(st, "n1", &vs), 0);
+    assert_null(store_schema_by_id(st, ".", 2));
+    assert_null(store_schema_by_id(st, ":.other:", 1));
+    const char *const *ctxs;
+    assert_int_equal(store_contexts(st, &ctxs), 1);
+    store_read_end(st);
+}
+
+static void test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    struct store_new_version base = nv_make("base", ".", 1, 0, "\"base\"");
+    store_write_begin(st);
+    assert_int_equal(store_register(st, &base, NULL, &err), 0);
+    store_write_end(st);
+
+    store_inject_commit_failures(st, 1);
+    store_write_begin_grouped(st);
+    struct store_new_version n1 = nv_make("n1", ".", 1, 0, "\"n1\"");
+    struct store_new_version v2 = nv_make("base", ".", 2, 1, "\"base\""); /* reuses a linked schema */
+    struct store_new_version other = nv_make(":.other:x", ".other", 1, 0, "\"x\"");
+    assert_int_equal(store_register(st, &n1, NULL, &err), 0);
+    assert_int_equal(store_register(st, &v2, NULL, &err), 0);
+    assert_int_equal(store_register(st, &other, NULL, &err), 0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(store_write_end_grouped(st, &err), -1);
+    assert_int_equal(err.code, 50001);
+    check_only_base(st);
+
+    /* The next group starts from the durable state: ids are those of a fresh start. */
+    store_write_begin_grouped(st);
+    int64_t id = 0;
+    assert_int_equal(store_register(st, &n1, &id, &err), 0);
+    assert_int_equal(store_write_end_grouped(st, &err), 0);
+    assert_int_equal(id, 2);
+    store_close(st);
+
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    const struct store_version *const *vs;
+    store_read_begin(st);
+    assert_int_equal(store_subject_versions(st, "base", &vs), 1);
+    assert_int_equal(store_subject_versions(st, "n1", &vs), 1);
+    assert_int_equal(vs[0]->schema->id, 2);
+    assert_int_equal(store_max_id(st, ".other"), 0);
+    store_read_end(st);
+    store_close(st);
+    scratch_remove(&dir);
+}
+
+/* A plain write in a section that follows a failed group reports the failure too: the
+ * plain write would otherwise be planned on top of registrations that are gone. */
+static void test_plain_write_after_staging_commits_the_group_first(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_write_begin_grouped(st);
+    struct store_new_version a = nv_make("a", ".", 1, 0, "\"a\"");
+    assert_int_equal(store_register(st, &a, NULL, &err), 0);
+    /* Soft-deleting the staged version commits the group, then deletes. */
+    int32_t one = 1;
+    assert_int_equal(store_soft_delete(st, "a", &one, 1, &err), 0);
+    const struct store_version *const *vs;
+    assert_int_equal(store_subject_versions(st, "a", &vs), 1);
+    assert_true(vs[0]->deleted);
+    assert_int_equal(store_write_end_grouped(st, &err), 0);
+    store_close(st);
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_read_begin(st);
+    assert_int_equal(store_subject_versions(st, "a", &vs), 1);
+    assert_true(vs[0]->deleted);
+    store_read_end(st);
+    store_close(st);
+    scratch_remove(&dir);
+}
+
+/* ---- many concurrent writers ---- */
+
+#define NTHREADS 16
+#define PER_THREAD 40
+
+struct worker {
+    struct store *st;
+    int index;
+    int64_t ids[PER_THREAD];
+    int32_t shared_versions[PER_THREAD];
+    int failures;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    char subject[32], text[64];
+    for (int i = 0; i < PER_THREAD; i++) {
+        struct sr_error err = {0};
+        /* Alternate between an own subject and one subject shared by every thread, whose
+         * version numbers must come out dense although writers race for them. */
+        bool shared = i % 2 == 1;
+        if (shared)
+            snprintf(subject, sizeof subject, "shared");
+        else
+            snprintf(subject, sizeof subject, "t%d", w->index);
+        snprintf(text, sizeof text, "{\"type\":\"fixed\",\"size\":%d}", w->index * 1000 + i);
+        store_write_begin_grouped(w->st);
+        const struct store_version *const *vs;
+        size_t n = store_subject_versions(w->st, subject, &vs);
+        int32_t version = n ? vs[n - 1]->version + 1 : 1;
+        struct store_new_version nv = nv_make(subject, ".", version, 0, text);
+        int64_t id = 0;
+        int rc = store_register(w->st, &nv, &id, &err);
+        if (store_write_end_grouped(w->st, &err) != 0 || rc != 0)
+            w->failures++;
+        w->ids[i] = id;
+        w->shared_versions[i] = shared ? version : 0;
+    }
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_concurrent_grouped_writers_get_dense_ids_and_versions(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    static struct worker workers[NTHREADS];
+    pthread_t threads[NTHREADS];
+    for (int t = 0; t < NTHREADS; t++) {
+        memset(&workers[t], 0, sizeof workers[t]);
+        workers[t].st = st;
+        workers[t].index = t;
+        assert_int_equal(pthread_create(&threads[t], NULL, worker_main, &workers[t]), 0);
+    }
+    for (int t = 0; t < NTHREADS; t++)
+        assert_int_equal(pthread_join(threads[t], NULL), 0);
+
+    static int64_t all[NTHREADS * PER_THREAD];
+    size_t k = 0;
+    for (int t = 0; t < NTHREADS; t++) {
+        assert_int_equal(workers[t].failures, 0);
+        for (int i = 0; i < PER_THREAD; i++)
+            all[k++] = workers[t].ids[i];
+    }
+    qsort(all, k, sizeof *all, cmp_i64);
+    for (size_t i = 0; i < k; i++)
+        assert_int_equal(all[i], (int64_t)i + 1); /* every id once, none skipped */
+    store_close(st);
+
+    /* After a restart: every thread's registrations, and the shared subject numbered
+     * 1..N with each acknowledged (version, id) pair as acknowledged. */
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_read_begin(st);
+    const struct store_version *const *vs;
+    size_t nshared = store_subject_versions(st, "shared", &vs);
+    assert_int_equal(nshared, NTHREADS * PER_THREAD / 2);
+    for (size_t i = 0; i < nshared; i++)
+        assert_int_equal(vs[i]->version, (int32_t)i + 1);
+    for (int t = 0; t < NTHREADS; t++) {
+        char subject[32];
+        snprintf(subject, sizeof subject, "t%d", t);
+        const struct store_version *const *own;
+        assert_int_equal(store_subject_versions(st, subject, &own), PER_THREAD / 2);
+        for (int i = 0; i < PER_THREAD; i++) {
+            const struct store_version *v =
+                workers[t].shared_versions[i] ? vs[workers[t].shared_versions[i] - 1] : own[i / 2];
+            assert_int_equal(v->schema->id, workers[t].ids[i]);
+        }
+    }
+    assert_int_equal(store_max_id(st, "."), NTHREADS * PER_THREAD);
+    store_read_end(st);
+    store_close(st);
+    scratch_remove(&dir);
+}
+
+/* ---- durability under SIGKILL with grouping active ---- */
+
+#define CHILD_THREADS 8
+#define ACKS_BEFORE_KILL 200
+
+struct ack {
+    int64_t id;
+    int32_t thread;
+    int32_t seq;
+};
+
+struct child_worker {
+    struct store *st;
+    int fd;
+    int32_t index;
+};
+
+static void child_names(int32_t thread, int32_t seq, char *subject, size_t slen, char *text, size_t tlen)
+{
+    snprintf(subject, slen, "c%d-%d", (int)thread, (int)seq);
+    snprintf(text, tlen, "{\"type\":\"fixed\",\"size\":%d}", (int)(thread * 1000000 + seq));
+}
+
+static void *child_worker_main(void *arg)
+{
+    struct child_worker *w = arg;
+    char subject[32], text[64];
+    for (int32_t seq = 1;; seq++) {
+        struct sr_error err = {0};
+        child_names(w->index, seq, subject, sizeof subject, text, sizeof text);
+        struct store_new_version nv = nv_make(subject, ".", 1, 0, text);
+        int64_t id = 0;
+        store_write_begin_grouped(w->st);
+        int rc = store_register(w->st, &nv, &id, &err);
+        if (store_write_end_grouped(w->st, &err) != 0 || rc != 0)
+            _exit(3);
+        struct ack a = {id, w->index, seq};
+        if (write(w->fd, &a, sizeof a) != (ssize_t)sizeof a)
+            _exit(4);
+    }
+    return NULL;
+}
+
+static void child_main(const char *path, int fd)
+{
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    if (store_open(path, &st, &err) != 0)
+        _exit(2);
+    static struct child_worker w[CHILD_THREADS];
+    pthread_t t[CHILD_THREADS];
+    for (int32_t i = 0; i < CHILD_THREADS; i++) {
+        w[i].st = st;
+        w[i].fd = fd;
+        w[i].index = i;
+        if (pthread_create(&t[i], NULL, child_worker_main, &w[i]) != 0)
+            _exit(5);
+    }
+    for (int i = 0; i < CHILD_THREADS; i++)
+        pthread_join(t[i], NULL);
+    _exit(0);
+}
+
+static void test_acknowledged_grouped_registrations_survive_sigkill(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(dir.path, fds[1]);
+    }
+    close(fds[1]);
+    static struct ack acks[ACKS_BEFORE_KILL];
+    size_t nacks = 0;
+    while (nacks < ACKS_BEFORE_KILL) {
+        ssize_t got = read(fds[0], &acks[nacks], sizeof acks[nacks]);
+        if (got < 0 && errno == EINTR)
+            continue;
+        /* Records are far below PIPE_BUF, so concurrent writes arrive whole. */
+        assert_int_equal(got, sizeof acks[nacks]);
+        nacks++;
+    }
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    close(fds[0]);
+
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_read_begin(st);
+    int64_t max_acked = 0;
+    for (size_t i = 0; i < nacks; i++) {
+        char subject[32], text[64];
+        child_names(acks[i].thread, acks[i].seq, subject, sizeof subject, text, sizeof text);
+        const struct store_version *const *vs;
+        assert_int_equal(store_subject_versions(st, subject, &vs), 1);
+        assert_int_equal(vs[0]->schema->id, acks[i].id);
+        assert_string_equal(vs[0]->schema->text, text);
+        if (acks[i].id > max_acked)
+            max_acked = acks[i].id;
+    }
+    int64_t max_id = store_max_id(st, ".");
+    assert_true(max_id >= max_acked);
+    store_read_end(st);
+    /* No acknowledged id is handed out again. */
+    struct store_new_version nv = nv_make("after", ".", 1, 0, "\"after\"");
+    int64_t id = 0;
+    store_write_begin_grouped(st);
+    assert_int_equal(store_register(st, &nv, &id, &err), 0);
+    assert_int_equal(store_write_end_grouped(st, &err), 0);
+    assert_int_equal(id, max_id + 1);
+    store_close(st);
+    scratch_remove(&dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_staged_registrations_are_seen_by_the_writer_only),
+        cmocka_unit_test(test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged),
+        cmocka_unit_test(test_plain_write_after_staging_commits_the_group_first),
+        cmocka_unit_test(test_concurrent_grouped_writers_get_dense_ids_and_versions),
+        cmocka_unit_test(test_acknowledged_grouped_registrations_survive_sigkill),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
