@@ -2,7 +2,8 @@
 // npm @kafkajs/confluent-schema-registry (pinned in package.json) against the registry,
 // unchanged: register (with its GET /config 404 => first registration => PUT /config dance),
 // references, encode/decode in Confluent's wire format, id lookups by subject, version and
-// schema, and its compatibility option.
+// schema, and its compatibility option; Protobuf in text form (imports as references,
+// messageName for nested and second messages) and JSON Schema (validation, $ref references).
 // usage: node kafkajs_schema_registry.js URL
 // Prints one line per failed check, ends with "N passed, M failed", exits 1 on any failure.
 'use strict';
@@ -194,6 +195,113 @@ message Reading {
     const buf = await newRegistry().encode(id, { sku: 'z', qty: 2 });
     assert.deepEqual(await newRegistry().decode(buf), { sku: 'z', qty: 2 });
     await assert.rejects(newRegistry().encode(id, { qty: 0 }));
+  });
+
+  await step('PROTOBUF: import of another subject (references) and messageName for a nested message', async () => {
+    if (!types.includes('PROTOBUF')) {
+      console.log('  (PROTOBUF not listed in /schemas/types: skipped)');
+      return;
+    }
+    const money = `syntax = "proto3";
+package kjs.shop;
+
+message Money {
+  int64 units = 1;
+  string currency = 2;
+}
+`;
+    const order = `syntax = "proto3";
+package kjs.shop;
+
+import "kjs/money.proto";
+
+message Order {
+  string id = 1;
+  Money total = 2;
+  repeated Line lines = 3;
+
+  message Line {
+    string sku = 1;
+    int32 qty = 2;
+  }
+}
+
+message Receipt {
+  string order_id = 1;
+  Money paid = 2;
+}
+`;
+    const r = newRegistry();
+    const m = await r.register({ type: SchemaType.PROTOBUF, schema: money }, { subject: 'kjs-money' });
+    const references = [{ name: 'kjs/money.proto', subject: 'kjs-money', version: 1 }];
+    const o = await r.register({ type: SchemaType.PROTOBUF, schema: order, references }, { subject: 'kjs-orders' });
+    assert.notEqual(o.id, m.id);
+    const v = await rawGet('/subjects/kjs-orders/versions/latest');
+    assert.equal(v.body.schemaType, 'PROTOBUF');
+    assert.deepEqual(v.body.references, references);
+    assert.match(v.body.schema, /import "kjs\/money.proto";/);
+    // registering the same text and references again gives the same id (getRegistryIdBySchema
+    // is not usable here: this client drops `references` from the lookup body, and the server
+    // then answers 422/42201 for the unresolvable import, as Confluent's does)
+    const again = await newRegistry().register({ type: SchemaType.PROTOBUF, schema: order, references },
+      { subject: 'kjs-orders' });
+    assert.equal(again.id, o.id);
+    // default: the first message of the file; a fresh instance resolves the import from
+    // the referenced subject in the server's text form
+    const payload = { id: 'k-1', total: { units: 12, currency: 'SEK' }, lines: [{ sku: 'p', qty: 4 }] };
+    const buf = await newRegistry().encode(o.id, payload);
+    assert.equal(buf.readInt32BE(1), o.id);
+    const back = await newRegistry().decode(buf);
+    assert.equal(back.id, 'k-1');
+    assert.equal(Number(back.total.units), 12);
+    assert.equal(back.total.currency, 'SEK');
+    assert.equal(back.lines[0].sku, 'p');
+    assert.equal(back.lines[0].qty, 4);
+    // messageName picks a nested or a second message of the same registered file
+    const lineReg = () => new SchemaRegistry({ host: url, retry: { retries: 0 } },
+      { [SchemaType.PROTOBUF]: { messageName: 'Order.Line' } });
+    const lineBuf = await lineReg().encode(o.id, { sku: 'n', qty: 7 });
+    assert.deepEqual({ ...(await lineReg().decode(lineBuf)) }, { sku: 'n', qty: 7 });
+    const receiptReg = () => new SchemaRegistry({ host: url, retry: { retries: 0 } },
+      { [SchemaType.PROTOBUF]: { messageName: 'Receipt' } });
+    const recBuf = await receiptReg().encode(o.id, { orderId: 'k-1', paid: { units: 3, currency: 'SEK' } });
+    const rec = await receiptReg().decode(recBuf);
+    assert.equal(rec.orderId, 'k-1');
+    assert.equal(rec.paid.currency, 'SEK');
+    // a payload that does not fit the message is refused before anything is written
+    await assert.rejects(newRegistry().encode(o.id, { id: 5 }));
+  });
+
+  await step('JSON: $ref to a schema registered under another subject (references)', async () => {
+    if (!types.includes('JSON')) {
+      console.log('  (JSON not listed in /schemas/types: skipped)');
+      return;
+    }
+    const address = JSON.stringify({
+      $schema: 'http://json-schema.org/draft-07/schema#', $id: 'https://example.com/kjs/address.json',
+      type: 'object', properties: { street: { type: 'string' }, zip: { type: 'string', pattern: '^[0-9]{5}$' } },
+      required: ['street', 'zip'],
+    });
+    const person = JSON.stringify({
+      $schema: 'http://json-schema.org/draft-07/schema#', type: 'object',
+      properties: { name: { type: 'string' }, home: { $ref: 'https://example.com/kjs/address.json' } },
+      required: ['name', 'home'],
+    });
+    const r = newRegistry();
+    const a = await r.register({ type: SchemaType.JSON, schema: address }, { subject: 'kjs-json-address' });
+    const references = [{ name: 'https://example.com/kjs/address.json', subject: 'kjs-json-address', version: 1 }];
+    const p = await r.register({ type: SchemaType.JSON, schema: person, references }, { subject: 'kjs-json-person' });
+    assert.notEqual(p.id, a.id);
+    const v = await rawGet('/subjects/kjs-json-person/versions/1');
+    assert.equal(v.body.schemaType, 'JSON');
+    assert.deepEqual(v.body.references, references);
+    const payload = { name: 'Lin', home: { street: 'Oak', zip: '01234' } };
+    const buf = await newRegistry().encode(p.id, payload);
+    assert.equal(buf.readInt32BE(1), p.id);
+    assert.deepEqual(JSON.parse(buf.subarray(5).toString()), payload);
+    assert.deepEqual(await newRegistry().decode(buf), payload);
+    // the referenced schema's constraints apply: a bad zip is refused
+    await assert.rejects(newRegistry().encode(p.id, { name: 'Lin', home: { street: 'Oak', zip: 'x' } }));
   });
 
   await step('unknown id and subject errors carry status 404', async () => {
