@@ -35,6 +35,14 @@ void api_cache_free(struct api_cache *cache);
 
 enum api_method { API_GET, API_POST, API_PUT, API_DELETE, API_HEAD, API_OTHER };
 
+/* One HTTP request header (see struct api_request). */
+struct api_header {
+    const char *name;
+    const char *value;
+};
+
+#define API_MAX_HEADERS 128
+
 struct api_request {
     enum api_method method;
     const char *uri;          /* raw request target: path plus optional "?query", not decoded */
@@ -42,6 +50,14 @@ struct api_request {
     const char *accept;       /* Accept header, or NULL */
     const char *body;         /* body bytes, not NUL-terminated; NULL or body_len 0: no body */
     size_t body_len;
+    /* Every request header as received (names in the sender's case), borrowed like the
+     * fields above; NULL/0 when the caller does not supply them. Only POST
+     * /cloudevents/validate reads them (binary mode carries attributes as ce-* headers).
+     * headers_truncated: the request had more than API_MAX_HEADERS and the rest were
+     * dropped. */
+    const struct api_header *headers;
+    size_t nheaders;
+    bool headers_truncated;
 };
 
 struct api_response {

@@ -42,6 +42,9 @@ struct api_req {
     struct api_param *query; /* owned */
     size_t nquery;
     json_t *body; /* parsed JSON body (new reference) or NULL when absent */
+    /* The request as server/ handed it over (borrowed): for routes that read the raw body
+     * or headers themselves (POST /cloudevents/validate). */
+    const struct api_request *raw;
 };
 
 /* What a handler fills. Exactly one of body (JSON) and raw (schema text) is set, or neither
@@ -278,6 +281,17 @@ void api_guid(const unsigned char hash[16], char out[37]);
 int api_guid_parse(const char *guid, unsigned char hash[16]);
 int64_t api_now_ms(void);
 
+/* ---- cloudevents.c ---- */
+
+/* The reference name under which every JSON schema can $ref the built-in CloudEvents 1.0
+ * envelope schema without registering it (docs/cloudevents.md). */
+#define API_CLOUDEVENTS_SCHEMA_URL "https://cloudevents.io/schemas/cloudevent.json"
+/* The built-in envelope as a closure entry named API_CLOUDEVENTS_SCHEMA_URL, when the JSON
+ * schema `text` may refer to it (it mentions the file name) and `closure` does not already
+ * bind that name; else NULL. Returns a pointer to static data. */
+const struct compat_ref *api_cloudevents_builtin_ref(enum sr_schema_type type, const char *text, size_t len,
+                                                     const struct compat_ref *closure, size_t n);
+
 /* ---- handlers (routes.c table) ---- */
 
 #define API_HANDLER(name)                                                                                    \
@@ -324,5 +338,6 @@ API_HANDLER(delete_contexts_context);
 API_HANDLER(get_v1_metadata_id);
 API_HANDLER(get_v1_metadata_version);
 API_HANDLER(get_v1_metadata_deployment);
+API_HANDLER(post_cloudevents_validate);
 
 #endif

@@ -187,6 +187,131 @@ out:
     return answered;
 }
 
+/* ---- the exact-body cache: re-registration without parsing the request JSON ----
+ *
+ * Parsing the request body was the largest cost left in a re-registration. Everything
+ * step 2 takes from the body is a function of its bytes (and of normalize, which the key
+ * carries): whether it parses and validates, the identity hash, id, version and the schema
+ * size. So the bytes of a body whose step-2 hash is known map to those facts; what depends
+ * on the store or the subject (alias, subject checks, config, the identity match itself)
+ * is decided afresh on every request, exactly as early_dedup_read() does. */
+
+struct body_facts {
+    unsigned char hash[16];
+    int64_t id;
+    int64_t version;
+    uint64_t schema_len;
+    unsigned char has_id, has_version;
+};
+
+static void body_key(const char *body, size_t len, bool normalize, struct sr_buf *key)
+{
+    sr_buf_putc(key, 'B');
+    sr_buf_putc(key, normalize ? 'n' : '-');
+    sr_buf_append(key, body, len);
+}
+
+/* The subject-dependent half of step 1 and the step-2 preconditions, under the read lock:
+ * fills *s, *normalize; false when step 2 is not applicable (or a check fails, which the full
+ * path then reports). */
+static bool early_subject(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
+                          struct api_subject *s, bool *normalize)
+{
+    struct sr_error verr = {0};
+    struct store *st = ctx->st;
+    const struct store_version *const *vs;
+    if (api_subject_validate(raw_subject, true, &verr) != 0)
+        return false;
+    api_subject_parse(raw_subject, s);
+    api_subject_apply_alias(st, s);
+    if (api_subject_validate(s->qualified, true, &verr) != 0)
+        return false;
+    json_t *cfg = api_config_effective(st, s->qualified, s->context);
+    *normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
+    bool ok = !config_has_merge_layers(cfg) && store_subject_versions(st, s->qualified, &vs) > 0;
+    json_decref(cfg);
+    return ok;
+}
+
+int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req, const char *body, size_t len,
+                           struct api_resp *resp, struct sr_error *err)
+{
+    if (ctx->cache == NULL || body == NULL || len == 0 || req->nparams < 1)
+        return 0;
+    struct store *st = ctx->st;
+    struct api_subject s = {0};
+    struct sr_buf key = SR_BUF_INIT, val = SR_BUF_INIT;
+    struct body_facts bf;
+    bool normalize = false;
+    int answered = 0;
+    store_read_begin(st);
+    if (!early_subject(ctx, req, req->params[0], &s, &normalize))
+        goto out;
+    body_key(body, len, normalize, &key);
+    if (!api_cache_get(ctx->cache, key.data, key.len, &val) || val.len != sizeof bf)
+        goto out;
+    memcpy(&bf, val.data, sizeof bf);
+    if (ctx->cfg != NULL && ctx->cfg->max_schema_bytes > 0 && bf.schema_len > ctx->cfg->max_schema_bytes)
+        goto out;
+    struct api_schema_req r;
+    memset(&r, 0, sizeof r);
+    r.has_id = bf.has_id;
+    r.id = bf.id;
+    r.has_version = bf.has_version;
+    r.version = bf.version;
+    const struct store_version *m = identity_match(st, s.qualified, s.context, bf.hash, r.version == -1);
+    if (m != NULL && early_match_ok(&r, m))
+        answered = respond(ctx, req, resp, m, err) == 0 ? 1 : -1;
+out:
+    store_read_end(st);
+    sr_buf_free(&key);
+    sr_buf_free(&val);
+    api_subject_free(&s);
+    return answered;
+}
+
+void api_register_remember_body(const struct api_ctx *ctx, const struct api_req *req, const char *body,
+                                size_t len)
+{
+    if (ctx->cache == NULL || body == NULL || len == 0 || req->nparams < 1 || !json_is_object(req->body))
+        return;
+    struct api_schema_req r;
+    struct sr_error perr = {0};
+    struct api_subject s = {0};
+    struct sr_buf tkey = SR_BUF_INIT, hash = SR_BUF_INIT, key = SR_BUF_INIT;
+    bool normalize = false;
+    bool parsed = api_schema_req_parse(req->body, &r, &perr) == 0;
+    /* the body-only parts of steps 1 and 2 */
+    if (!parsed || api_ruleset_validate(r.rule_set, &perr) != 0 || r.tags_change || r.schema == NULL ||
+        r.schema_len == 0 || r.nrefs > 0)
+        goto out;
+    store_read_begin(ctx->st);
+    bool applicable = early_subject(ctx, req, req->params[0], &s, &normalize);
+    store_read_end(ctx->st);
+    if (!applicable)
+        goto out;
+    text_key(&r, normalize, &tkey);
+    if (!api_cache_get(ctx->cache, tkey.data, tkey.len, &hash) || hash.len != 16)
+        goto out;
+    struct body_facts bf;
+    memset(&bf, 0, sizeof bf);
+    memcpy(bf.hash, hash.data, sizeof bf.hash);
+    bf.id = r.id;
+    bf.version = r.version;
+    bf.schema_len = r.schema_len;
+    bf.has_id = r.has_id;
+    bf.has_version = r.has_version;
+    body_key(body, len, normalize, &key);
+    api_cache_put(ctx->cache, key.data, key.len, &bf, sizeof bf);
+out:
+    if (parsed)
+        api_schema_req_free(&r);
+    sr_buf_free(&tkey);
+    sr_buf_free(&hash);
+    sr_buf_free(&key);
+    api_subject_free(&s);
+}
+
 /* Registers r under the subject path parameter (raw_subject), steps 1-12 of spec 5.3. req
  * only supplies query parameters. r stays owned by the caller. */
 static int register_schema(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,

@@ -407,6 +407,25 @@ void api_refs_free(struct api_refs *r)
     memset(r, 0, sizeof *r);
 }
 
+/* compat_schema_parse() with the built-in CloudEvents envelope (cloudevents.c) placed first
+ * in the closure when a JSON schema may $ref it. It never changes the references a version
+ * stores, so identity (spec 2.4) is unaffected. */
+static struct compat_schema *parse_with_builtins(enum sr_schema_type type, const char *text, size_t len,
+                                                 const struct compat_ref *closure, size_t n, unsigned cflags,
+                                                 struct sr_error *err)
+{
+    const struct compat_ref *ce = api_cloudevents_builtin_ref(type, text, len, closure, n);
+    if (ce == NULL)
+        return compat_schema_parse(type, text, len, closure, n, cflags, err);
+    struct compat_ref *all = sr_xmalloc((n + 1) * sizeof *all);
+    all[0] = *ce;
+    if (n > 0)
+        memcpy(all + 1, closure, n * sizeof *all);
+    struct compat_schema *parsed = compat_schema_parse(type, text, len, all, n + 1, cflags, err);
+    free(all);
+    return parsed;
+}
+
 static const struct store_version *version_of(struct store *st, const char *subject, int64_t version)
 {
     const struct store_version *const *vs;
@@ -550,7 +569,7 @@ int api_prepare(struct store *st, const char *context, const char *text, size_t 
         cflags |= COMPAT_PARSE_LENIENT;
     struct sr_error perr = {0};
     out->parsed =
-        compat_schema_parse(type, text, text_len, out->refs.closure, out->refs.nclosure, cflags, &perr);
+        parse_with_builtins(type, text, text_len, out->refs.closure, out->refs.nclosure, cflags, &perr);
     if (out->parsed == NULL) {
         if (perr.code == 0 || sr_error_http_status(perr.code) != 422)
             sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s", perr.message);
@@ -617,7 +636,7 @@ static struct compat_schema *parse_stored(struct store *st, const struct store_s
             goto out;
     }
     struct sr_error perr = {0};
-    parsed = compat_schema_parse(s->type, s->text, s->text_len, refs.closure, refs.nclosure, cflags, &perr);
+    parsed = parse_with_builtins(s->type, s->text, s->text_len, refs.closure, refs.nclosure, cflags, &perr);
     if (parsed == NULL)
         sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Invalid schema: %s", perr.message);
 out:

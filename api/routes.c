@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 enum route_flags {
     ROUTE_BODY = 1 << 0,          /* the route reads a JSON body */
@@ -70,6 +71,7 @@ static const struct api_route routes[] = {
     {API_GET, "/v1/metadata/id", get_v1_metadata_id, 0},
     {API_GET, "/v1/metadata/version", get_v1_metadata_version, 0},
     {API_GET, "/v1/metadata/deployment", get_v1_metadata_deployment, 0},
+    {API_POST, "/cloudevents/validate", post_cloudevents_validate, 0}, /* reads req->raw itself */
 };
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 if the bytes there are not one. */
@@ -363,6 +365,7 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
     bool path_known = false;
 
     r.method = req->method == API_HEAD ? API_GET : req->method;
+    r.raw = req;
     const char *uri = req->uri ? req->uri : "/";
     const char *q = strchr(uri, '?');
     size_t plen = q ? (size_t)(q - uri) : strlen(uri);
@@ -400,11 +403,21 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
         goto fail;
     }
     pattern_match(route->pattern, &r); /* refill params for the chosen route */
+    bool answered = false;
     if ((route->flags & ROUTE_BODY) && req->body != NULL && req->body_len > 0) {
         if (!content_type_ok(req->content_type)) {
             sr_error_set(&err, SR_ERR_UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type");
             goto fail;
         }
+        /* the producer-startup case: the same registration again, known by its bytes */
+        if (route->handler == post_subjects_subject_versions) {
+            int fast = api_register_from_body(ctx, &r, req->body, req->body_len, &out, &err);
+            if (fast < 0)
+                goto fail;
+            answered = fast == 1;
+        }
+    }
+    if (!answered && (route->flags & ROUTE_BODY) && req->body != NULL && req->body_len > 0) {
         json_error_t jerr;
         r.body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
         if (r.body == NULL) {
@@ -412,6 +425,8 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
             goto fail;
         }
     }
+    if (answered)
+        goto done;
     if ((route->flags & ROUTE_BODY_REQUIRED) && (r.body == NULL || json_is_null(r.body))) {
         sr_error_set(&err, SR_ERR_UNPROCESSABLE, "Request body is missing or null");
         goto fail;
@@ -425,6 +440,9 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
             sr_error_set(&err, SR_ERR_INTERNAL, "Internal Server Error");
         goto fail;
     }
+    if (route->handler == post_subjects_subject_versions)
+        api_register_remember_body(ctx, &r, req->body, req->body_len);
+done:
     resp->status = out.status ? out.status : 200;
     resp->content_type = ctype;
     if (out.raw != NULL) {

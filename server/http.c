@@ -206,6 +206,18 @@ void http_fill_api_request(struct evhttp_request *req, struct api_request *areq)
     areq->uri = http_request_target(uri ? uri : "/");
     areq->content_type = evhttp_find_header(in, "Content-Type");
     areq->accept = evhttp_find_header(in, "Accept");
+    /* A worker fills one request at a time and areq dies with on_request(), so a
+     * per-thread array can hold the header list without an allocation per request. */
+    static _Thread_local struct api_header hdrs[API_MAX_HEADERS];
+    for (const struct evkeyval *h = in ? in->tqh_first : NULL; h != NULL; h = h->next.tqe_next) {
+        if (areq->nheaders == API_MAX_HEADERS) {
+            areq->headers_truncated = true;
+            break;
+        }
+        hdrs[areq->nheaders].name = h->key;
+        hdrs[areq->nheaders++].value = h->value;
+    }
+    areq->headers = hdrs;
     if (len > 0) {
         /* one contiguous copy of the body; still not NUL-terminated (body_len says how long) */
         areq->body = (const char *)evbuffer_pullup(body, -1);
