@@ -4,12 +4,19 @@
 with the server URL appended as its last argument, then stops the server with SIGTERM
 (exit status 0 required). Exit status: the client's, or 1 if the server misbehaved.
 
-usage: run_client.py --binary PATH [--timeout SECONDS] -- COMMAND [ARGS...]
+Several commands separated by --then run one after the other against the same server
+(all of them, even after a failure, so that every client reports); they share a fresh
+temporary directory named by the environment variable SR_CLIENT_EXCHANGE_DIR, through
+which one client hands the bytes it wrote to the next. Exit status: the first non-zero.
+
+usage: run_client.py --binary PATH [--timeout SECONDS] -- COMMAND [ARGS...] [--then COMMAND [ARGS...]]...
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -24,9 +31,15 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
-    cmd = [c for c in args.command if c != "--"] if args.command[:1] == ["--"] else args.command
-    if not cmd:
-        ap.error("no client command given")
+    words = args.command[1:] if args.command[:1] == ["--"] else args.command
+    cmds = [[]]
+    for w in words:
+        if w == "--then":
+            cmds.append([])
+        else:
+            cmds[-1].append(w)
+    if not all(cmds):
+        ap.error("empty client command")
     srv = srtest.Server(os.path.abspath(args.binary))
     try:
         try:
@@ -35,11 +48,22 @@ def main():
             print("FAIL server start: %s" % e)
             print("0 passed, 1 failed")
             return 1
+        exchange = tempfile.mkdtemp(prefix="sr-client-exchange-")
+        env = dict(os.environ, SR_CLIENT_EXCHANGE_DIR=exchange)
+        rc = 0
         try:
-            rc = subprocess.run(cmd + [srv.url], stdin=subprocess.DEVNULL, timeout=args.timeout).returncode
-        except subprocess.TimeoutExpired:
-            print("FAIL client did not finish within %ds" % args.timeout)
-            rc = 1
+            for cmd in cmds:
+                try:
+                    one = subprocess.run(cmd + [srv.url], stdin=subprocess.DEVNULL, env=env,
+                                         timeout=args.timeout).returncode
+                except subprocess.TimeoutExpired:
+                    print("FAIL client did not finish within %ds: %s" % (args.timeout, " ".join(cmd)))
+                    one = 1
+                if one and len(cmds) > 1:
+                    print("FAIL exit status %d: %s" % (one, " ".join(cmd)))
+                rc = rc or one
+        finally:
+            shutil.rmtree(exchange, ignore_errors=True)
         try:
             srv.stop()
         except srtest.TestFailure as e:

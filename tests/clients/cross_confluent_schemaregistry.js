@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// Cross-client decoding, npm @confluentinc/schemaregistry side.
+// usage: node cross_confluent_schemaregistry.js write|read URL
+//   (run by run_client.py, which sets SR_CLIENT_EXCHANGE_DIR)
+// write: serializes the shared sample values (Avro, JSON Schema, Protobuf from a protoc
+// descriptor set of tests/clients/proto) into $SR_CLIENT_EXCHANGE_DIR/confluent.<format>.bin.
+// read: decodes what every client wrote whose wire format this client shares, by the schema
+// id in the bytes, and compares with the samples (the same constants as in cross_python.py).
+// Prints one line per failed check, ends with "N passed, M failed", exits 1 on any failure.
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const {
+  SchemaRegistryClient, SerdeType, AvroSerializer, AvroDeserializer, JsonSerializer, JsonDeserializer,
+  ProtobufSerializer, ProtobufDeserializer,
+} = require('@confluentinc/schemaregistry');
+const { create, createFileRegistry, fromBinary } = require('@bufbuild/protobuf');
+const { FileDescriptorSetSchema } = require('@bufbuild/protobuf/wkt');
+
+const [mode, url] = process.argv.slice(2);
+const XDIR = process.env.SR_CLIENT_EXCHANGE_DIR;
+if (!['write', 'read'].includes(mode) || !url || !XDIR) {
+  console.error('usage: SR_CLIENT_EXCHANGE_DIR=DIR node cross_confluent_schemaregistry.js write|read URL');
+  process.exit(2);
+}
+const ME = 'confluent';
+
+const AVRO_SCHEMA = JSON.stringify({
+  type: 'record', name: 'Reading', namespace: 'sr.cross', fields: [
+    { name: 'id', type: 'long' }, { name: 'name', type: 'string' },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+    { name: 'note', type: ['null', 'string'], default: null }, { name: 'score', type: 'double' }],
+});
+const AVRO_VALUE = { id: 7, name: 'cross', tags: ['a', 'b'], note: 'hi', score: 2.5 };
+const JSON_SCHEMA = JSON.stringify({
+  $schema: 'http://json-schema.org/draft-07/schema#', title: 'Reading', type: 'object',
+  properties: {
+    id: { type: 'integer' }, name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } },
+    score: { type: 'number' },
+  },
+  required: ['id', 'name'],
+});
+const JSON_VALUE = { id: 7, name: 'cross', tags: ['a', 'b'], score: 2.5 };
+// kafkajs writes Protobuf without a message index, so only Confluent-framed bytes are read
+const WRITERS = { avro: ['python', 'confluent', 'kafkajs'], json: ['python', 'confluent', 'kafkajs'],
+  protobuf: ['python', 'confluent'] };
+
+const newClient = () => new SchemaRegistryClient({ baseURLs: [url], maxRetries: 0, cacheCapacity: 100 });
+const file = (writer, fmt) => path.join(XDIR, `${writer}.${fmt}.bin`);
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 8).join(' | ') : e}`);
+  }
+}
+
+function protocRegistry() {
+  const root = path.join(__dirname, 'proto');
+  const files = fs.readdirSync(path.join(root, 'srclients')).filter((f) => f.endsWith('.proto')).sort()
+    .map((f) => `srclients/${f}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-cross-protoc-'));
+  try {
+    const out = path.join(dir, 'set.pb');
+    execFileSync('protoc', ['-I', root, '--include_imports', `--descriptor_set_out=${out}`, ...files],
+      { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120000 });
+    return createFileRegistry(fromBinary(FileDescriptorSetSchema, fs.readFileSync(out)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function checkOrder(back) {
+  assert.equal(back.$typeName, 'sr.clients.Order');
+  assert.equal(back.id, 'x-1');
+  assert.equal(back.total.units, 99n);
+  assert.equal(back.total.currency, 'JPY');
+  assert.equal(back.at.seconds, 1700000000n);
+  assert.equal(back.at.nanos, 7);
+  assert.deepEqual(back.lines.map((l) => [l.sku, l.qty]), [['s', 3]]);
+  assert.equal(back.status, 2);
+}
+
+async function write() {
+  await check('write avro', async () => {
+    await newClient().register('cross-confluent-avro-value', { schemaType: 'AVRO', schema: AVRO_SCHEMA }, false);
+    const ser = new AvroSerializer(newClient(), SerdeType.VALUE, { useLatestVersion: true });
+    fs.writeFileSync(file(ME, 'avro'), await ser.serialize('cross-confluent-avro', AVRO_VALUE));
+  });
+  await check('write json', async () => {
+    await newClient().register('cross-confluent-json-value', { schemaType: 'JSON', schema: JSON_SCHEMA }, false);
+    const ser = new JsonSerializer(newClient(), SerdeType.VALUE, { useLatestVersion: true, validate: true });
+    fs.writeFileSync(file(ME, 'json'), await ser.serialize('cross-confluent-json', JSON_VALUE));
+  });
+  await check('write protobuf', async () => {
+    const reg = protocRegistry();
+    const Order = reg.getMessage('sr.clients.Order');
+    const msg = create(Order, {
+      id: 'x-1', total: { units: 99n, currency: 'JPY' }, at: { seconds: 1700000000n, nanos: 7 },
+      lines: [{ sku: 's', qty: 3 }], status: 2,
+    });
+    const ser = new ProtobufSerializer(newClient(), SerdeType.VALUE, { autoRegisterSchemas: true, registry: reg });
+    const bytes = await ser.serialize('cross-confluent-protobuf', msg);
+    assert.equal(bytes[5], 0, 'message index [0]');
+    fs.writeFileSync(file(ME, 'protobuf'), bytes);
+  });
+}
+
+async function read() {
+  for (const [fmt, writers] of Object.entries(WRITERS)) {
+    for (const writer of writers) {
+      await check(`read ${fmt} written by ${writer}`, async () => {
+        const bytes = fs.readFileSync(file(writer, fmt));
+        assert.equal(bytes[0], 0, 'magic byte');
+        if (fmt === 'avro') {
+          const back = await new AvroDeserializer(newClient(), SerdeType.VALUE, {}).deserialize('cross-read', bytes);
+          assert.deepEqual({ ...back, id: Number(back.id) }, AVRO_VALUE);
+        } else if (fmt === 'json') {
+          const back = await new JsonDeserializer(newClient(), SerdeType.VALUE, { validate: true })
+            .deserialize('cross-read', bytes);
+          assert.deepEqual(back, JSON_VALUE);
+        } else {
+          // nothing but the bytes: the schema and its references come from the registry
+          checkOrder(await new ProtobufDeserializer(newClient(), SerdeType.VALUE, {}).deserialize('cross-read', bytes));
+        }
+      });
+    }
+  }
+}
+
+(mode === 'write' ? write() : read()).then(() => {
+  console.log(`cross npm @confluentinc/schemaregistry ${mode}: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}, (e) => {
+  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});
