@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // npm @confluentinc/schemaregistry (pinned in package.json) against the registry, unchanged:
-// client register/lookup/get calls, references, compatibility and config, and the Avro
-// serializer/deserializer in Confluent's wire format (no Kafka broker needed).
+// client register/lookup/get calls, references, compatibility and config, and the Avro,
+// Protobuf (@bufbuild/protobuf descriptors, also from a protoc descriptor set of
+// tests/clients/proto) and JSON Schema serializers/deserializers in Confluent's wire format
+// (no Kafka broker needed).
 // usage: node confluent_schemaregistry.js URL
 // Prints one line per failed check, ends with "N passed, M failed", exits 1 on any failure.
 'use strict';
@@ -383,6 +385,43 @@ async function main() {
     const info = await newClient().getBySubjectAndId('readings-value', id);
     assert.equal(info.schemaType, 'JSON');
     assert.deepEqual(JSON.parse(info.schema), JSON.parse(schema));
+  });
+
+  await step('JsonSerializer/JsonDeserializer: $ref to another subject, schema fetched by id', async () => {
+    if (!types.includes('JSON')) {
+      console.log('  (JSON not listed in /schemas/types: skipped)');
+      return;
+    }
+    const { JsonSerializer, JsonDeserializer } = require('@confluentinc/schemaregistry');
+    const money = JSON.stringify({
+      $schema: 'http://json-schema.org/draft-07/schema#', type: 'object',
+      properties: { units: { type: 'integer' }, currency: { type: 'string', minLength: 3, maxLength: 3 } },
+      required: ['units', 'currency'],
+    });
+    const invoice = JSON.stringify({
+      $schema: 'http://json-schema.org/draft-07/schema#', title: 'Invoice', type: 'object',
+      properties: { no: { type: 'string' }, amount: { $ref: 'money.json' } }, required: ['no', 'amount'],
+    });
+    const c = newClient();
+    const moneyId = await c.register('money-json', { schemaType: 'JSON', schema: money }, false);
+    const references = [{ name: 'money.json', subject: 'money-json', version: 1 }];
+    const id = await c.register('invoices-value', { schemaType: 'JSON', schema: invoice, references }, false);
+    assert.notEqual(id, moneyId);
+    const latest = await newClient().getLatestSchemaMetadata('invoices-value');
+    assert.equal(latest.id, id);
+    assert.deepEqual(latest.references, references);
+    const ser = new JsonSerializer(newClient(), SerdeType.VALUE, { useLatestVersion: true, validate: true });
+    const value = { no: 'I-1', amount: { units: 10, currency: 'EUR' } };
+    const bytes = await ser.serialize('invoices', value);
+    assert.equal(bytes.readInt32BE(1), id);
+    // the referenced schema's constraints apply on both sides
+    await assert.rejects(ser.serialize('invoices', { no: 'I-2', amount: { units: 1, currency: 'EURO' } }),
+      /Invalid message/);
+    const de = new JsonDeserializer(newClient(), SerdeType.VALUE, { validate: true });
+    assert.deepEqual(await de.deserialize('invoices', bytes), value);
+    const forged = Buffer.concat([bytes.subarray(0, 5), Buffer.from(JSON.stringify({ no: 'I-3', amount: { units: 1 } }))]);
+    await assert.rejects(new JsonDeserializer(newClient(), SerdeType.VALUE, { validate: true })
+      .deserialize('invoices', forged), /Invalid message/);
   });
 
   console.log(`npm @confluentinc/schemaregistry: ${passed} passed, ${failed} failed`);
