@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 /* A batch above this many events is refused (413) instead of checked. */
 #define CE_MAX_BATCH 10000
@@ -860,46 +861,51 @@ enum ce_strategy { STRATEGY_TYPE, STRATEGY_TYPE_VALUE, STRATEGY_NONE };
 
 struct ce_cached {
     const struct store_schema *src;
-    struct compat_schema *parsed; /* owned; NULL when it did not parse */
+    struct api_parsed *pin;             /* from api_cache_parsed(); released at the end */
+    const struct compat_schema *parsed; /* NULL when it did not parse */
     char error[256];
 };
 
 struct ce_run {
     struct store *st;
+    struct api_cache *cache; /* the server's shared parse cache, or NULL */
     const struct api_request *raw;
     const char *host;         /* Host header, or NULL */
     const char *registry_url; /* ?registryUrl, or NULL */
     enum ce_strategy strategy;
     bool require_schema;
     bool assert_format;
-    struct ce_cached cache[CE_SCHEMA_CACHE];
-    size_t ncache;
+    /* the schemas this request used, so a batch of events of one type looks it up once */
+    struct ce_cached used[CE_SCHEMA_CACHE];
+    size_t nused;
 };
 
-/* The stored schema parsed, from the per-request cache. Returns a borrowed schema or NULL
- * with *why set to the reason (borrowed from the cache or static). */
+/* The stored schema parsed (shared through the server's cache). Returns a borrowed schema,
+ * or NULL with *why set to the reason. *pin gets a pin the caller releases with
+ * api_cache_unpin() when the request's table is full, else NULL (the table keeps it). */
 static const struct compat_schema *parsed_schema(struct ce_run *run, const struct store_schema *s,
-                                                 const char **why, struct compat_schema **owned)
+                                                 const char **why, struct api_parsed **pin)
 {
-    *owned = NULL;
-    for (size_t i = 0; i < run->ncache; i++) {
-        if (run->cache[i].src == s) {
-            *why = run->cache[i].error;
-            return run->cache[i].parsed;
+    *pin = NULL;
+    for (size_t i = 0; i < run->nused; i++) {
+        if (run->used[i].src == s) {
+            *why = run->used[i].error;
+            return run->used[i].parsed;
         }
     }
     struct sr_error err = {0};
-    struct compat_schema *p = api_parse_stored(run->st, s, &err);
-    if (run->ncache < CE_SCHEMA_CACHE) {
-        struct ce_cached *c = &run->cache[run->ncache++];
+    const struct compat_schema *p = NULL;
+    struct api_parsed *pinned = api_cache_parsed(run->cache, run->st, s, &p, &err);
+    if (run->nused < CE_SCHEMA_CACHE) {
+        struct ce_cached *c = &run->used[run->nused++];
         c->src = s;
+        c->pin = pinned;
         c->parsed = p;
         snprintf(c->error, sizeof c->error, "%s", err.message);
         *why = c->error;
         return p;
     }
-    /* cache full: the caller frees this one after use */
-    *owned = p;
+    *pin = pinned;
     *why = p ? "" : "the stored schema does not parse";
     return p;
 }
@@ -1028,6 +1034,7 @@ static enum ds_result dataschema_lookup(struct ce_run *run, const char *uri, con
 static void apply_schema(struct ce_run *run, struct ce_report *r, const struct ce_event *e, json_t *out)
 {
     json_t *info = json_object();
+    json_object_set_new(info, "applied", json_false()); /* first in the answer; set below */
     const struct store_schema *s = NULL;
     char *subject = NULL;
     int64_t version = -1;
@@ -1078,8 +1085,10 @@ static void apply_schema(struct ce_run *run, struct ce_report *r, const struct c
     if (s == NULL) {
         json_object_set_new(info, "applied", json_false());
         json_object_set_new(info, "reason", json_string(why));
-        if (run->require_schema)
-            report_add(r, NULL, 0, NULL, NULL, "requireSchema: no schema found for this event (%s)", why);
+        if (run->require_schema) {
+            const char *attr = dataschema != NULL ? "dataschema" : "type";
+            ATTR_FAIL(r, attr, "requireSchema: no schema found for this event (%s)", why);
+        }
         goto out;
     }
     json_object_set_new(info, "via", json_string(via));
@@ -1107,9 +1116,9 @@ static void apply_schema(struct ce_run *run, struct ce_report *r, const struct c
             report_add(r, NULL, 0, "/data", NULL, "requireSchema: the data cannot be checked: %s", reason);
         goto out;
     }
-    struct compat_schema *owned = NULL;
+    struct api_parsed *pin = NULL;
     const char *perr = "";
-    const struct compat_schema *parsed = parsed_schema(run, s, &perr, &owned);
+    const struct compat_schema *parsed = parsed_schema(run, s, &perr, &pin);
     if (parsed == NULL) {
         report_add(r, NULL, 0, "/data", NULL, "schema id %lld cannot be used: %s", (long long)s->id, perr);
         json_object_set_new(info, "applied", json_false());
@@ -1140,7 +1149,7 @@ static void apply_schema(struct ce_run *run, struct ce_report *r, const struct c
                        COMPAT_JSON_MAX_VIOLATIONS);
     }
     compat_json_result_free(&res);
-    compat_schema_free(owned);
+    api_cache_unpin(run->cache, pin);
 out:
     free(subject);
     json_object_set_new(out, "schema", info);
@@ -1242,6 +1251,7 @@ API_HANDLER(post_cloudevents_validate)
     if (raw == NULL)
         return sr_error_set(err, SR_ERR_INTERNAL, "request not available");
     run.st = ctx->st;
+    run.cache = ctx->cache;
     run.raw = raw;
     if (parse_options(req, &run, err) != 0)
         return -1;
@@ -1368,8 +1378,8 @@ API_HANDLER(post_cloudevents_validate)
 out:
     if (locked)
         store_read_end(run.st);
-    for (size_t i = 0; i < run.ncache; i++)
-        compat_schema_free(run.cache[i].parsed);
+    for (size_t i = 0; i < run.nused; i++)
+        api_cache_unpin(run.cache, run.used[i].pin);
     json_decref(rep.all);
     json_decref(rep.current);
     event_free(&ev);
