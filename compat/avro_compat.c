@@ -68,11 +68,13 @@ struct loc_token {
     size_t index;
 };
 
-/* Location tokens, root first (the root token "" is not printed). */
+/* Location tokens, root first (the root token "" is not printed). A probe (see probe())
+ * starts a location of its own on top of the current one, from `base`. */
 struct location {
     struct loc_token *tokens;
     size_t count;
     size_t cap;
+    size_t base; /* index of the current root token */
 };
 
 enum memo_state { MEMO_EMPTY, MEMO_IN_PROGRESS, MEMO_DONE };
@@ -149,8 +151,8 @@ static char *render_location(const struct location *loc)
 {
     struct sr_buf b = SR_BUF_INIT;
     sr_buf_putc(&b, '/');
-    for (size_t i = 1; i < loc->count; i++) {
-        if (i > 1)
+    for (size_t i = loc->base + 1; i < loc->count; i++) {
+        if (i > loc->base + 1)
             sr_buf_putc(&b, '/');
         if (!loc->tokens[i].name) {
             sr_buf_printf(&b, "%zu", loc->tokens[i].index);
@@ -268,12 +270,16 @@ static void merge_at_index(struct checker *c, size_t res, size_t index, const st
 
 /* Java's public getCompatibility(reader, writer) starts over at the root location; the
  * union checks use it to probe branches. Returns true when compatible. */
-static bool probe(struct checker *c, const struct avro_node *r, const struct avro_node *w)
+static bool probe(struct checker *c, const struct avro_node *r, const struct avro_node *w, struct location *loc)
 {
-    struct location fresh = {0};
-    loc_push(&fresh, "");
-    size_t res = get_compat(c, r, w, &fresh);
-    free(fresh.tokens);
+    /* The fresh location lives on top of the caller's stack (no allocation per probe, and a
+     * union-heavy walk probes a lot); base marks its root. */
+    size_t saved_base = loc->base, saved_count = loc->count;
+    loc->base = loc->count;
+    loc_push(loc, "");
+    size_t res = get_compat(c, r, w, loc);
+    loc->count = saved_count;
+    loc->base = saved_base;
     return res == SIZE_MAX || c->results[res].total == 0;
 }
 
@@ -330,22 +336,26 @@ static int cmp_str(const void *a, const void *b)
 static void check_enum_symbols(struct checker *c, size_t res, const struct avro_node *r,
                                const struct avro_node *w, struct location *loc)
 {
-    loc_push(loc, "symbols");
-    const char **missing = sr_xcalloc(w->nsymbols ? w->nsymbols : 1, sizeof *missing);
+    /* A reader enum default absorbs unknown writer symbols; otherwise the list is only
+     * built when a symbol is missing (the common case allocates nothing). */
     size_t nmissing = 0;
+    for (size_t i = 0; i < w->nsymbols && !r->enum_default && !nmissing; i++)
+        nmissing = avro_index_get(&r->symbol_index, w->symbols[i]) < 0;
+    if (!nmissing)
+        return;
+    loc_push(loc, "symbols");
+    const char **missing = sr_xcalloc(w->nsymbols, sizeof *missing);
+    nmissing = 0;
     for (size_t i = 0; i < w->nsymbols; i++)
         if (avro_index_get(&r->symbol_index, w->symbols[i]) < 0)
             missing[nmissing++] = w->symbols[i];
-    /* A reader enum default absorbs unknown writer symbols. */
-    if (nmissing && !r->enum_default) {
-        struct sr_buf b = SR_BUF_INIT;
-        qsort(missing, nmissing, sizeof *missing, cmp_str); /* Java reports a TreeSet */
-        sr_buf_putc(&b, '[');
-        for (size_t i = 0; i < nmissing; i++)
-            sr_buf_printf(&b, "%s%s", i ? ", " : "", missing[i]);
-        sr_buf_putc(&b, ']');
-        incompatible(c, res, MISSING_ENUM_SYMBOLS, loc, sr_buf_steal(&b, NULL));
-    }
+    struct sr_buf b = SR_BUF_INIT;
+    qsort(missing, nmissing, sizeof *missing, cmp_str); /* Java reports a TreeSet */
+    sr_buf_putc(&b, '[');
+    for (size_t i = 0; i < nmissing; i++)
+        sr_buf_printf(&b, "%s%s", i ? ", " : "", missing[i]);
+    sr_buf_putc(&b, ']');
+    incompatible(c, res, MISSING_ENUM_SYMBOLS, loc, sr_buf_steal(&b, NULL));
     free(missing);
     loc->count--;
 }
@@ -440,7 +450,7 @@ static void calculate(struct checker *c, size_t res, const struct avro_node *r, 
             /* Every writer branch must be readable by the reader union. */
             for (size_t i = 0; i < w->nbranches && !c->failed && !c->exception; i++) {
                 loc_push_index(loc, i);
-                if (!probe(c, r, w->branches[i]))
+                if (!probe(c, r, w->branches[i], loc))
                     incompatible(
                         c, res, MISSING_UNION_BRANCH, loc,
                         xasprintf("reader union lacking writer type: %s", type_upper(w->branches[i]->type)));
@@ -461,7 +471,7 @@ static void calculate(struct checker *c, size_t res, const struct avro_node *r, 
     case AVRO_UNION:
         /* A non-union writer must match some reader branch. */
         for (size_t i = 0; i < r->nbranches && !c->failed && !c->exception; i++)
-            if (may_read(r->branches[i], w) && probe(c, r->branches[i], w))
+            if (may_read(r->branches[i], w) && probe(c, r->branches[i], w, loc))
                 return;
         incompatible(c, res, MISSING_UNION_BRANCH, loc,
                      xasprintf("reader union lacking writer type: %s", type_upper(w->type)));
