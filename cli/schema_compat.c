@@ -73,7 +73,7 @@ static void usage(FILE *to)
           "NEW\n"
           "  schema-compat check --git-base REF [--level LEVEL] DIR\n"
           "  schema-compat normalize [--type T] [--normalize] [--ref NAME=FILE]... FILE\n"
-          "  schema-compat diff [--type T] [--ref NAME=FILE]... OLD NEW\n"
+          "  schema-compat diff [--type T] [--ref NAME=FILE]... OLD NEW   (every change, what it breaks)\n"
           "  schema-compat types          (the schema types this build supports)\n"
           "options: --format human|json|github, -q/--quiet, --help\n"
           "LEVEL: NONE, BACKWARD (default), FORWARD, FULL and *_TRANSITIVE.\n"

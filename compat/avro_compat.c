@@ -270,7 +270,8 @@ static void merge_at_index(struct checker *c, size_t res, size_t index, const st
 
 /* Java's public getCompatibility(reader, writer) starts over at the root location; the
  * union checks use it to probe branches. Returns true when compatible. */
-static bool probe(struct checker *c, const struct avro_node *r, const struct avro_node *w, struct location *loc)
+static bool probe(struct checker *c, const struct avro_node *r, const struct avro_node *w,
+                  struct location *loc)
 {
     /* The fresh location lives on top of the caller's stack (no allocation per probe, and a
      * union-heavy walk probes a lot); base marks its root. */

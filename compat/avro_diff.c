@@ -31,6 +31,8 @@
  *   ORDER_CHANGED          a field's sort order
  *   PROPERTY_ADDED / PROPERTY_REMOVED / PROPERTY_CHANGED   custom attributes, logicalType
  *                          included (Avro's resolution ignores them)
+ * A named type used in several places is compared once, and its changes are listed at its
+ * first use in the new schema.
  * The kinds without a rule above never break by themselves: defaults matter only when a
  * field is missing on one side, which FIELD_ADDED/FIELD_REMOVED account for. The verdict of
  * a type change comes from avro_compat.c run on the two types alone, so it is the rule the
