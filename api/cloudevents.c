@@ -516,10 +516,11 @@ static json_t *jstr(const char *s, size_t len)
 }
 
 struct ce_report {
-    json_t *all;     /* every violation of the request (with "index" in a batch); new ref */
-    size_t total;    /* violations found, listed or not */
-    long index;      /* batch member being checked, -1 outside a batch */
-    json_t *current; /* violations of the event being checked; new ref */
+    json_t *all;          /* every violation of the request (with "index" in a batch); new ref */
+    size_t total;         /* violations found, listed or not */
+    long index;           /* batch member being checked, -1 outside a batch */
+    json_t *current;      /* violations of the event being checked; new ref */
+    size_t current_total; /* violations of that event, listed or not */
 };
 
 /* Records one violation: `attribute` names an attribute (or NULL), `pointer` a JSON Pointer
@@ -531,6 +532,7 @@ static void report_add(struct ce_report *r, const char *attribute, size_t alen, 
                        const char *schema_path, const char *fmt, ...)
 {
     r->total++;
+    r->current_total++;
     if (json_array_size(r->all) >= CE_MAX_VIOLATIONS)
         return;
     char msg[512];
@@ -660,12 +662,11 @@ static void check_json_attr(struct ce_report *r, const char *name, const json_t 
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
-        if (ints_as_real && d == (double)(long long)d) {
-            if (d < -2147483648.0 || d > 2147483647.0)
-                ATTR_FAIL(r, name, "%s: Integer out of the signed 32-bit range", name);
-            return;
-        }
-        ATTR_FAIL(r, name, "%s: a number with a fraction or exponent is not an Integer", name);
+        /* range first: converting an out-of-range double to an integer is undefined */
+        if (ints_as_real && (d < -2147483648.0 || d > 2147483647.0))
+            ATTR_FAIL(r, name, "%s: Integer out of the signed 32-bit range", name);
+        else if (!ints_as_real || d != (double)(long)d)
+            ATTR_FAIL(r, name, "%s: a number with a fraction or exponent is not an Integer", name);
         return;
     }
     ATTR_FAIL(r, name, "%s: attribute values must be String, Boolean or Integer, not a JSON %s", name,
@@ -1160,7 +1161,7 @@ static void finish_event(struct ce_run *run, struct ce_report *r, struct ce_even
                          bool with_attributes)
 {
     apply_schema(run, r, e, out);
-    json_object_set_new(out, "valid", json_boolean(json_array_size(r->current) == 0));
+    json_object_set_new(out, "valid", json_boolean(r->current_total == 0));
     if (with_attributes)
         json_object_set(out, "attributes", e->attrs);
 }
@@ -1238,7 +1239,7 @@ API_HANDLER(post_cloudevents_validate)
 {
     const struct api_request *raw = req->raw;
     struct ce_run run;
-    struct ce_report rep = {NULL, 0, -1, NULL};
+    struct ce_report rep = {NULL, 0, -1, NULL, 0};
     struct ce_event ev;
     json_t *body = NULL;
     json_t *out = NULL;
@@ -1317,6 +1318,7 @@ API_HANDLER(post_cloudevents_validate)
             json_t *one = json_object();
             rep.index = (long)i;
             rep.current = json_array();
+            rep.current_total = 0;
             json_object_set_new(one, "index", json_integer((json_int_t)i));
             if (!json_is_object(member)) {
                 report_add(&rep, NULL, 0, "", NULL, "batch member %zu is not a JSON object", i);

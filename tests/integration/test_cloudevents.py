@@ -186,6 +186,12 @@ def test_batch_reports_each_member(s):
     eq(sorted({v["index"] for v in js["violations"]}), [1, 2], "indexes")
     st, js, _ = validate(s, [event(id=str(i), data={"qty": 1}) for i in range(200)], ctype=BATCH)
     eq(st, 200, "200 valid events of one type")
+    # more violations than the answer lists: every event still gets its own verdict
+    st, js, _ = validate(s, [event(id=str(i), data={"qty": 0}) for i in range(1500)], ctype=BATCH)
+    eq(st, 422, "1,500 invalid events")
+    eq(len(js["violations"]), 1000, "listed violations")
+    check(js["truncated"] is True and js["violationCount"] == 1500, "truncation: %r" % js.get("violationCount"))
+    check(not any(e["valid"] for e in js["events"]), "every event invalid")
 
 
 @test
