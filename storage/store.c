@@ -290,7 +290,9 @@ struct store {
     bool sec_grouped;       /* the current section came from store_write_begin_grouped() */
     bool sec_failed;        /* a group failed while the current section was open */
     struct sr_error sec_err;
-    int fail_commits; /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
+    int fail_commits;       /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
+    uint64_t group_commits; /* successful group commits, for store_group_stats() */
+    uint64_t group_members; /* registrations they carried */
 };
 
 /* Lookup keys handed to the map equality callbacks. */
@@ -1185,6 +1187,8 @@ static int group_finish(struct store *st, bool committed, const struct sr_error 
 {
     struct sr_error gerr = {0};
     if (committed) {
+        st->group_commits++;
+        st->group_members += st->npend;
         apply_begin(st);
         for (size_t i = 0; i < st->npend; i++)
             pend_apply(st, &st->pend[i]);
@@ -1978,6 +1982,14 @@ void store_inject_commit_failures(struct store *st, int n)
     pthread_mutex_lock(&st->wmu);
     st->fail_commits = n;
     sqlite3_commit_hook(st->db, n > 0 ? commit_hook : NULL, st);
+    pthread_mutex_unlock(&st->wmu);
+}
+
+void store_group_stats(struct store *st, uint64_t *commits, uint64_t *members)
+{
+    pthread_mutex_lock(&st->wmu);
+    *commits = st->group_commits;
+    *members = st->group_members;
     pthread_mutex_unlock(&st->wmu);
 }
 

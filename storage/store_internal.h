@@ -4,11 +4,17 @@
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H
 
+#include <stdint.h>
+
 #include "store.h"
 
 /* Makes the next n COMMITs of st fail (SQLite's commit hook turns them into ROLLBACKs), so
  * that tests can exercise the failure of a group commit; 0 removes the hook. Call outside
  * any section of st. */
 void store_inject_commit_failures(struct store *st, int n);
+
+/* How many group commits succeeded so far and how many registrations they carried (for
+ * tests and bench_store_register). Call outside any section of st. */
+void store_group_stats(struct store *st, uint64_t *commits, uint64_t *members);
 
 #endif

@@ -299,6 +299,12 @@ static void test_concurrent_grouped_writers_get_dense_ids_and_versions(void **st
     qsort(all, k, sizeof *all, cmp_i64);
     for (size_t i = 0; i < k; i++)
         assert_int_equal(all[i], (int64_t)i + 1); /* every id once, none skipped */
+    /* Every registration went through a group commit (how many per commit depends on the
+     * scheduler, so only the total is checked). */
+    uint64_t commits = 0, members = 0;
+    store_group_stats(st, &commits, &members);
+    assert_int_equal(members, NTHREADS * PER_THREAD);
+    assert_true(commits >= 1 && commits <= members);
     store_close(st);
 
     /* After a restart: every thread's registrations, and the shared subject numbered
