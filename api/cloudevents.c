@@ -1049,7 +1049,7 @@ static void apply_schema(struct ce_run *run, struct ce_report *r, const struct c
         if (d == DS_MISSING) {
             ATTR_FAIL(r, "dataschema", "%s", why);
             json_object_set_new(info, "applied", json_false());
-            json_object_set_new(info, "reason", json_string(why));
+            json_object_set_new(info, "reason", jstr(why, strlen(why))); /* may quote a cut name */
             goto out;
         }
         if (d == DS_FOUND)
@@ -1085,7 +1085,7 @@ static void apply_schema(struct ce_run *run, struct ce_report *r, const struct c
     }
     if (s == NULL) {
         json_object_set_new(info, "applied", json_false());
-        json_object_set_new(info, "reason", json_string(why));
+        json_object_set_new(info, "reason", jstr(why, strlen(why))); /* may quote a cut name */
         if (run->require_schema) {
             const char *attr = dataschema != NULL ? "dataschema" : "type";
             ATTR_FAIL(r, attr, "requireSchema: no schema found for this event (%s)", why);
@@ -1102,11 +1102,9 @@ static void apply_schema(struct ce_run *run, struct ce_report *r, const struct c
     if (s->type != SR_SCHEMA_JSON) {
         snprintf(why, sizeof why, "schema id %lld is %s; only JSON schemas can validate event data",
                  (long long)s->id, sr_schema_type_name(s->type));
-        report_add(r, via && strcmp(via, "dataschema") == 0 ? "dataschema" : "type",
-                   strlen(via && strcmp(via, "dataschema") == 0 ? "dataschema" : "type"), NULL, NULL, "%s",
-                   why);
+        ATTR_FAIL(r, via, "%s", why); /* via names the attribute that led here */
         json_object_set_new(info, "applied", json_false());
-        json_object_set_new(info, "reason", json_string(why));
+        json_object_set_new(info, "reason", jstr(why, strlen(why))); /* may quote a cut name */
         goto out;
     }
     if (!e->has_data || e->data == NULL) {
