@@ -112,6 +112,15 @@ async function write() {
     const bytes = await ser.serialize('cross-confluent-protobuf', msg);
     assert.equal(bytes[5], 0, 'message index [0]');
     fs.writeFileSync(file(ME, 'protobuf'), bytes);
+    // Python registered srclients/common.proto first, from its own descriptor: the server
+    // must see this client's registration of the same file as the same schema (version 1)
+    // (raw GET: this client's getAllVersions does not URL-encode the '/' in the subject)
+    const r = await fetch(`${url}/subjects/${encodeURIComponent('srclients/common.proto')}/versions`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), [1], 'versions of srclients/common.proto');
+    const latest = await newClient().getLatestSchemaMetadata('cross-confluent-protobuf-value');
+    assert.equal(latest.id, bytes.readInt32BE(1));
+    assert.deepEqual(latest.references, [{ name: 'srclients/common.proto', subject: 'srclients/common.proto', version: 1 }]);
   });
 }
 
