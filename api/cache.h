@@ -69,12 +69,19 @@ void api_register_remember_body(const struct api_ctx *ctx, const struct api_req 
 /* ---- registry.c ---- */
 
 /* api_lookup_in_subject(), also giving (hash != NULL) the identity hash of the request
- * schema as first prepared (before any step-4 inheritance) whenever it parsed, i.e. unless
- * -1 is returned. */
+ * schema as first prepared (before any step-4 inheritance) and (parsed != NULL) its parse,
+ * which the caller then frees with compat_schema_free(), whenever it parsed, i.e. unless -1
+ * is returned. */
 SR_MUST_CHECK int api_lookup_in_subject_hash(struct store *st, const char *subject, const char *context,
                                              const struct api_schema_req *r, bool normalize, bool deleted,
                                              bool latest_only, const struct store_version **out,
-                                             unsigned char *hash, struct sr_error *err);
+                                             unsigned char *hash, struct compat_schema **parsed,
+                                             struct sr_error *err);
+
+/* What api_prepare() gives for a schema without references whose parse (with the same
+ * type, text and parse flags) is already at hand: takes ownership of parsed. */
+void api_prepare_from_parsed(struct compat_schema *parsed, enum sr_schema_type type, const json_t *metadata,
+                             const json_t *rule_set, bool normalized, struct api_prepared *out);
 
 /* ---- compatibility with cached parses ---- */
 

@@ -327,6 +327,7 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     int32_t *purge = NULL;
     struct compat_result res;
     compat_result_init(&res);
+    struct compat_schema *early_parsed = NULL; /* step 2's parse, for step 6 */
     int rc = -1;
     bool locked = false;
 
@@ -363,7 +364,7 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
         const struct store_version *m = NULL;
         unsigned char hash[16];
         int lr = api_lookup_in_subject_hash(st, s.qualified, s.context, &r, normalize, false, r.version == -1,
-                                            &m, hash, &lerr);
+                                            &m, hash, r.nrefs == 0 ? &early_parsed : NULL, &lerr);
         if (lr >= 0 && r.nrefs == 0 && ctx->cache != NULL) {
             /* remembered for early_dedup_read(): the hash is a function of the key alone */
             struct sr_buf key = SR_BUF_INIT;
@@ -443,8 +444,15 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     /* Step 6: parse; outside IMPORT validate, normalise if asked, referenced versions live. */
     unsigned pflags =
         import ? (API_PREP_LENIENT | API_PREP_ALLOW_DELETED) : (normalize ? API_PREP_NORMALIZE : 0);
-    if (api_prepare(st, s.context, text, text_len, type, refs, nrefs, md, rs, pflags, &p, err) != 0)
+    if (early_parsed != NULL && !import && text == r.schema && type == r.type && nrefs == 0) {
+        /* Step 2 parsed this very text with the same flags (references and IMPORT's lenient
+         * parse excluded); only metadata and ruleSet, which the parse does not see, may have
+         * been merged since. */
+        api_prepare_from_parsed(early_parsed, type, md, rs, normalize, &p);
+        early_parsed = NULL;
+    } else if (api_prepare(st, s.context, text, text_len, type, refs, nrefs, md, rs, pflags, &p, err) != 0) {
         goto out;
+    }
 
     /* Step 7: identity dedup within the context. */
     int64_t reuse_id = 0;
@@ -580,6 +588,7 @@ out:
     json_decref(lrs);
     json_decref(cfg);
     api_prepared_free(&p);
+    compat_schema_free(early_parsed);
     api_subject_free(&s);
     return rc;
 }

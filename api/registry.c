@@ -549,6 +549,21 @@ void api_prepared_rehash(struct api_prepared *p)
     sr_md5_final(&m, p->hash);
 }
 
+void api_prepare_from_parsed(struct compat_schema *parsed, enum sr_schema_type type, const json_t *metadata,
+                             const json_t *rule_set, bool normalized, struct api_prepared *out)
+{
+    /* the tail of api_prepare() for a schema without references */
+    memset(out, 0, sizeof *out);
+    out->type = type;
+    out->parsed = parsed;
+    if (metadata != NULL)
+        out->metadata = json_dumps(metadata, JSON_COMPACT);
+    if (rule_set != NULL)
+        out->rule_set = json_dumps(rule_set, JSON_COMPACT);
+    out->normalized = normalized;
+    api_prepared_rehash(out);
+}
+
 int api_prepare(struct store *st, const char *context, const char *text, size_t text_len,
                 enum sr_schema_type type, const struct api_req_ref *refs, size_t nrefs,
                 const json_t *metadata, const json_t *rule_set, unsigned flags, struct api_prepared *out,
@@ -1017,12 +1032,13 @@ int api_lookup_in_subject(struct store *st, const char *subject, const char *con
                           const struct store_version **out, struct sr_error *err)
 {
     return api_lookup_in_subject_hash(st, subject, context, r, normalize, deleted, latest_only, out, NULL,
-                                      err);
+                                      NULL, err);
 }
 
 int api_lookup_in_subject_hash(struct store *st, const char *subject, const char *context,
                                const struct api_schema_req *r, bool normalize, bool deleted, bool latest_only,
-                               const struct store_version **out, unsigned char *hash, struct sr_error *err)
+                               const struct store_version **out, unsigned char *hash,
+                               struct compat_schema **parsed, struct sr_error *err)
 {
     const struct store_version *const *vs;
     size_t n = store_subject_versions(st, subject, &vs);
@@ -1038,7 +1054,15 @@ int api_lookup_in_subject_hash(struct store *st, const char *subject, const char
     }
     if (hash != NULL)
         memcpy(hash, p.hash, sizeof p.hash);
+    if (parsed != NULL) {
+        /* handed over at the end: step 4 below changes metadata and hash, never the parse */
+        *parsed = NULL;
+    }
     if (n == 0) {
+        if (parsed != NULL) {
+            *parsed = p.parsed;
+            p.parsed = NULL;
+        }
         api_prepared_free(&p);
         return 0;
     }
@@ -1066,6 +1090,10 @@ int api_lookup_in_subject_hash(struct store *st, const char *subject, const char
         json_decref(lmd);
         json_decref(lrs);
         json_decref(cfg);
+    }
+    if (parsed != NULL) {
+        *parsed = p.parsed;
+        p.parsed = NULL;
     }
     api_prepared_free(&p);
     return *out != NULL ? 1 : 0;

@@ -150,6 +150,38 @@ static void test_compatibility_with_cached_parses(void **state)
     free(bad);
 }
 
+static void test_new_version_reuses_the_step2_parse_with_the_same_identity(void **state)
+{
+    struct fx *f = *state;
+    const char *v1 = "{\"type\":\"record\",\"name\":\"N\",\"fields\":[]}";
+    const char *v2 = "{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"a\",\"type\":\"int\","
+                     "\"default\":0}]}";
+    const char *md = "{\"metadata\":{\"properties\":{\"k\":\"v\"}}}";
+    assert_int_equal(fx_register(f, "a", v1, NULL), 200);
+    /* a second version: step 2 parses it, step 6 takes that parse over */
+    assert_int_equal(fx_register(f, "a", v2, md), 200);
+    json_int_t id_a = fx_int(f, "id");
+    assert_int_equal(fx_int(f, "version"), 2);
+    /* the first version of another subject goes through api_prepare() alone: same identity,
+     * so the same id */
+    assert_int_equal(fx_register(f, "b", v2, md), 200);
+    assert_int_equal(fx_int(f, "id"), id_a);
+    /* without the metadata it is another identity */
+    assert_int_equal(fx_register(f, "c", v2, NULL), 200);
+    assert_int_not_equal(fx_int(f, "id"), id_a);
+    /* normalize=true on a later version (of "c": "a" would pass its metadata on): the
+     * normalized parse is reused, and equals the normalized parse of a first registration */
+    const char *v3 = "{\"fields\":[{\"name\":\"a\",\"type\":\"int\",\"default\":0},{\"name\":\"b\","
+                     "\"type\":\"string\",\"default\":\"\"}],\"name\":\"N\",\"type\":\"record\"}";
+    char *b3 = fx_body(v3, NULL);
+    assert_int_equal(fx_call(f, API_POST, "/subjects/c/versions?normalize=true", b3), 200);
+    assert_int_equal(fx_int(f, "version"), 2);
+    json_int_t id3 = fx_int(f, "id");
+    assert_int_equal(fx_call(f, API_POST, "/subjects/d/versions?normalize=true", b3), 200);
+    assert_int_equal(fx_int(f, "id"), id3);
+    free(b3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +191,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_only_mode_still_answers_reregistration, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_compatibility_with_cached_parses, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_new_version_reuses_the_step2_parse_with_the_same_identity, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
