@@ -983,7 +983,11 @@ static enum ds_result dataschema_lookup(struct ce_run *run, const char *uri, con
             base = 2;
         }
     }
-    if (n - base == 3 && strcmp(seg[base], "schemas") == 0 && strcmp(seg[base + 1], "ids") == 0) {
+    /* the .../schema form (the raw schema text) names the same schema */
+    size_t m = n - base;
+    if ((m == 4 || m == 5) && strcmp(seg[n - 1], "schema") == 0)
+        m--;
+    if (m == 3 && strcmp(seg[base], "schemas") == 0 && strcmp(seg[base + 1], "ids") == 0) {
         int64_t id;
         struct sr_error err = {0};
         if (api_parse_int_param(seg[base + 2], &id, &err) != 0) {
@@ -996,8 +1000,7 @@ static enum ds_result dataschema_lookup(struct ce_run *run, const char *uri, con
         } else {
             res = DS_FOUND;
         }
-    } else if (n - base == 4 && strcmp(seg[base], "subjects") == 0 &&
-               strcmp(seg[base + 2], "versions") == 0) {
+    } else if (m == 4 && strcmp(seg[base], "subjects") == 0 && strcmp(seg[base + 2], "versions") == 0) {
         struct api_subject s;
         struct sr_error err = {0};
         int64_t v;

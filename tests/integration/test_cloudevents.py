@@ -201,7 +201,9 @@ def test_dataschema_pointing_at_this_registry(s):
     host = "127.0.0.1:%d" % s.port
     for uri, via_subject in (("http://%s/schemas/ids/%d" % (host, sid), False),
                              ("http://%s/subjects/orders/versions/1" % host, True),
-                             ("http://%s/subjects/orders/versions/latest" % host, True)):
+                             ("http://%s/subjects/orders/versions/latest" % host, True),
+                             ("http://%s/schemas/ids/%d/schema" % (host, sid), False),
+                             ("http://%s/contexts/./subjects/orders/versions/1/schema" % host, True)):
         st, js, _ = validate(s, event(type="x.unknown", dataschema=uri, data={"qty": 0}))
         eq(st, 422, "data checked via %s" % uri)
         eq(js["schema"]["via"], "dataschema", "via")
