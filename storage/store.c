@@ -281,8 +281,11 @@ struct store {
     size_t ngraves;
     size_t cap_graves;
     /* Group commit; all of it is touched under wmu only, except nqueued. */
-    atomic_int nqueued;      /* threads blocked in store_write_begin*() */
-    pthread_cond_t group_cv; /* signalled (with wmu) when the open group is finished */
+    atomic_int nqueued; /* threads blocked in store_write_begin*() */
+    /* Waiters sleep on group_cv under group_mu, not wmu, so that waking a whole group does
+     * not make writers of the next group queue behind the sleepers for wmu. */
+    pthread_mutex_t group_mu;
+    pthread_cond_t group_cv; /* broadcast when the open group is finished */
     struct pend *pend;       /* the open group's registrations, in staging order */
     size_t npend;
     size_t cap_pend;
@@ -1211,13 +1214,15 @@ static int group_finish(struct store *st, bool committed, const struct sr_error 
         sc->wpending = false;
     }
     st->npend = 0;
+    pthread_mutex_lock(&st->group_mu);
     for (struct waiter *w = st->waiters; w; w = w->next) {
-        w->done = true;
         w->failed = !committed;
         w->err = gerr;
+        w->done = true;
     }
     st->waiters = NULL;
     pthread_cond_broadcast(&st->group_cv);
+    pthread_mutex_unlock(&st->group_mu);
     if (!committed && err)
         *err = gerr;
     return committed ? 0 : -1;
@@ -1752,6 +1757,7 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
     pthread_rwlock_init(&st->rw, &attr);
     pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&st->wmu, NULL);
+    pthread_mutex_init(&st->group_mu, NULL);
     pthread_cond_init(&st->group_cv, NULL);
     st->seed = make_seed(st);
 
@@ -1876,6 +1882,7 @@ void store_close(struct store *st)
     pthread_rwlock_destroy(&st->rw);
     pthread_mutex_destroy(&st->wmu);
     pthread_cond_destroy(&st->group_cv);
+    pthread_mutex_destroy(&st->group_mu);
     free(st->pend);
     free(st);
 }
@@ -1950,16 +1957,21 @@ int store_write_end_grouped(struct store *st, struct sr_error *err)
         w.next = st->waiters;
         st->waiters = &w;
         section_close(st);
+        /* group_mu is taken before wmu is released, so the committer (who needs wmu, then
+         * group_mu) cannot finish the group before we wait. */
+        pthread_mutex_lock(&st->group_mu);
+        pthread_mutex_unlock(&st->wmu);
         while (!w.done)
-            pthread_cond_wait(&st->group_cv, &st->wmu);
+            pthread_cond_wait(&st->group_cv, &st->group_mu);
+        pthread_mutex_unlock(&st->group_mu);
         if (w.failed && !failed) {
             failed = true;
             ferr = w.err;
         }
     } else {
         section_close(st);
+        pthread_mutex_unlock(&st->wmu);
     }
-    pthread_mutex_unlock(&st->wmu);
     if (failed && err)
         *err = ferr;
     return failed ? -1 : 0;
