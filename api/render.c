@@ -79,6 +79,22 @@ static bool plain_format(const char *format)
     return format == NULL || format[0] == '\0';
 }
 
+/* An empty buffer sized for a body around schema s, so that it is allocated once: the
+ * escaped text (quotes in JSON text grow by a quarter at most in practice), metadata,
+ * ruleSet, references and the fixed fields. A wrong guess only costs a realloc. */
+static void buf_for(struct sr_buf *b, const struct store_schema *s)
+{
+    size_t cap = 384 + s->text_len + s->text_len / 4 + s->nrefs * 96;
+    if (s->metadata != NULL)
+        cap += strlen(s->metadata);
+    if (s->rule_set != NULL)
+        cap += strlen(s->rule_set);
+    b->data = sr_xmalloc(cap);
+    b->data[0] = '\0';
+    b->len = 0;
+    b->cap = cap;
+}
+
 static void set_raw(struct api_resp *resp, struct sr_buf *b)
 {
     resp->raw = sr_buf_steal(b, &resp->raw_len);
@@ -92,7 +108,8 @@ int api_render_version(const struct api_ctx *ctx, const struct store_version *v,
         resp->body = api_version_json(ctx->st, v, format, flags, err);
         return resp->body ? 0 : -1;
     }
-    struct sr_buf b = SR_BUF_INIT;
+    struct sr_buf b;
+    buf_for(&b, v->schema);
     sr_buf_putc(&b, '{');
     if (flags & API_JSON_SUBJECT) {
         sr_buf_puts(&b, "\"subject\":\"");
@@ -129,7 +146,8 @@ int api_render_schema(const struct api_ctx *ctx, const struct store_schema *s, c
         resp->body = obj;
         return 0;
     }
-    struct sr_buf b = SR_BUF_INIT;
+    struct sr_buf b;
+    buf_for(&b, s);
     sr_buf_putc(&b, '{');
     if (append_fields(ctx, s, flags, &b, err) != 0) {
         sr_buf_free(&b);

@@ -310,7 +310,16 @@ static void on_complete(struct evhttp_request *req, void *arg)
 
 /* ---- the request callback ---- */
 
-static void send_response(struct evhttp_request *req, const struct api_response *resp)
+static void free_body(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+/* Sends resp. A body that is not needed afterwards (keep_body false) is handed to libevent
+ * rather than copied: resp->body becomes NULL. */
+static void send_response(struct evhttp_request *req, struct api_response *resp, bool keep_body)
 {
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     struct evbuffer *buf = evhttp_request_get_output_buffer(req);
@@ -320,8 +329,14 @@ static void send_response(struct evhttp_request *req, const struct api_response 
     /* what the Confluent server adds to every answer (spec 1.1) */
     evhttp_add_header(out, "X-XSS-Protection", "1; mode=block");
     evhttp_add_header(out, "Cache-Control", "no-cache, no-store, must-revalidate");
-    if (resp->body && resp->body_len)
-        evbuffer_add(buf, resp->body, resp->body_len);
+    if (resp->body && resp->body_len) {
+        if (!keep_body && evbuffer_add_reference(buf, resp->body, resp->body_len, free_body, NULL) == 0) {
+            resp->body = NULL;
+            resp->body_len = 0;
+        } else {
+            evbuffer_add(buf, resp->body, resp->body_len);
+        }
+    }
     evhttp_send_reply(req, resp->status, http_reason_phrase(resp->status), NULL);
 }
 
@@ -343,7 +358,8 @@ static void on_request(struct evhttp_request *req, void *arg)
     evhttp_request_set_on_complete_cb(req, on_complete, NULL);
     http_fill_api_request(req, &areq);
     api_handle(w->srv->opt.api, &areq, &resp);
-    send_response(req, &resp);
+    /* an error body is logged below */
+    send_response(req, &resp, resp.status >= 500);
     if (resp.status >= 500) {
         /* the body is the api's error object; enough of it to find the cause */
         int shown = resp.body_len > 300 ? 300 : (int)resp.body_len;
