@@ -50,6 +50,7 @@
 struct pair_set {
     struct pair_slot {
         size_t old_id, new_id;
+        unsigned mask;
         bool used;
     } * slots;
     size_t size, used;
@@ -60,11 +61,14 @@ struct differ {
     struct sr_buf path; /* "/fields/a/type", grown and cut back as the walk goes */
     struct pair_set seen;
     int depth;
+    /* The directions in which the pair being compared is paired at all: a field that only
+     * one direction's reader resolves (through aliases) can break only that direction. */
+    unsigned mask;
     struct sr_error *err;
     bool failed;
 };
 
-static bool pair_seen_add(struct pair_set *s, size_t o, size_t n)
+static bool pair_seen_add(struct pair_set *s, size_t o, size_t n, unsigned mask)
 {
     if ((s->used + 1) * 2 > s->size) {
         struct pair_set bigger = {sr_xcalloc(s->size ? s->size * 2 : 64, sizeof *bigger.slots),
@@ -82,11 +86,11 @@ static bool pair_seen_add(struct pair_set *s, size_t o, size_t n)
     }
     size_t h = (o * 31u + n * 1000003u) & (s->size - 1);
     while (s->slots[h].used) {
-        if (s->slots[h].old_id == o && s->slots[h].new_id == n)
+        if (s->slots[h].old_id == o && s->slots[h].new_id == n && s->slots[h].mask == mask)
             return false;
         h = (h + 1) & (s->size - 1);
     }
-    s->slots[h] = (struct pair_slot){o, n, true};
+    s->slots[h] = (struct pair_slot){o, n, mask, true};
     s->used++;
     return true;
 }
@@ -127,7 +131,7 @@ static void change(struct differ *d, const char *kind, const char *token, unsign
     va_start(ap, fmt);
     vsnprintf(text, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
     va_end(ap);
-    compat_changes_add(d->out, kind, d->path.len ? d->path.data : "/", breaks, "%s", text);
+    compat_changes_add(d->out, kind, d->path.len ? d->path.data : "/", breaks & d->mask, "%s", text);
     free(text);
     path_cut(d, mark);
 }
@@ -279,14 +283,17 @@ static void diff_record(struct differ *d, const struct avro_node *o, const struc
                    nf->name, nf->def ? "with a default" : "without a default");
         } else {
             matched[of - o->fields] = true;
-            if (strcmp(of->name, nf->name) != 0) {
-                /* The new reader finds the old field through an alias; the old reader has to
-                 * find the new one through its own aliases, or fill it from its default. */
-                bool found = lookup_field(n, of) == nf;
+            /* The old reader pairs the two fields too only if it finds the new one by its
+             * own name or aliases; otherwise it fills the field from its default. */
+            bool found = lookup_field(n, of) == nf;
+            if (strcmp(of->name, nf->name) != 0)
                 change(d, "FIELD_RENAMED", NULL, found || of->def ? 0 : COMPAT_BREAKS_FORWARD,
                        "field '%s' renamed to '%s'", of->name, nf->name);
-            }
+            unsigned saved = d->mask;
+            if (!found)
+                d->mask &= COMPAT_BREAKS_BACKWARD;
             diff_field(d, of, nf);
+            d->mask = saved;
         }
         path_cut(d, fmark);
     }
@@ -294,10 +301,23 @@ static void diff_record(struct differ *d, const struct avro_node *o, const struc
         const struct avro_field *of = &o->fields[i];
         if (matched[i])
             continue;
-        /* The old reader looks for it by name and its aliases in the new data. */
-        bool found = lookup_field(n, of) != NULL;
-        change(d, "FIELD_REMOVED", of->name, found || of->def ? 0 : COMPAT_BREAKS_FORWARD,
-               "field '%s' removed%s", of->name, of->def ? " (it had a default)" : "");
+        /* The old reader looks for it by name and its aliases in the new data: found there,
+         * the field was renamed as far as FORWARD is concerned (the new reader, not finding
+         * it, sees an added field), and their types matter to FORWARD only. */
+        const struct avro_field *nf = lookup_field(n, of);
+        if (!nf) {
+            change(d, "FIELD_REMOVED", of->name, of->def ? 0 : COMPAT_BREAKS_FORWARD, "field '%s' removed%s",
+                   of->name, of->def ? " (it had a default)" : "");
+            continue;
+        }
+        size_t fmark = path_push(d, nf->name);
+        change(d, "FIELD_RENAMED", NULL, 0,
+               "field '%s' renamed to '%s' (found through the old field's aliases)", of->name, nf->name);
+        unsigned saved = d->mask;
+        d->mask &= COMPAT_BREAKS_FORWARD;
+        diff_field(d, of, nf);
+        d->mask = saved;
+        path_cut(d, fmark);
     }
     path_cut(d, mark);
     free(matched);
@@ -413,7 +433,7 @@ static void diff_node(struct differ *d, const struct avro_node *o, const struct 
         case AVRO_ENUM:
         case AVRO_FIXED:
             /* Each pair once: a recursive type comes back to a pair already compared. */
-            if (pair_seen_add(&d->seen, o->id, n->id))
+            if (pair_seen_add(&d->seen, o->id, n->id, d->mask))
                 diff_named(d, o, n);
             break;
         case AVRO_ARRAY:
@@ -436,7 +456,8 @@ static void diff_node(struct differ *d, const struct avro_node *o, const struct 
 int avro_diff(const struct avro_schema *old, const struct avro_schema *new, struct compat_changes *out,
               struct sr_error *err)
 {
-    struct differ d = {.out = out, .path = SR_BUF_INIT, .err = err};
+    struct differ d = {
+        .out = out, .path = SR_BUF_INIT, .mask = COMPAT_BREAKS_BACKWARD | COMPAT_BREAKS_FORWARD, .err = err};
     diff_node(&d, old->root, new->root, false);
     sr_buf_free(&d.path);
     free(d.seen.slots);

@@ -72,6 +72,28 @@ static void test_diff_fields_added_removed_renamed(void **state)
     compat_changes_free(&c);
 }
 
+/* A pairing only one direction's reader makes (through its own aliases) can break only that
+ * direction: here the old reader finds f1 through the alias of f1_new and cannot read its new
+ * union type, while the new reader sees f1 as added without a default. */
+static void test_diff_alias_pairing_counts_for_its_direction_only(void **state)
+{
+    (void)state;
+    struct compat_changes c;
+    diff_of(REC("{\"name\":\"f1_new\",\"type\":\"string\",\"aliases\":[\"f1\"]}"),
+            REC("{\"name\":\"f1\",\"type\":[\"null\",\"string\",\"int\"]}"), &c);
+    expect(&c, "FIELD_ADDED", "/fields/f1", COMPAT_BREAKS_BACKWARD);
+    expect(&c, "FIELD_RENAMED", "/fields/f1", COMPAT_BREAKS_NONE);
+    expect(&c, "FIELD_TYPE_CHANGED", "/fields/f1/type", COMPAT_BREAKS_FORWARD);
+    compat_changes_free(&c);
+    /* renamed with an alias only on the new side, old field defaulted: FORWARD reads the
+     * default, so the type change cannot break FORWARD */
+    diff_of(REC("{\"name\":\"a\",\"type\":\"int\",\"default\":0}"),
+            REC("{\"name\":\"b\",\"type\":\"long\",\"aliases\":[\"a\"]}"), &c);
+    expect(&c, "FIELD_RENAMED", "/fields/b", COMPAT_BREAKS_NONE);
+    expect(&c, "TYPE_PROMOTED", "/fields/b/type", COMPAT_BREAKS_NONE);
+    compat_changes_free(&c);
+}
+
 static void test_diff_types_promoted_and_changed(void **state)
 {
     (void)state;
@@ -267,6 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diff_identical_schemas_have_no_changes),
         cmocka_unit_test(test_diff_fields_added_removed_renamed),
+        cmocka_unit_test(test_diff_alias_pairing_counts_for_its_direction_only),
         cmocka_unit_test(test_diff_types_promoted_and_changed),
         cmocka_unit_test(test_diff_enum_union_fixed_and_names),
         cmocka_unit_test(test_diff_terminates_on_recursive_types),
