@@ -56,6 +56,8 @@ struct api_parsed {
 };
 
 struct api_cache {
+    size_t bytes_budget;  /* of the bytes table, split evenly between the shards */
+    size_t parsed_budget; /* of the parsed table, in CACHE_PARSED_COST units */
     struct shard shards[CACHE_SHARDS];
     pthread_mutex_t parsed_mu;
     struct api_parsed **pbuckets;
@@ -89,7 +91,14 @@ static uint64_t hash_bytes(const void *p, size_t len)
 
 struct api_cache *api_cache_new(void)
 {
+    return api_cache_new_sized(CACHE_BYTES_BUDGET, CACHE_PARSED_BUDGET);
+}
+
+struct api_cache *api_cache_new_sized(size_t bytes_budget, size_t parsed_budget)
+{
     struct api_cache *c = sr_xcalloc(1, sizeof *c);
+    c->bytes_budget = bytes_budget;
+    c->parsed_budget = parsed_budget;
     for (size_t i = 0; i < CACHE_SHARDS; i++) {
         pthread_mutex_init(&c->shards[i].mu, NULL);
         c->shards[i].nbuckets = 256;
@@ -210,9 +219,11 @@ static void shard_grow(struct shard *sh)
 
 void api_cache_put(struct api_cache *c, const void *key, size_t key_len, const void *value, size_t value_len)
 {
-    const size_t budget = CACHE_BYTES_BUDGET / CACHE_SHARDS;
+    if (c == NULL)
+        return;
+    const size_t budget = c->bytes_budget / CACHE_SHARDS;
     size_t cost = sizeof(struct bentry) + key_len + value_len;
-    if (c == NULL || cost > budget / 4)
+    if (cost > budget / 4)
         return;
     uint64_t h = hash_bytes(key, key_len);
     struct shard *sh = shard_of(c, h);
@@ -276,7 +287,7 @@ struct api_parsed *api_cache_parsed(struct api_cache *c, struct store *st, const
                                     const struct compat_schema **out, struct sr_error *err)
 {
     *out = NULL;
-    if (c == NULL || s->nrefs > 0 || CACHE_PARSED_COST(s->text_len) > CACHE_PARSED_BUDGET / 4) {
+    if (c == NULL || s->nrefs > 0 || CACHE_PARSED_COST(s->text_len) > c->parsed_budget / 4) {
         struct compat_schema *parsed = api_parse_stored(st, s, err);
         if (parsed == NULL)
             return NULL;
@@ -317,7 +328,7 @@ struct api_parsed *api_cache_parsed(struct api_cache *c, struct store *st, const
     for (struct api_parsed *e = c->pbuckets[h & (c->npbuckets - 1)]; e != NULL && !present; e = e->next)
         present = parsed_matches(e, h, s);
     if (!present) {
-        if (c->pbytes + cost > CACHE_PARSED_BUDGET)
+        if (c->pbytes + cost > c->parsed_budget)
             parsed_clear(c);
         else if (c->pcount >= c->npbuckets)
             parsed_grow(c);

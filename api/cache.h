@@ -17,6 +17,10 @@
 #include "sr_buf.h"
 #include "store.h"
 
+/* api_cache_new() with other bounds (bytes: rendered fragments and keys; parsed: an
+ * estimate of parsed schemas' memory), for tests of the eviction paths. */
+struct api_cache *api_cache_new_sized(size_t bytes_budget, size_t parsed_budget);
+
 /* Appends the value stored under key to out and returns true, or returns false (out
  * untouched) on a miss or when cache is NULL. */
 bool api_cache_get(struct api_cache *cache, const void *key, size_t key_len, struct sr_buf *out);

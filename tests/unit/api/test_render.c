@@ -3,6 +3,7 @@
  * (api/cache.c): every body must be byte for byte what the JSON path (no cache) gives, on a
  * miss and on a hit, and what can change (a version's deleted flag) must show at once. */
 #include "api_test_util.h"
+#include "cache.h"
 
 /* The body of GET/POST uri with the cache, twice (fill, then hit), and without it; all
  * three must be equal. Returns the status. */
@@ -182,6 +183,53 @@ static void test_new_version_reuses_the_step2_parse_with_the_same_identity(void 
     free(b3);
 }
 
+/* Caches far too small for the registry: every insertion empties a shard or the parsed
+ * table while other entries are pinned by a running check. Answers must not change (and
+ * ASan sees any use of an evicted parse). */
+static void test_tiny_caches_evict_without_changing_answers(void **state)
+{
+    struct fx *f = *state;
+    api_cache_free(f->ctx.cache);
+    /* parsed: room for four of these schemas (about 1.1 kB each by the estimate), so the
+     * fifth parse of a check empties the table while four are pinned; bytes: 1 kB a shard */
+    f->ctx.cache = api_cache_new_sized(16 * 1024, 4800);
+    assert_int_equal(fx_call(f, API_PUT, "/config/e", "{\"compatibility\":\"NONE\"}"), 200);
+    char schema[256];
+    for (int v = 1; v <= 8; v++) {
+        snprintf(schema, sizeof schema,
+                 "{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"f_%d\",\"type\":\"string\","
+                 "\"default\":\"abcdefgh\"}]}",
+                 v);
+        assert_int_equal(fx_register(f, "e", schema, NULL), 200);
+        assert_int_equal(fx_int(f, "version"), v);
+        /* re-registration through the step-2 caches */
+        assert_int_equal(fx_register(f, "e", schema, NULL), 200);
+        assert_int_equal(fx_int(f, "version"), v);
+    }
+    assert_int_equal(fx_call(f, API_PUT, "/config/e", "{\"compatibility\":\"FULL_TRANSITIVE\"}"), 200);
+    char *bad = fx_body("{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}",
+                        NULL);
+    char *good = fx_body("{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}", NULL);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/e/versions?verbose=true",
+                                                     bad),
+                         200);
+        assert_false(json_is_true(json_object_get(f->json, "is_compatible")));
+        assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/e/versions", good),
+                         200);
+        assert_true(json_is_true(json_object_get(f->json, "is_compatible")));
+    }
+    for (int v = 1; v <= 8; v++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "/subjects/e/versions/%d", v);
+        assert_int_equal(same_with_and_without_cache(f, API_GET, uri, NULL), 200);
+        snprintf(uri, sizeof uri, "/schemas/ids/%d?subject=e", v);
+        assert_int_equal(same_with_and_without_cache(f, API_GET, uri, NULL), 200);
+    }
+    free(bad);
+    free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +239,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_only_mode_still_answers_reregistration, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_compatibility_with_cached_parses, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tiny_caches_evict_without_changing_answers, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_new_version_reuses_the_step2_parse_with_the_same_identity, fx_setup,
                                         fx_teardown),
     };
