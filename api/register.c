@@ -3,7 +3,10 @@
  * documented order. Several client-visible results depend on that order (an identical
  * schema is answered before the mode gate; ids are reused across subjects of a context), so
  * each step is labelled with its number. The whole read-decide-write sequence runs inside one
- * store write section, which makes a registration atomic. */
+ * store write section, which makes a registration atomic. The one exception only reads: a
+ * repeated registration whose step-2 answer is certain from cached facts (the exact body or
+ * text seen before) is answered under the read lock, so producers starting together are not
+ * serialised behind each other or behind real registrations. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,8 +307,7 @@ void api_register_remember_body(const struct api_ctx *ctx, const struct api_req 
     body_key(body, len, normalize, &key);
     api_cache_put(ctx->cache, key.data, key.len, &bf, sizeof bf);
 out:
-    if (parsed)
-        api_schema_req_free(&r);
+    api_schema_req_free(&r); /* also after a failed parse, which may have allocated */
     sr_buf_free(&tkey);
     sr_buf_free(&hash);
     sr_buf_free(&key);
