@@ -348,23 +348,25 @@ static bool names_path(const struct compat_result *res, const char *kind, const 
     return false;
 }
 
-/* JSON Schema's change list is json_diff.c's (Confluent's Difference kinds, "KIND #/path"),
- * which predates the diff op, so it is adapted here rather than in json.c's table. The
- * differ lists the changes from old (its "original") to new (its "update"); a change breaks
- * BACKWARD when the new-reads-old check reports its kind at its path. FORWARD is the other
- * check, whose differ sees each change from the other side (PROPERTY_ADDED becomes
- * PROPERTY_REMOVED at the same path), so a change breaks FORWARD when that check reports a
- * break at its path; a FORWARD break at a path no change has is listed as a change of its
- * own. */
-static int json_changes(const void *old, const void *new, struct compat_changes *out, struct sr_error *err)
+/* JSON Schema's and Protobuf's change lists come from their differs (Confluent's Difference
+ * kinds as "KIND path" messages: json_diff_changes, proto_changes), which predate the diff
+ * op. Protobuf's diff op (proto.c) calls this; JSON Schema's is called from compat_diff()
+ * directly, json.c's table having no diff op. A differ lists the changes
+ * from old (its "original") to new (its "update"); a change breaks BACKWARD when the
+ * new-reads-old check reports its kind at its path. FORWARD is the other check, whose
+ * differ sees each change from the other side (PROPERTY_ADDED becomes PROPERTY_REMOVED at
+ * the same path), so a change breaks FORWARD when that check reports a break at its path; a
+ * FORWARD break at a path no change has is listed as a change of its own. */
+int compat_listed_changes(compat_pair_fn list_fn, compat_pair_fn check_fn, const void *old, const void *new,
+                          struct compat_changes *out, struct sr_error *err)
 {
     struct compat_result list, backward, forward;
     compat_result_init(&list);
     compat_result_init(&backward);
     compat_result_init(&forward);
     int rc = -1;
-    if (json_diff_changes(new, old, &list, err) < 0 || json_diff_can_read(new, old, &backward, err) < 0 ||
-        json_diff_can_read(old, new, &forward, err) < 0)
+    if (list_fn(new, old, &list, err) < 0 || check_fn(new, old, &backward, err) < 0 ||
+        check_fn(old, new, &forward, err) < 0)
         goto out;
     for (size_t i = 0; i < list.count; i++) {
         const char *sp = strchr(list.messages[i], ' ');
@@ -402,6 +404,16 @@ out:
     return rc;
 }
 
+static int json_list(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err)
+{
+    return json_diff_changes(reader, writer, res, err);
+}
+
+static int json_check(const void *reader, const void *writer, struct compat_result *res, struct sr_error *err)
+{
+    return json_diff_can_read(reader, writer, res, err);
+}
+
 int compat_diff(const struct compat_schema *old, const struct compat_schema *new, struct compat_changes *out,
                 struct sr_error *err)
 {
@@ -419,7 +431,7 @@ int compat_diff(const struct compat_schema *old, const struct compat_schema *new
     if (ops->diff)
         return ops->diff(old->impl, new->impl, out, err);
     if (old->type == SR_SCHEMA_JSON)
-        return json_changes(old->impl, new->impl, out, err);
+        return compat_listed_changes(json_list, json_check, old->impl, new->impl, out, err);
     out->supported = false;
     return 0;
 }

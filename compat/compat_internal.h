@@ -26,6 +26,17 @@ struct compat_type_ops {
     int (*diff)(const void *old, const void *new, struct compat_changes *out, struct sr_error *err);
 };
 
+/* (reader, writer) -> every difference as "KIND path" messages (a differ's change list), or
+ * the breaks of can_read. */
+typedef int (*compat_pair_fn)(const void *reader, const void *writer, struct compat_result *res,
+                              struct sr_error *err);
+
+/* A diff op built from a differ's change list (list_fn) and the type's can_read (check_fn),
+ * both of whose messages quote paths as '...' and, for breaks, carry errorType:"KIND".
+ * See compat.c for how each change's BACKWARD/FORWARD verdict is decided. */
+int compat_listed_changes(compat_pair_fn list_fn, compat_pair_fn check_fn, const void *old, const void *new,
+                          struct compat_changes *out, struct sr_error *err);
+
 extern const struct compat_type_ops compat_avro_ops;
 /* Weak until their modules land: an undefined weak symbol's address is NULL, which
  * compat.c reads as "type not supported by this build". */

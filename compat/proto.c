@@ -153,9 +153,23 @@ static char *proto_format(const void *impl, const char *format, size_t *len, str
     return out;
 }
 
+static int proto_changes_ops(const void *reader, const void *writer, struct compat_result *res,
+                             struct sr_error *err)
+{
+    const struct proto_schema *r = reader, *w = writer;
+    return proto_changes(&r->pool, r->main, &w->pool, w->main, res, err);
+}
+
+/* schema-compat diff: proto_changes' list, each change's verdicts from proto_can_read. */
+static int proto_diff_ops(const void *old, const void *new, struct compat_changes *out, struct sr_error *err)
+{
+    return compat_listed_changes(proto_changes_ops, proto_can_read_ops, old, new, out, err);
+}
+
 const struct compat_type_ops compat_proto_ops = {
     .parse = proto_parse_schema,
     .free_impl = proto_free_impl,
     .can_read = proto_can_read_ops,
     .format = proto_format,
+    .diff = proto_diff_ops,
 };

@@ -792,3 +792,44 @@ int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct pr
     free(memo.v);
     return rc;
 }
+
+/* Every difference, compatible or not, as "KIND path" messages (res->compatible means
+ * nothing here): the change list of schema-compat diff (compat_diff() in compat.c). The same
+ * walk as proto_can_read. */
+int proto_changes(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool, size_t wmain,
+                  struct compat_result *changes, struct sr_error *err)
+{
+    size_t budget = PROTO_COMPARE_BUDGET;
+    for (size_t i = 0; i < rpool->nsyms; i++)
+        budget += rpool->syms[i].kind == PROTO_SYM_MESSAGE;
+    for (size_t i = 0; i < wpool->nsyms; i++)
+        budget += wpool->syms[i].kind == PROTO_SYM_MESSAGE;
+    struct memo memo = {0};
+    struct ctx *c = sr_xcalloc(1, sizeof(*c));
+    *c = (struct ctx){.orig = {wpool, wmain}, .upd = {rpool, rmain}, .budget = &budget, .memo = &memo};
+    const Google__Protobuf__FileDescriptorProto *o = wpool->files[wmain], *u = rpool->files[rmain];
+    const char *op = o->package ? o->package : "", *up = u->package ? u->package : "";
+    if (strcmp(op, up) != 0)
+        add(c, PACKAGE_CHANGED);
+    compare_nested(c, o->message_type, o->n_message_type, o->enum_type, o->n_enum_type, wmain,
+                   u->message_type, u->n_message_type, u->enum_type, u->n_enum_type, rmain);
+    int rc = 0;
+    if (c->too_deep) {
+        rc = sr_error_set(
+            err, SR_ERR_INVALID_SCHEMA,
+            "Protobuf schemas nested too deeply or too interlinked to compare (limits: depth %d, "
+            "%d message comparisons)",
+            COMPAT_MAX_DEPTH, PROTO_COMPARE_BUDGET);
+    } else {
+        for (size_t i = 0; i < c->ndiffs; i++)
+            compat_result_add(changes, "%s %s", kinds[c->diffs[i].kind].name, c->diffs[i].path);
+    }
+    for (size_t i = 0; i < c->ndiffs; i++)
+        free(c->diffs[i].path);
+    free(c->diffs);
+    while (c->npath)
+        pop(c);
+    free(c);
+    free(memo.v);
+    return rc;
+}

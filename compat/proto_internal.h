@@ -116,6 +116,10 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
  * `writer`? Adds one message per incompatible difference. Returns 0, or -1 with err set. */
 SR_MUST_CHECK int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool,
                                  size_t wmain, struct compat_result *res, struct sr_error *err);
+/* The same comparison's every difference, allowed or not, as "KIND path" messages, for
+ * schema-compat diff (compat.c). Returns 0, or -1 with err set. */
+SR_MUST_CHECK int proto_changes(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool,
+                                size_t wmain, struct compat_result *changes, struct sr_error *err);
 
 /* Base64 (RFC 4648, padding optional on input). decode returns a new buffer (caller frees)
  * or NULL if the text is not base64. */

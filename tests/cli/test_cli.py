@@ -237,11 +237,13 @@ def test_diff():
                    "#/properties/b: OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" in out
                    and "(breaks FORWARD)" in out, out)
         if "PROTOBUF" in supported_types():
-            write(p("a.proto"), 'syntax = "proto3";\nmessage M { string a = 1; }\n')
-            write(p("b.proto"), 'syntax = "proto3";\nmessage M { int32 a = 1; }\n')
+            write(p("a.proto"), 'syntax = "proto3";\nmessage M { string a = 1; int32 c = 3; }\n')
+            write(p("b.proto"), 'syntax = "proto3";\nmessage M { int32 a = 1; string b = 2; }\n')
             code, out, _ = run(["diff", p("a.proto"), p("b.proto")])
-            record("diff protobuf: says there is no change list, shows the verdicts",
-                   code == 1 and "no change list" in out and "breaks BACKWARD:" in out, out)
+            record("diff protobuf: Confluent's kinds with their verdicts", code == 1
+                   and "#/M/1: FIELD_SCALAR_KIND_CHANGED: field scalar kind changed (breaks BACKWARD and FORWARD)" in out
+                   and "#/M/2: FIELD_ADDED: field added (compatible)" in out
+                   and "#/M/3: FIELD_REMOVED: field removed (compatible)" in out, out)
     finally:
         shutil.rmtree(tmp)
 

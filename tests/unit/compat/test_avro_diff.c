@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_avro_diff.c — compat_diff() for Avro (avro_diff.c): each change kind with its path and
- * its BACKWARD/FORWARD verdict, termination on recursive types, and agreement with the
- * compatibility check over every pair of the Avro conformance corpus (a direction breaks
- * exactly when some listed change breaks it). */
+ * its BACKWARD/FORWARD verdict, termination on recursive types; and for every type (Avro,
+ * JSON Schema and Protobuf through compat_listed_changes) agreement with the compatibility
+ * check over every pair of the conformance corpora: a direction breaks exactly when some
+ * listed change breaks it. */
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -284,6 +285,15 @@ static void test_diff_agrees_with_the_check_over_the_json_corpus(void **state)
     assert_int_equal(disagreements, 0);
 }
 
+static void test_diff_agrees_with_the_check_over_the_protobuf_corpus(void **state)
+{
+    (void)state;
+    int disagreements = 0;
+    assert_true(corpus_agreement("data/conformance/protobuf.jsonl", SR_SCHEMA_PROTOBUF, &disagreements) >=
+                100);
+    assert_int_equal(disagreements, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_diff_json_schema_uses_confluent_kinds),
         cmocka_unit_test(test_diff_agrees_with_the_check_over_the_avro_corpus),
         cmocka_unit_test(test_diff_agrees_with_the_check_over_the_json_corpus),
+        cmocka_unit_test(test_diff_agrees_with_the_check_over_the_protobuf_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
