@@ -95,11 +95,19 @@ static bool pair_seen_add(struct pair_set *s, size_t o, size_t n, unsigned mask)
     return true;
 }
 
+/* Tokens are JSON-pointer escaped: names cannot hold '/' or '~', property keys can. */
 static size_t path_push(struct differ *d, const char *token)
 {
     size_t mark = d->path.len;
     sr_buf_putc(&d->path, '/');
-    sr_buf_puts(&d->path, token);
+    for (const char *p = token; *p; p++) {
+        if (*p == '~')
+            sr_buf_puts(&d->path, "~0");
+        else if (*p == '/')
+            sr_buf_puts(&d->path, "~1");
+        else
+            sr_buf_putc(&d->path, *p);
+    }
     return mark;
 }
 

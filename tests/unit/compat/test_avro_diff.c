@@ -149,6 +149,21 @@ static void test_diff_enum_union_fixed_and_names(void **state)
     compat_changes_free(&c);
 }
 
+static void test_diff_lists_property_changes_with_escaped_paths(void **state)
+{
+    (void)state;
+    struct compat_changes c;
+    diff_of(REC("{\"name\":\"t\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"},"
+                "\"a/b\":1}"),
+            REC("{\"name\":\"t\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"},"
+                "\"x~y\":2}"),
+            &c);
+    expect(&c, "PROPERTY_CHANGED", "/fields/t/type/logicalType", COMPAT_BREAKS_NONE);
+    expect(&c, "PROPERTY_REMOVED", "/fields/t/a~1b", COMPAT_BREAKS_NONE);
+    expect(&c, "PROPERTY_ADDED", "/fields/t/x~0y", COMPAT_BREAKS_NONE);
+    compat_changes_free(&c);
+}
+
 static void test_diff_terminates_on_recursive_types(void **state)
 {
     (void)state;
@@ -302,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_diff_alias_pairing_counts_for_its_direction_only),
         cmocka_unit_test(test_diff_types_promoted_and_changed),
         cmocka_unit_test(test_diff_enum_union_fixed_and_names),
+        cmocka_unit_test(test_diff_lists_property_changes_with_escaped_paths),
         cmocka_unit_test(test_diff_terminates_on_recursive_types),
         cmocka_unit_test(test_diff_of_different_types_breaks_both),
         cmocka_unit_test(test_diff_json_schema_uses_confluent_kinds),
