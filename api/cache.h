@@ -60,15 +60,12 @@ SR_MUST_CHECK int api_render_schema(const struct api_ctx *ctx, const struct stor
 /* ---- register.c: re-registration from the raw body ---- */
 
 /* POST /subjects/{s}/versions answered before its body is parsed: when the exact body bytes
- * were seen before (api_register_remember_body()) and spec 5.3 step 2 finds the schema in
- * the subject, fills resp like the full handler would and returns 1 (or -1 with err set if
- * rendering failed). Returns 0 when the request needs the full path. req has no body yet. */
+ * were seen before (by a registration whose step 2 computed their schema's hash) and spec
+ * 5.3 step 2 finds the schema in the subject, fills resp like the full handler would and
+ * returns 1 (or -1 with err set if rendering failed). Returns 0 when the request needs the
+ * full path; a body never seen costs one cache lookup. req has no body yet. */
 SR_MUST_CHECK int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req, const char *body,
                                          size_t len, struct api_resp *resp, struct sr_error *err);
-/* After a successful POST /subjects/{s}/versions (req->body parsed): remembers what step 2
- * needs from these body bytes, if the identity hash of their schema is known. */
-void api_register_remember_body(const struct api_ctx *ctx, const struct api_req *req, const char *body,
-                                size_t len);
 
 /* ---- registry.c ---- */
 

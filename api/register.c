@@ -143,80 +143,9 @@ static bool early_match_ok(const struct api_schema_req *r, const struct store_ve
            (r->has_id && r->has_version && r->id == m->schema->id && r->version == m->version);
 }
 
-/* Step 2 under the read lock, for the producer-startup case (the same schema registered
- * again): when an earlier request with exactly this text parsed to a hash that this subject
- * already holds, the full lookup would answer with that very version (its identity match
- * comes first), so it is answered without parsing and without excluding other
- * registrations. Anything else (no cached hash, no identity match, the conditions under
- * which step 2 is skipped) falls through to the write section, which decides afresh.
- * Returns 1 when answered (*rc set), 0 otherwise. */
-static int early_dedup_read(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
-                            const struct api_schema_req *r, struct api_resp *resp, int *rc,
-                            struct sr_error *err)
-{
-    if (ctx->cache == NULL || r->tags_change || r->schema == NULL || r->schema_len == 0 || r->nrefs > 0)
-        return 0;
-    struct store *st = ctx->st;
-    struct api_subject s = {0};
-    struct sr_buf key = SR_BUF_INIT, hash = SR_BUF_INIT;
-    struct sr_error verr = {0};
-    json_t *cfg = NULL;
-    const struct store_version *const *vs;
-    int answered = 0;
-    store_read_begin(st);
-    api_subject_parse(raw_subject, &s);
-    api_subject_apply_alias(st, &s);
-    if (api_subject_validate(s.qualified, true, &verr) != 0)
-        goto out;
-    cfg = api_config_effective(st, s.qualified, s.context);
-    bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
-    if (config_has_merge_layers(cfg) || store_subject_versions(st, s.qualified, &vs) == 0)
-        goto out;
-    text_key(r, normalize, &key);
-    if (!api_cache_get(ctx->cache, key.data, key.len, &hash) || hash.len != 16)
-        goto out;
-    const struct store_version *m =
-        identity_match(st, s.qualified, s.context, (const unsigned char *)hash.data, r->version == -1);
-    if (m != NULL && early_match_ok(r, m)) {
-        *rc = respond(ctx, req, resp, m, err);
-        answered = 1;
-    }
-out:
-    store_read_end(st);
-    json_decref(cfg);
-    sr_buf_free(&key);
-    sr_buf_free(&hash);
-    api_subject_free(&s);
-    return answered;
-}
-
-/* ---- the exact-body cache: re-registration without parsing the request JSON ----
- *
- * Parsing the request body was the largest cost left in a re-registration. Everything
- * step 2 takes from the body is a function of its bytes (and of normalize, which the key
- * carries): whether it parses and validates, the identity hash, id, version and the schema
- * size. So the bytes of a body whose step-2 hash is known map to those facts; what depends
- * on the store or the subject (alias, subject checks, config, the identity match itself)
- * is decided afresh on every request, exactly as early_dedup_read() does. */
-
-struct body_facts {
-    unsigned char hash[16];
-    int64_t id;
-    int64_t version;
-    uint64_t schema_len;
-    unsigned char has_id, has_version;
-};
-
-static void body_key(const char *body, size_t len, bool normalize, struct sr_buf *key)
-{
-    sr_buf_putc(key, 'B');
-    sr_buf_putc(key, normalize ? 'n' : '-');
-    sr_buf_append(key, body, len);
-}
-
 /* The subject-dependent half of step 1 and the step-2 preconditions, under the read lock:
- * fills *s, *normalize; false when step 2 is not applicable (or a check fails, which the full
- * path then reports). */
+ * fills *s, *normalize; false when step 2 does not apply (or a check fails, which the full
+ * path then reports in its own words). */
 static bool early_subject(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
                           struct api_subject *s, bool *normalize)
 {
@@ -236,6 +165,53 @@ static bool early_subject(const struct api_ctx *ctx, const struct api_req *req, 
     return ok;
 }
 
+/* ---- the exact-body cache: re-registration without parsing the request JSON ----
+ *
+ * Parsing the request body was the largest cost left in a re-registration. Everything
+ * step 2 takes from the body is a function of its bytes and of normalize: whether it parses
+ * and validates, the identity hash, id, version and the schema size. So the bytes of a body
+ * whose step-2 hash is known map to those facts; what depends on the store or the subject
+ * (alias, subject checks, config, the identity match itself) is decided afresh on every
+ * request, exactly as early_dedup_read() does. normalize is kept in the value rather than
+ * the key, so that a body never seen costs one lookup and no lock. */
+
+struct body_facts {
+    unsigned char hash[16];
+    int64_t id;
+    int64_t version;
+    uint64_t schema_len;
+    unsigned char has_id, has_version, normalize;
+};
+
+static void body_key(const char *body, size_t len, struct sr_buf *key)
+{
+    sr_buf_putc(key, 'B');
+    sr_buf_append(key, body, len);
+}
+
+/* Records the facts of the request body (when r was parsed from it: from_body) once its
+ * step-2 hash is known. Only called where step 2 applies to r (no references, a schema). */
+static void remember_body(const struct api_ctx *ctx, const struct api_req *req, bool from_body,
+                          const struct api_schema_req *r, bool normalize, const unsigned char hash[16])
+{
+    if (!from_body || ctx->cache == NULL || req->raw == NULL || req->raw->body == NULL ||
+        req->raw->body_len == 0)
+        return;
+    struct body_facts bf;
+    struct sr_buf key = SR_BUF_INIT;
+    memset(&bf, 0, sizeof bf);
+    memcpy(bf.hash, hash, sizeof bf.hash);
+    bf.id = r->id;
+    bf.version = r->version;
+    bf.schema_len = r->schema_len;
+    bf.has_id = r->has_id;
+    bf.has_version = r->has_version;
+    bf.normalize = normalize;
+    body_key(req->raw->body, req->raw->body_len, &key);
+    api_cache_put(ctx->cache, key.data, key.len, &bf, sizeof bf);
+    sr_buf_free(&key);
+}
+
 int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req, const char *body, size_t len,
                            struct api_resp *resp, struct sr_error *err)
 {
@@ -247,14 +223,19 @@ int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req,
     struct body_facts bf;
     bool normalize = false;
     int answered = 0;
-    store_read_begin(st);
-    if (!early_subject(ctx, req, req->params[0], &s, &normalize))
-        goto out;
-    body_key(body, len, normalize, &key);
-    if (!api_cache_get(ctx->cache, key.data, key.len, &val) || val.len != sizeof bf)
-        goto out;
+    body_key(body, len, &key);
+    bool known = api_cache_get(ctx->cache, key.data, key.len, &val) && val.len == sizeof bf;
+    sr_buf_free(&key);
+    if (!known) {
+        sr_buf_free(&val);
+        return 0;
+    }
     memcpy(&bf, val.data, sizeof bf);
+    sr_buf_free(&val);
     if (ctx->cfg != NULL && ctx->cfg->max_schema_bytes > 0 && bf.schema_len > ctx->cfg->max_schema_bytes)
+        return 0;
+    store_read_begin(st);
+    if (!early_subject(ctx, req, req->params[0], &s, &normalize) || normalize != (bf.normalize != 0))
         goto out;
     struct api_schema_req r;
     memset(&r, 0, sizeof r);
@@ -267,57 +248,53 @@ int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req,
         answered = respond(ctx, req, resp, m, err) == 0 ? 1 : -1;
 out:
     store_read_end(st);
-    sr_buf_free(&key);
-    sr_buf_free(&val);
     api_subject_free(&s);
     return answered;
 }
 
-void api_register_remember_body(const struct api_ctx *ctx, const struct api_req *req, const char *body,
-                                size_t len)
+/* Step 2 under the read lock, for the producer-startup case (the same schema registered
+ * again): when an earlier request with exactly this text parsed to a hash that this subject
+ * already holds, the full lookup would answer with that very version (its identity match
+ * comes first), so it is answered without parsing and without excluding other
+ * registrations. Anything else (no cached hash, no identity match, the conditions under
+ * which step 2 is skipped) falls through to the write section, which decides afresh.
+ * Returns 1 when answered (*rc set), 0 otherwise. */
+static int early_dedup_read(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
+                            bool from_body, const struct api_schema_req *r, struct api_resp *resp, int *rc,
+                            struct sr_error *err)
 {
-    if (ctx->cache == NULL || body == NULL || len == 0 || req->nparams < 1 || !json_is_object(req->body))
-        return;
-    struct api_schema_req r;
-    struct sr_error perr = {0};
+    if (ctx->cache == NULL || r->tags_change || r->schema == NULL || r->schema_len == 0 || r->nrefs > 0)
+        return 0;
+    struct store *st = ctx->st;
     struct api_subject s = {0};
-    struct sr_buf tkey = SR_BUF_INIT, hash = SR_BUF_INIT, key = SR_BUF_INIT;
+    struct sr_buf key = SR_BUF_INIT, hash = SR_BUF_INIT;
     bool normalize = false;
-    bool parsed = api_schema_req_parse(req->body, &r, &perr) == 0;
-    /* the body-only parts of steps 1 and 2 */
-    if (!parsed || api_ruleset_validate(r.rule_set, &perr) != 0 || r.tags_change || r.schema == NULL ||
-        r.schema_len == 0 || r.nrefs > 0)
+    int answered = 0;
+    store_read_begin(st);
+    if (!early_subject(ctx, req, raw_subject, &s, &normalize))
         goto out;
-    store_read_begin(ctx->st);
-    bool applicable = early_subject(ctx, req, req->params[0], &s, &normalize);
-    store_read_end(ctx->st);
-    if (!applicable)
+    text_key(r, normalize, &key);
+    if (!api_cache_get(ctx->cache, key.data, key.len, &hash) || hash.len != 16)
         goto out;
-    text_key(&r, normalize, &tkey);
-    if (!api_cache_get(ctx->cache, tkey.data, tkey.len, &hash) || hash.len != 16)
-        goto out;
-    struct body_facts bf;
-    memset(&bf, 0, sizeof bf);
-    memcpy(bf.hash, hash.data, sizeof bf.hash);
-    bf.id = r.id;
-    bf.version = r.version;
-    bf.schema_len = r.schema_len;
-    bf.has_id = r.has_id;
-    bf.has_version = r.has_version;
-    body_key(body, len, normalize, &key);
-    api_cache_put(ctx->cache, key.data, key.len, &bf, sizeof bf);
+    const struct store_version *m =
+        identity_match(st, s.qualified, s.context, (const unsigned char *)hash.data, r->version == -1);
+    if (m != NULL && early_match_ok(r, m)) {
+        remember_body(ctx, req, from_body, r, normalize, (const unsigned char *)hash.data);
+        *rc = respond(ctx, req, resp, m, err);
+        answered = 1;
+    }
 out:
-    api_schema_req_free(&r); /* also after a failed parse, which may have allocated */
-    sr_buf_free(&tkey);
-    sr_buf_free(&hash);
+    store_read_end(st);
     sr_buf_free(&key);
+    sr_buf_free(&hash);
     api_subject_free(&s);
+    return answered;
 }
 
 /* Registers r under the subject path parameter (raw_subject), steps 1-12 of spec 5.3. req
  * only supplies query parameters. r stays owned by the caller. */
 static int register_schema(const struct api_ctx *ctx, const struct api_req *req, const char *raw_subject,
-                           const struct api_schema_req *req_schema, struct api_resp *resp,
+                           bool from_body, const struct api_schema_req *req_schema, struct api_resp *resp,
                            struct sr_error *err)
 {
     const struct api_schema_req r = *req_schema;
@@ -343,7 +320,7 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
                      r.schema_len, ctx->cfg->max_schema_bytes);
         goto out;
     }
-    if (early_dedup_read(ctx, req, raw_subject, &r, resp, &rc, err))
+    if (early_dedup_read(ctx, req, raw_subject, from_body, &r, resp, &rc, err))
         goto out;
     struct store *st = ctx->st;
     store_write_begin(st);
@@ -368,11 +345,13 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
         int lr = api_lookup_in_subject_hash(st, s.qualified, s.context, &r, normalize, false, r.version == -1,
                                             &m, hash, r.nrefs == 0 ? &early_parsed : NULL, &lerr);
         if (lr >= 0 && r.nrefs == 0 && ctx->cache != NULL) {
-            /* remembered for early_dedup_read(): the hash is a function of the key alone */
+            /* remembered for early_dedup_read() and api_register_from_body(): the hash is a
+             * function of the key alone */
             struct sr_buf key = SR_BUF_INIT;
             text_key(&r, normalize, &key);
             api_cache_put(ctx->cache, key.data, key.len, hash, sizeof hash);
             sr_buf_free(&key);
+            remember_body(ctx, req, from_body, &r, normalize, hash);
         }
         if (lr == 1 && early_match_ok(&r, m)) {
             rc = respond(ctx, req, resp, m, err);
@@ -600,7 +579,7 @@ API_HANDLER(post_subjects_subject_versions)
     struct api_schema_req r;
     int rc = -1;
     if (api_schema_req_parse(req->body, &r, err) == 0)
-        rc = register_schema(ctx, req, req->params[0], &r, resp, err);
+        rc = register_schema(ctx, req, req->params[0], true, &r, resp, err);
     api_schema_req_free(&r);
     return rc;
 }
@@ -725,7 +704,7 @@ API_HANDLER(post_subjects_subject_versions_version_tags)
         r.version = json_integer_value(nv);
         r.has_version = r.version != 0 && r.version != -1;
     }
-    rc = register_schema(ctx, req, req->params[0], &r, resp, err);
+    rc = register_schema(ctx, req, req->params[0], false, &r, resp, err);
 out:
     if (locked)
         store_read_end(ctx->st);

@@ -440,8 +440,6 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
             sr_error_set(&err, SR_ERR_INTERNAL, "Internal Server Error");
         goto fail;
     }
-    if (route->handler == post_subjects_subject_versions)
-        api_register_remember_body(ctx, &r, req->body, req->body_len);
 done:
     resp->status = out.status ? out.status : 200;
     resp->content_type = ctype;
