@@ -42,23 +42,17 @@ int compat_level_parse(const char *name, enum compat_level *out)
     return -1;
 }
 
-/* Protobuf and JSON Schema are weak symbols: their address is NULL when the module is not
- * linked in, and a table without a parser counts as missing too. */
 static const struct compat_type_ops *type_ops(enum sr_schema_type type)
 {
-    const struct compat_type_ops *ops = NULL;
     switch (type) {
     case SR_SCHEMA_AVRO:
-        ops = &compat_avro_ops;
-        break;
+        return &compat_avro_ops;
     case SR_SCHEMA_PROTOBUF:
-        ops = &compat_proto_ops;
-        break;
+        return &compat_proto_ops;
     case SR_SCHEMA_JSON:
-        ops = &compat_json_ops;
-        break;
+        return &compat_json_ops;
     }
-    return ops && ops->parse ? ops : NULL;
+    return NULL;
 }
 
 bool compat_type_supported(enum sr_schema_type type)

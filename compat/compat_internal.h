@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* compat_internal.h — what each schema type implements, and the shared schema object.
- * compat.c dispatches on compat_schema.type through type_ops; a type whose entry is NULL
- * is not supported by this build. */
+ * compat.c dispatches on compat_schema.type through type_ops. */
 #ifndef COMPAT_INTERNAL_H
 #define COMPAT_INTERNAL_H
 
@@ -38,10 +37,8 @@ int compat_listed_changes(compat_pair_fn list_fn, compat_pair_fn check_fn, const
                           struct compat_changes *out, struct sr_error *err);
 
 extern const struct compat_type_ops compat_avro_ops;
-/* Weak until their modules land: an undefined weak symbol's address is NULL, which
- * compat.c reads as "type not supported by this build". */
-extern const struct compat_type_ops compat_proto_ops __attribute__((weak));
-extern const struct compat_type_ops compat_json_ops __attribute__((weak));
+extern const struct compat_type_ops compat_proto_ops;
+extern const struct compat_type_ops compat_json_ops;
 
 struct compat_schema {
     enum sr_schema_type type;
