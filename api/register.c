@@ -323,7 +323,8 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     if (early_dedup_read(ctx, req, raw_subject, from_body, &r, resp, &rc, err))
         goto out;
     struct store *st = ctx->st;
-    store_write_begin(st);
+    /* Grouped: concurrent registrations share one durable commit (storage/store.h). */
+    store_write_begin_grouped(st);
     locked = true;
     api_subject_parse(raw_subject, &s);
     api_subject_apply_alias(st, &s);
@@ -557,8 +558,20 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     }
     rc = respond(ctx, req, resp, created, err);
 out:
-    if (locked)
-        store_write_end(ctx->st);
+    /* The registration is durable, and the reply may be sent, only once the group's shared
+     * commit succeeded; if that failed, so does this request (nothing of it was kept). */
+    if (locked) {
+        struct sr_error gerr = {0};
+        if (store_write_end_grouped(ctx->st, &gerr) != 0 && rc == 0) {
+            json_decref(resp->body);
+            resp->body = NULL;
+            free(resp->raw);
+            resp->raw = NULL;
+            resp->raw_len = 0;
+            *err = gerr;
+            rc = -1;
+        }
+    }
     compat_result_free(&res);
     free(prev);
     free(purge);
