@@ -29,7 +29,7 @@ struct setting {
 static const struct setting settings[] = {
     {"listen", KIND_LISTEN, 0, 0, 0, "HOST:PORT to listen on (port 0 picks a free port) [127.0.0.1:8081]"},
     {"db", KIND_STRING, OFF(db_path), 0, 0, "SQLite database file [./data/schema-registry.db]"},
-    {"threads", KIND_INT, OFF(threads), 1, 1024, "worker threads [number of cores]"},
+    {"threads", KIND_INT, OFF(threads), 1, 1024, "worker threads [16, or 2 per core if more]"},
     {"log_level", KIND_LEVEL, OFF(log_level), 0, 0, "error|warn|info|debug [info]"},
     {"max_body_bytes", KIND_SIZE, OFF(max_body_bytes), 1, (long long)1 << 40,
      "largest accepted request body, e.g. 16MiB [16MiB]"},
@@ -364,7 +364,11 @@ static void set_defaults(struct server_config *cfg)
     cfg->listen_host = sr_xstrdup("127.0.0.1");
     cfg->listen_port = 8081;
     cfg->db_path = sr_xstrdup("./data/schema-registry.db");
-    cfg->threads = cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores;
+    /* A registration holds its worker until the group commit it joined is durable, so a
+     * commit can only group as many registrations as there are workers: more workers than
+     * cores make groups (and durable registrations/s) larger, and cost reads nothing
+     * measurable (bench/: by-id and latest req/s equal with 2 and 16 workers on 2 cores). */
+    cfg->threads = cores > 8 ? (cores > 512 ? 1024 : (int)cores * 2) : 16;
     cfg->log_level = SERVER_LOG_INFO;
     cfg->max_body_bytes = (size_t)16 << 20;
     cfg->max_schema_bytes = (size_t)8 << 20;

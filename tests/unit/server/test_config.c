@@ -91,7 +91,7 @@ static void test_defaults_match_the_issue(void **state)
     assert_string_equal(cfg.listen_host, "127.0.0.1");
     assert_int_equal(cfg.listen_port, 8081);
     assert_string_equal(cfg.db_path, "./data/schema-registry.db");
-    assert_int_equal(cfg.threads, cores < 1 ? 1 : cores);
+    assert_int_equal(cfg.threads, cores > 8 ? cores * 2 : 16);
     assert_int_equal(cfg.log_level, SERVER_LOG_INFO);
     assert_int_equal(cfg.max_body_bytes, 16u << 20);
     assert_int_equal(cfg.max_schema_bytes, 8u << 20);
