@@ -79,7 +79,7 @@ static uint8_t *protoc_descriptor(const char *dir, const char *rel, size_t *len)
     int rc = system(cmd);
     if (rc != 0)
         return NULL;
-    size_t n;
+    size_t n = 0;
     unsigned char *bin = read_all(out, &n);
     assert_non_null(bin);
     Google__Protobuf__FileDescriptorSet *set = google__protobuf__file_descriptor_set__unpack(NULL, n, bin);
