@@ -47,7 +47,7 @@ enum diff_kind {
     FIELD_MOVED_TO_EXISTING_ONEOF,
 };
 
-static const struct {
+static const struct kind_info {
     const char *name;
     bool compatible;
     const char *what; /* "%s" stands for the path */
@@ -747,8 +747,16 @@ static void compare_nested(struct ctx *c, Google__Protobuf__DescriptorProto *con
     scope_index_free(&ux);
 }
 
-int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool, size_t wmain,
-                   struct compat_result *res, struct sr_error *err)
+/* What compare_files() reports into its result. */
+enum report_mode {
+    REPORT_BREAKS,  /* incompatible changes, as Confluent-style messages (compat_can_read) */
+    REPORT_CHANGES, /* every change as "KIND path" (compat_diff) */
+};
+
+/* Compares the writer's main file (the original) with the reader's (the update) and reports
+ * the differences found into res as mode says. */
+static int compare_files(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool,
+                         size_t wmain, enum report_mode mode, struct compat_result *res, struct sr_error *err)
 {
     /* every message of either side is compared about once; the fixed part covers imported
      * types compared through fields */
@@ -774,14 +782,17 @@ int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct pr
             "%d message comparisons)",
             COMPAT_MAX_DEPTH, PROTO_COMPARE_BUDGET);
     } else {
-        for (size_t i = 0; i < c->ndiffs; i++)
-            if (!kinds[c->diffs[i].kind].compatible) {
+        for (size_t i = 0; i < c->ndiffs; i++) {
+            const struct kind_info *k = &kinds[c->diffs[i].kind];
+            if (mode == REPORT_CHANGES) {
+                compat_result_add(res, "%s %s", k->name, c->diffs[i].path);
+            } else if (!k->compatible) {
                 /* the table's descriptions hold one "%s" for the path */
-                const char *what = kinds[c->diffs[i].kind].what, *at = strstr(what, "%s");
-                compat_result_add(res, "{errorType:\"%s\", description:\"%.*s%s%s\"}",
-                                  kinds[c->diffs[i].kind].name, (int)(at - what), what, c->diffs[i].path,
-                                  at + 2);
+                const char *at = strstr(k->what, "%s");
+                compat_result_add(res, "{errorType:\"%s\", description:\"%.*s%s%s\"}", k->name,
+                                  (int)(at - k->what), k->what, c->diffs[i].path, at + 2);
             }
+        }
     }
     for (size_t i = 0; i < c->ndiffs; i++)
         free(c->diffs[i].path);
@@ -793,43 +804,16 @@ int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct pr
     return rc;
 }
 
+int proto_can_read(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool, size_t wmain,
+                   struct compat_result *res, struct sr_error *err)
+{
+    return compare_files(rpool, rmain, wpool, wmain, REPORT_BREAKS, res, err);
+}
+
 /* Every difference, compatible or not, as "KIND path" messages (res->compatible means
- * nothing here): the change list of schema-compat diff (compat_diff() in compat.c). The same
- * walk as proto_can_read. */
+ * nothing here): the change list of schema-compat diff (compat_diff() in compat.c). */
 int proto_changes(const struct proto_pool *rpool, size_t rmain, const struct proto_pool *wpool, size_t wmain,
                   struct compat_result *changes, struct sr_error *err)
 {
-    size_t budget = PROTO_COMPARE_BUDGET;
-    for (size_t i = 0; i < rpool->nsyms; i++)
-        budget += rpool->syms[i].kind == PROTO_SYM_MESSAGE;
-    for (size_t i = 0; i < wpool->nsyms; i++)
-        budget += wpool->syms[i].kind == PROTO_SYM_MESSAGE;
-    struct memo memo = {0};
-    struct ctx *c = sr_xcalloc(1, sizeof(*c));
-    *c = (struct ctx){.orig = {wpool, wmain}, .upd = {rpool, rmain}, .budget = &budget, .memo = &memo};
-    const Google__Protobuf__FileDescriptorProto *o = wpool->files[wmain], *u = rpool->files[rmain];
-    const char *op = o->package ? o->package : "", *up = u->package ? u->package : "";
-    if (strcmp(op, up) != 0)
-        add(c, PACKAGE_CHANGED);
-    compare_nested(c, o->message_type, o->n_message_type, o->enum_type, o->n_enum_type, wmain,
-                   u->message_type, u->n_message_type, u->enum_type, u->n_enum_type, rmain);
-    int rc = 0;
-    if (c->too_deep) {
-        rc = sr_error_set(
-            err, SR_ERR_INVALID_SCHEMA,
-            "Protobuf schemas nested too deeply or too interlinked to compare (limits: depth %d, "
-            "%d message comparisons)",
-            COMPAT_MAX_DEPTH, PROTO_COMPARE_BUDGET);
-    } else {
-        for (size_t i = 0; i < c->ndiffs; i++)
-            compat_result_add(changes, "%s %s", kinds[c->diffs[i].kind].name, c->diffs[i].path);
-    }
-    for (size_t i = 0; i < c->ndiffs; i++)
-        free(c->diffs[i].path);
-    free(c->diffs);
-    while (c->npath)
-        pop(c);
-    free(c);
-    free(memo.v);
-    return rc;
+    return compare_files(rpool, rmain, wpool, wmain, REPORT_CHANGES, changes, err);
 }
