@@ -27,7 +27,7 @@
 /* Parsed schemas, counted as 8 bytes of parse per byte of text (a rough upper bound of what
  * the avro/protobuf/JSON trees take): 64 MiB. */
 #define CACHE_PARSED_BUDGET ((size_t)64 << 20)
-#define CACHE_PARSED_COST(text_len) ((text_len) * 8 + 256)
+#define CACHE_PARSED_COST(text_len) ((text_len)*8 + 256)
 
 struct bentry {
     struct bentry *next;

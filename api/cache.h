@@ -64,8 +64,9 @@ SR_MUST_CHECK int api_render_schema(const struct api_ctx *ctx, const struct stor
  * 5.3 step 2 finds the schema in the subject, fills resp like the full handler would and
  * returns 1 (or -1 with err set if rendering failed). Returns 0 when the request needs the
  * full path; a body never seen costs one cache lookup. req has no body yet. */
-SR_MUST_CHECK int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req, const char *body,
-                                         size_t len, struct api_resp *resp, struct sr_error *err);
+SR_MUST_CHECK int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req,
+                                         const char *body, size_t len, struct api_resp *resp,
+                                         struct sr_error *err);
 
 /* ---- registry.c ---- */
 
@@ -87,8 +88,8 @@ void api_prepare_from_parsed(struct compat_schema *parsed, enum sr_schema_type t
 /* ---- compatibility with cached parses ---- */
 
 /* api_compat_against(), taking the earlier versions' parsed forms from the cache. */
-SR_MUST_CHECK int api_compat_against_cached(struct api_cache *cache, struct store *st, enum compat_level level,
-                                            const struct compat_schema *cand,
+SR_MUST_CHECK int api_compat_against_cached(struct api_cache *cache, struct store *st,
+                                            enum compat_level level, const struct compat_schema *cand,
                                             const struct store_version *const *prev, size_t n,
                                             struct compat_result *res, struct sr_error *err);
 

@@ -175,7 +175,7 @@ static int check(const struct api_ctx *ctx, const struct api_req *req, struct ap
         prev = api_compat_candidates(ctx->st, s.qualified, cfg, p.metadata, &nprev);
     }
     if (api_compat_against_cached(ctx->cache, ctx->st, api_config_level(cfg), p.parsed,
-                           (const struct store_version *const *)prev, nprev, &res, err) != 0)
+                                  (const struct store_version *const *)prev, nprev, &res, err) != 0)
         goto out;
     resp->body = result_json(req, &res);
     rc = 0;

@@ -53,7 +53,7 @@ static char *base64(const char *s)
 }
 
 int cli_http_request(const char *base_url, const char *method, const char *path_and_query, const char *body,
-                 const char *basic_auth, struct cli_http_reply *reply, struct sr_error *err)
+                     const char *basic_auth, struct cli_http_reply *reply, struct sr_error *err)
 {
     int rc = -1;
     struct evhttp_uri *uri = NULL;
@@ -68,7 +68,8 @@ int cli_http_request(const char *base_url, const char *method, const char *path_
     const char *scheme = uri ? evhttp_uri_get_scheme(uri) : NULL;
     const char *host = uri ? evhttp_uri_get_host(uri) : NULL;
     if (!uri || !scheme || strcmp(scheme, "http") != 0 || !host) {
-        sr_error_set(err, SR_ERR_BAD_REQUEST, "unusable registry URL '%s' (http://host:port expected)", base_url);
+        sr_error_set(err, SR_ERR_BAD_REQUEST, "unusable registry URL '%s' (http://host:port expected)",
+                     base_url);
         goto out;
     }
     int port = evhttp_uri_get_port(uri);

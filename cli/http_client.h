@@ -9,8 +9,8 @@
 #include "sr_error.h"
 
 struct cli_http_reply {
-    int status;  /* HTTP status, 0 when no answer */
-    char *body;  /* NUL-terminated; caller frees with free() */
+    int status; /* HTTP status, 0 when no answer */
+    char *body; /* NUL-terminated; caller frees with free() */
     size_t body_len;
 };
 
@@ -18,7 +18,7 @@ struct cli_http_reply {
  * credentials ("user:password", or NULL). Returns 0 with *reply filled (any status), or -1
  * with err set when the registry could not be reached or the URL is unusable. */
 SR_MUST_CHECK int cli_http_request(const char *base_url, const char *method, const char *path_and_query,
-                               const char *body, const char *basic_auth, struct cli_http_reply *reply,
-                               struct sr_error *err);
+                                   const char *body, const char *basic_auth, struct cli_http_reply *reply,
+                                   struct sr_error *err);
 
 #endif

@@ -32,7 +32,7 @@ int compat_level_parse(const char *name, enum compat_level *out);
 /* A schema the parsed one refers to, already resolved by the caller (api/).
  * Callers pass the transitive closure, each schema after the ones it depends on. */
 struct compat_ref {
-    const char *name;   /* Avro: full type name; Protobuf: import path; JSON: the $ref URL */
+    const char *name; /* Avro: full type name; Protobuf: import path; JSON: the $ref URL */
     enum sr_schema_type type;
     const char *schema; /* the referenced schema's stored text */
     size_t schema_len;
@@ -51,9 +51,9 @@ struct compat_schema;
 /* Parses and validates text of the given type. Returns a new schema; caller frees with
  * compat_schema_free(). On failure returns NULL with err set (42201 for an invalid schema).
  * refs are only read during the call. */
-SR_MUST_CHECK struct compat_schema *compat_schema_parse(enum sr_schema_type type, const char *text, size_t len,
-                                                        const struct compat_ref *refs, size_t nrefs,
-                                                        unsigned flags, struct sr_error *err);
+SR_MUST_CHECK struct compat_schema *compat_schema_parse(enum sr_schema_type type, const char *text,
+                                                        size_t len, const struct compat_ref *refs,
+                                                        size_t nrefs, unsigned flags, struct sr_error *err);
 void compat_schema_free(struct compat_schema *schema);
 
 enum sr_schema_type compat_schema_type(const struct compat_schema *schema);

@@ -13,7 +13,7 @@ BUILD_PACKAGES="build-essential cmake pkg-config git ca-certificates
   protobuf-compiler libprotobuf-dev libsqlite3-dev libjansson-dev
   libcmocka-dev libpcre2-dev"
 TEST_PACKAGES="curl sqlite3 python3 python3-confluent-kafka python3-requests
-  python3-avro python3-protobuf python3-jsonschema clang libclang-rt-14-dev wrk nginx-light"
+  python3-avro python3-protobuf python3-jsonschema clang clang-format libclang-rt-14-dev wrk nginx-light"
 PACKAGES="$BUILD_PACKAGES"
 [ "${1:-}" = "--build" ] || PACKAGES="$BUILD_PACKAGES $TEST_PACKAGES"
 missing=""

@@ -96,13 +96,27 @@ void sr_buf_put_json_string(struct sr_buf *b, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '"': sr_buf_append(b, "\\\"", 2); break;
-        case '\\': sr_buf_append(b, "\\\\", 2); break;
-        case '\n': sr_buf_append(b, "\\n", 2); break;
-        case '\r': sr_buf_append(b, "\\r", 2); break;
-        case '\t': sr_buf_append(b, "\\t", 2); break;
-        case '\b': sr_buf_append(b, "\\b", 2); break;
-        case '\f': sr_buf_append(b, "\\f", 2); break;
+        case '"':
+            sr_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            sr_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            sr_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            sr_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            sr_buf_append(b, "\\t", 2);
+            break;
+        case '\b':
+            sr_buf_append(b, "\\b", 2);
+            break;
+        case '\f':
+            sr_buf_append(b, "\\f", 2);
+            break;
         default:
             if (c < 0x20) {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

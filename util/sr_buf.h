@@ -14,7 +14,10 @@ struct sr_buf {
     size_t cap;
 };
 
-#define SR_BUF_INIT {NULL, 0, 0}
+#define SR_BUF_INIT                                                                                          \
+    {                                                                                                        \
+        NULL, 0, 0                                                                                           \
+    }
 
 void sr_buf_append(struct sr_buf *b, const void *data, size_t len);
 void sr_buf_puts(struct sr_buf *b, const char *s);

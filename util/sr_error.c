@@ -77,27 +77,29 @@ int sr_err_subject_not_soft_deleted(struct sr_error *err, const char *subject)
 int sr_err_version_soft_deleted(struct sr_error *err, const char *subject, int64_t version)
 {
     return sr_error_set(err, SR_ERR_VERSION_SOFT_DELETED,
-                        "Subject '%s' Version %" PRId64 " was soft deleted.Set permanent=true to delete permanently",
+                        "Subject '%s' Version %" PRId64
+                        " was soft deleted.Set permanent=true to delete permanently",
                         subject, version);
 }
 
 int sr_err_version_not_soft_deleted(struct sr_error *err, const char *subject, int64_t version)
 {
     return sr_error_set(err, SR_ERR_VERSION_NOT_SOFT_DELETED,
-                        "Subject '%s' Version %" PRId64 " was not deleted first before being permanently deleted",
+                        "Subject '%s' Version %" PRId64
+                        " was not deleted first before being permanently deleted",
                         subject, version);
 }
 
 int sr_err_subject_config_not_found(struct sr_error *err, const char *subject)
 {
-    return sr_error_set(err, SR_ERR_SUBJECT_CONFIG_NOT_FOUND, "Subject '%s' does not have subject-level compatibility configured",
-                        subject);
+    return sr_error_set(err, SR_ERR_SUBJECT_CONFIG_NOT_FOUND,
+                        "Subject '%s' does not have subject-level compatibility configured", subject);
 }
 
 int sr_err_subject_mode_not_found(struct sr_error *err, const char *subject)
 {
-    return sr_error_set(err, SR_ERR_SUBJECT_MODE_NOT_FOUND, "Subject '%s' does not have subject-level mode configured",
-                        subject);
+    return sr_error_set(err, SR_ERR_SUBJECT_MODE_NOT_FOUND,
+                        "Subject '%s' does not have subject-level mode configured", subject);
 }
 
 int sr_err_invalid_version(struct sr_error *err, const char *version)
@@ -118,9 +120,9 @@ int sr_err_invalid_compatibility(struct sr_error *err, const char *level)
 
 int sr_err_invalid_mode(struct sr_error *err, const char *mode)
 {
-    return sr_error_set(err, SR_ERR_INVALID_MODE,
-                        "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT: '%s'",
-                        mode);
+    return sr_error_set(
+        err, SR_ERR_INVALID_MODE,
+        "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT: '%s'", mode);
 }
 
 int sr_err_invalid_subject(struct sr_error *err, const char *subject)
@@ -131,8 +133,8 @@ int sr_err_invalid_subject(struct sr_error *err, const char *subject)
 int sr_err_reference_exists(struct sr_error *err, const char *subject, int64_t version)
 {
     return sr_error_set(err, SR_ERR_REFERENCE_EXISTS,
-                        "One or more references exist to the schema {subject=%s,version=%" PRId64 "}.", subject,
-                        version);
+                        "One or more references exist to the schema {subject=%s,version=%" PRId64 "}.",
+                        subject, version);
 }
 
 int sr_err_store(struct sr_error *err, const char *detail)

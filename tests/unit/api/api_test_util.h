@@ -82,9 +82,12 @@ static inline int fx_teardown(void **state)
 static inline int fx_req(struct fx *f, enum api_method m, const char *uri, const char *body,
                          const char *ctype, const char *accept)
 {
-    struct api_request req = {
-        .method = m, .uri = uri, .content_type = ctype, .accept = accept, .body = body,
-        .body_len = body ? strlen(body) : 0};
+    struct api_request req = {.method = m,
+                              .uri = uri,
+                              .content_type = ctype,
+                              .accept = accept,
+                              .body = body,
+                              .body_len = body ? strlen(body) : 0};
     struct api_response resp;
     api_handle(&f->ctx, &req, &resp);
     json_decref(f->json);

@@ -29,8 +29,9 @@ static int same_with_and_without_cache(struct fx *f, enum api_method m, const ch
 static void test_reads_are_byte_identical_to_the_json_path(void **state)
 {
     struct fx *f = *state;
-    assert_int_equal(fx_register(f, "plain", "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"s\","
-                                             "\"type\":\"string\",\"doc\":\"q\\\"uote \\u00e9 / \\\\\"}]}",
+    assert_int_equal(fx_register(f, "plain",
+                                 "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"s\","
+                                 "\"type\":\"string\",\"doc\":\"q\\\"uote \\u00e9 / \\\\\"}]}",
                                  "{\"metadata\":{\"properties\":{\"owner\":\"x\"}}}"),
                      200);
     /* a subject JSON escapes, and one with non-ASCII bytes: the hand-written parts must not
@@ -39,10 +40,11 @@ static void test_reads_are_byte_identical_to_the_json_path(void **state)
     assert_int_equal(fx_register(f, "caf%C3%A9", "\"long\"", NULL), 200);
     /* a reference from another context, reported unqualified or qualified */
     assert_int_equal(fx_register(f, ":.c1:dep", "{\"type\":\"fixed\",\"name\":\"F\",\"size\":2}", NULL), 200);
-    assert_int_equal(fx_register(f, ":.c1:main",
-                                 "{\"type\":\"record\",\"name\":\"M\",\"fields\":[{\"name\":\"f\",\"type\":\"F\"}]}",
-                                 "{\"references\":[{\"name\":\"F\",\"subject\":\"dep\",\"version\":1}]}"),
-                     200);
+    assert_int_equal(
+        fx_register(f, ":.c1:main",
+                    "{\"type\":\"record\",\"name\":\"M\",\"fields\":[{\"name\":\"f\",\"type\":\"F\"}]}",
+                    "{\"references\":[{\"name\":\"F\",\"subject\":\"dep\",\"version\":1}]}"),
+        200);
     static const char *const uris[] = {
         "/schemas/ids/1",
         "/schemas/ids/1?fetchMaxId=true",
@@ -75,7 +77,8 @@ static void test_soft_delete_shows_in_cached_version(void **state)
     assert_int_equal(same_with_and_without_cache(f, API_GET, "/subjects/s/versions/1", NULL), 200);
     assert_false(json_is_true(json_object_get(f->json, "deleted")));
     assert_int_equal(fx_call(f, API_DELETE, "/subjects/s/versions/1", NULL), 200);
-    assert_int_equal(same_with_and_without_cache(f, API_GET, "/subjects/s/versions/1?deleted=true", NULL), 200);
+    assert_int_equal(same_with_and_without_cache(f, API_GET, "/subjects/s/versions/1?deleted=true", NULL),
+                     200);
     assert_true(json_is_true(json_object_get(f->json, "deleted")));
     assert_int_equal(same_with_and_without_cache(f, API_GET, "/subjects/s/versions/1", NULL), 404);
 }
@@ -128,15 +131,18 @@ static void test_compatibility_with_cached_parses(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(fx_call(f, API_PUT, "/config/c", "{\"compatibility\":\"FULL_TRANSITIVE\"}"), 200);
-    char *v1 = fx_body("{\"type\":\"record\",\"name\":\"C\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}", NULL);
+    char *v1 =
+        fx_body("{\"type\":\"record\",\"name\":\"C\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}", NULL);
     char *v2 = fx_body("{\"type\":\"record\",\"name\":\"C\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
                        "{\"name\":\"b\",\"type\":\"int\",\"default\":0}]}",
                        NULL);
-    char *bad = fx_body("{\"type\":\"record\",\"name\":\"C\",\"fields\":[{\"name\":\"b\",\"type\":\"int\"}]}", NULL);
+    char *bad =
+        fx_body("{\"type\":\"record\",\"name\":\"C\",\"fields\":[{\"name\":\"b\",\"type\":\"int\"}]}", NULL);
     assert_int_equal(fx_call(f, API_POST, "/subjects/c/versions", v1), 200);
     assert_int_equal(fx_call(f, API_POST, "/subjects/c/versions", v2), 200);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/c/versions", v2), 200);
+        assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/c/versions", v2),
+                         200);
         assert_true(json_is_true(json_object_get(f->json, "is_compatible")));
         assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/c/versions", bad),
                          200);
@@ -145,7 +151,8 @@ static void test_compatibility_with_cached_parses(void **state)
     /* a hard-deleted version is no longer checked against */
     assert_int_equal(fx_call(f, API_DELETE, "/subjects/c/versions/1", NULL), 200);
     assert_int_equal(fx_call(f, API_DELETE, "/subjects/c/versions/1?permanent=true", NULL), 200);
-    assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/c/versions", bad), 200);
+    assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/c/versions", bad),
+                     200);
     free(v1);
     free(v2);
     free(bad);
@@ -207,13 +214,13 @@ static void test_tiny_caches_evict_without_changing_answers(void **state)
         assert_int_equal(fx_int(f, "version"), v);
     }
     assert_int_equal(fx_call(f, API_PUT, "/config/e", "{\"compatibility\":\"FULL_TRANSITIVE\"}"), 200);
-    char *bad = fx_body("{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}",
-                        NULL);
+    char *bad =
+        fx_body("{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}", NULL);
     char *good = fx_body("{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}", NULL);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/e/versions?verbose=true",
-                                                     bad),
-                         200);
+        assert_int_equal(
+            same_with_and_without_cache(f, API_POST, "/compatibility/subjects/e/versions?verbose=true", bad),
+            200);
         assert_false(json_is_true(json_object_get(f->json, "is_compatible")));
         assert_int_equal(same_with_and_without_cache(f, API_POST, "/compatibility/subjects/e/versions", good),
                          200);
@@ -233,15 +240,17 @@ static void test_tiny_caches_evict_without_changing_answers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reads_are_byte_identical_to_the_json_path, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reads_are_byte_identical_to_the_json_path, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_soft_delete_shows_in_cached_version, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reregistration_from_the_text_cache, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_mode_still_answers_reregistration, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_compatibility_with_cached_parses, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_tiny_caches_evict_without_changing_answers, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_new_version_reuses_the_step2_parse_with_the_same_identity, fx_setup,
+        cmocka_unit_test_setup_teardown(test_tiny_caches_evict_without_changing_answers, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_new_version_reuses_the_step2_parse_with_the_same_identity,
+                                        fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         size_t len;
         char *b64 = compat_schema_format(s, "serialized", &len, &err);
-        struct compat_schema *again = b64 ? compat_schema_parse(SR_SCHEMA_PROTOBUF, b64, len, NULL, 0, 0, &err) : NULL;
+        struct compat_schema *again =
+            b64 ? compat_schema_parse(SR_SCHEMA_PROTOBUF, b64, len, NULL, 0, 0, &err) : NULL;
         if (!again || strcmp(compat_schema_canonical(s, NULL), compat_schema_canonical(again, NULL)) != 0)
             abort(); /* a schema we accepted must survive its own serialized form */
         struct compat_result res;
