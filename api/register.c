@@ -307,6 +307,7 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     struct compat_result res;
     compat_result_init(&res);
     struct compat_schema *early_parsed = NULL; /* step 2's parse, for step 6 */
+    struct compat_schema *pre_parsed = NULL;   /* the parse before the writer section */
     int rc = -1;
     bool locked = false;
 
@@ -323,6 +324,21 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     if (early_dedup_read(ctx, req, raw_subject, from_body, &r, resp, &rc, err))
         goto out;
     struct store *st = ctx->st;
+    /* A reference-free schema is parsed before the writer section, so that concurrent
+     * registrations do not queue behind each other's parse (the section is serial). Step 6
+     * reuses it when the effective normalize flag matches; a parse failure is left for the
+     * steps below to report in their order. */
+    bool pre_normalize = api_query_bool(req, "normalize");
+    if (r.nrefs == 0 && r.schema != NULL && r.schema_len > 0 && !r.tags_change) {
+        struct api_prepared pre;
+        struct sr_error perr = {0};
+        if (api_prepare(st, ".", r.schema, r.schema_len, r.type, NULL, 0, NULL, NULL,
+                        pre_normalize ? API_PREP_NORMALIZE : 0, &pre, &perr) == 0) {
+            pre_parsed = pre.parsed;
+            pre.parsed = NULL;
+        }
+        api_prepared_free(&pre);
+    }
     /* Grouped: concurrent registrations share one durable commit (storage/store.h). */
     store_write_begin_grouped(st);
     locked = true;
@@ -432,6 +448,10 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
          * been merged since. */
         api_prepare_from_parsed(early_parsed, type, md, rs, normalize, &p);
         early_parsed = NULL;
+    } else if (pre_parsed != NULL && !import && text == r.schema && type == r.type && nrefs == 0 &&
+               normalize == pre_normalize) {
+        api_prepare_from_parsed(pre_parsed, type, md, rs, normalize, &p);
+        pre_parsed = NULL;
     } else if (api_prepare(st, s.context, text, text_len, type, refs, nrefs, md, rs, pflags, &p, err) != 0) {
         goto out;
     }
@@ -583,6 +603,7 @@ out:
     json_decref(cfg);
     api_prepared_free(&p);
     compat_schema_free(early_parsed);
+    compat_schema_free(pre_parsed);
     api_subject_free(&s);
     return rc;
 }
