@@ -176,12 +176,13 @@ struct sschema {
     struct context *ctx;
     void *refs_block;                /* pub.refs and their strings, one allocation; NULL without refs */
     const struct store_version *one; /* inline slot of pub.versions */
-    /* Writer-only marks of the open group (never read by readers): staged_new = created by
-     * a registration of the group, not linked yet, pub.versions already holds the group's
-     * versions of it; wpending = linked schema that a staged version will hold (its
-     * pub.versions lacks that version until the commit). */
+    /* Writer-only marks of staged registrations (never read by readers): staged_new =
+     * created by a staged registration, not linked yet, pub.versions already holds the
+     * staged versions of it; wpending counts the staged versions that will hold this
+     * linked schema (its pub.versions lacks them until their batch is linked). */
     bool staged_new;
-    bool wpending;
+    bool in_flight;    /* staged_new, and in the batch the commit thread is writing */
+    unsigned wpending; /* staged versions that will hold this linked schema */
     /* pub.text, pub.metadata and pub.rule_set follow in this allocation */
 };
 
@@ -239,26 +240,31 @@ struct grave {
     void *p;
 };
 
-/* A registration of the open group: its rows are in the group's SQLite transaction, its
- * memory records exist but are linked nowhere a reader looks. */
+/* A staged registration (see "group commit"): its memory records exist but are linked
+ * nowhere a reader looks; its rows are written by the batch that takes it. */
 struct pend {
     struct sversion *v;      /* pub.schema is the schema it holds */
     struct sschema *created; /* the schema this registration created, or NULL */
     char *subject;           /* v->pub.subject until the commit links the subject */
     struct context *ctx;
     int64_t new_max;
+    bool listed; /* the schema was staged too, and its version list already holds v */
 };
 
 /* A section that ended while its group was still open, waiting (on its own stack) for the
  * group's outcome. */
+/* A grouped section that ended while registrations were staged: called back once batch
+ * seq (or an earlier one) has finished. rc starts at -1 if the section had failed itself. */
 struct waiter {
     struct waiter *next;
-    bool done;
-    bool failed;
+    uint64_t seq;
+    int rc;
     struct sr_error err;
+    store_durable_fn fn;
+    void *arg;
 };
 
-/* Largest group: bounds the latency a writer adds to the group's first member. */
+/* Largest batch staged behind the flight: bounds the latency the pipeline adds. */
 #define GROUP_MAX 64
 
 struct store {
@@ -280,20 +286,34 @@ struct store {
     struct grave *graves; /* retired memory, freed in store_write_end() */
     size_t ngraves;
     size_t cap_graves;
-    /* Group commit; all of it is touched under wmu only, except nqueued. */
-    atomic_int nqueued; /* threads blocked in store_write_begin*() */
-    /* Waiters sleep on group_cv under group_mu, not wmu, so that waking a whole group does
-     * not make writers of the next group queue behind the sleepers for wmu. */
-    pthread_mutex_t group_mu;
-    pthread_cond_t group_cv; /* broadcast when the open group is finished */
-    struct pend *pend;       /* the open group's registrations, in staging order */
+    /* Group commit: all of it is touched under wmu only. pend[0..nflight) is the flight, the
+     * batch the commit thread is writing; the rest is the open batch. */
+    pthread_t committer;
+    bool committer_running;
+    bool stopping;
+    pthread_cond_t commit_cv; /* the commit thread waits here for work */
+    pthread_cond_t flight_cv; /* broadcast when a flight has finished */
+    struct pend *pend;        /* staged registrations, in staging order */
     size_t npend;
     size_t cap_pend;
-    struct waiter *waiters; /* sections waiting for the open group */
-    bool sec_grouped;       /* the current section came from store_write_begin_grouped() */
-    bool sec_failed;        /* a group failed while the current section was open */
+    size_t nflight;
+    struct pend *flight; /* the commit thread's copy of pend[0..nflight) */
+    size_t cap_flight;
+    unsigned ndraining;  /* writers suspended in group_drain() */
+    uint64_t batch_seq;  /* number of the last batch taken */
+    uint64_t fail_epoch; /* failed batches so far */
+    struct sr_error fail_err;
+    struct waiter *waiters;
+    /* store_write_end_grouped() sleeps on group_cv under group_mu, not wmu, so that waking
+     * the sleepers of a batch does not make the writers of the next one queue for wmu. */
+    pthread_mutex_t group_mu;
+    pthread_cond_t group_cv;
+    bool sec_grouped; /* the current section came from store_write_begin_grouped() */
+    bool sec_failed;  /* a group failed while the current section was open */
     struct sr_error sec_err;
-    int fail_commits;       /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
+    atomic_int fail_commits;       /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
+    void (*test_draining)(void *); /* test hook, see store_set_test_hooks() */
+    void *test_arg;
     uint64_t group_commits; /* successful group commits, for store_group_stats() */
     uint64_t group_members; /* registrations they carried */
 };
@@ -1125,24 +1145,37 @@ static void apply_removal(struct store *st, struct ssubject *subj, const struct 
 
 /* ---- group commit ----
  *
- * A grouped registration runs its SQL at once, inside the group's transaction (opened by
- * the group's first registration) under a savepoint, so that one failing registration is
- * undone alone and the others stay. Its memory records are built but linked nowhere a
- * reader looks: the new schema and version are owned by its struct pend; only a brand-new
- * context record is created right away (unknown and empty, so no reader can tell). The
+ * A grouped registration is staged in memory only: its records are built but linked nowhere
+ * a reader looks (the new schema and version are owned by its struct pend; only a brand-new
+ * context record is created right away, unknown and empty, so no reader can tell). The
  * writer read functions below merge the pending records into what they return (next id,
  * subject versions, lookups by id and hash); where merging is not worth its code (listings,
- * referrers, a linked schema whose version list would need the staged version) they commit
- * the group first, which the writer may do at any time since it holds wmu. The commit
- * (COMMIT = one fsync for the whole group) and the link of every record into memory both
- * happen under wmu, so no writer looks at memory while it changes, and under the rwlock for
- * the link, so a reader sees all of a group or nothing of it. */
+ * referrers, a linked schema whose version list would need the staged version) they drain
+ * the pipeline first (group_drain()), which the writer may do at any time since it holds wmu.
+ *
+ * The commit thread (committer_main) pipelines the disk with the writers: it takes every
+ * staged registration as one batch (the flight), writes its rows and COMMITs (one fsync)
+ * without holding wmu, while writers go on staging the next batch behind it. Then, under wmu
+ * and the rwlock, it links the batch into memory (so a reader sees all of a batch or nothing
+ * of it) and calls back every section that waited for it. Batches are numbered and finish in
+ * order. A batch that fails takes every later staged registration with it, since those were
+ * planned on top of it (next ids, next versions); memory then equals the database again.
+ *
+ * Records of the flight are read by the commit thread without wmu, so writers never change
+ * them: a schema created in the flight (in_flight) is not given a second version until the
+ * flight is linked; a writer needing that drains first. */
 
 /* True when the calling writer must see staged registrations. Readers never see them;
  * they must not even read npend, hence is_writer() first. */
 static bool group_view(struct store *st)
 {
     return is_writer(st) && st->npend > 0;
+}
+
+/* Marks the calling thread as the one allowed to change the store (it holds wmu). */
+static void become_writer(struct store *st, bool on)
+{
+    atomic_store_explicit(&st->writer, on ? self_id() : 0, memory_order_relaxed);
 }
 
 /* Links one committed registration (write lock held). */
@@ -1153,8 +1186,13 @@ static void pend_apply(struct store *st, struct pend *p)
     if (p->new_max > ctx->max_id)
         ctx->max_id = p->new_max;
     struct sschema *sc = (struct sschema *)p->v->pub.schema;
-    if (p->created)
+    if (p->created) {
         schema_link(st, sc);
+        sc->staged_new = false;
+        sc->in_flight = false;
+    } else if (!p->listed) {
+        sc->wpending--;
+    }
     struct ssubject *subj = subject_get_or_add(st, p->subject, ctx);
     struct store_version *v = &p->v->pub;
     v->subject = subj->name;
@@ -1164,8 +1202,8 @@ static void pend_apply(struct store *st, struct pend *p)
     size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
     assert(!found);
     subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v, &subj->one);
-    /* A schema created by the group already lists its group versions (see stage). */
-    if (!sc->staged_new) {
+    /* A schema created by the batch already lists its batch versions (see stage). */
+    if (!p->listed) {
         struct version_pos k = {v->subject, v->version};
         pos = lower_bound(sc->pub.versions, sc->pub.nversions, sizeof *sc->pub.versions, cmp_sv_elem, &k,
                           &found);
@@ -1173,70 +1211,185 @@ static void pend_apply(struct store *st, struct pend *p)
     }
 }
 
-/* Frees the records of a registration whose group failed. The current section may still
- * hold pointers to them (from its own reads), hence retire, not free. */
+/* Frees the records of a registration whose batch failed. A section suspended in
+ * group_drain() may still hold pointers to them, hence retire, not free. */
 static void pend_discard(struct store *st, struct pend *p)
 {
+    if (!p->listed)
+        ((struct sschema *)p->v->pub.schema)->wpending--;
     if (p->created)
         retire(st, schema_free, p->created);
     retire(st, free, p->v);
     retire(st, free, p->subject);
 }
 
-/* Finishes the open group: commits it and links its records into memory, or on failure
- * rolls it back and drops them, so memory equals the database either way. Wakes every
- * section waiting for it. Returns 0, or -1 with err (if not NULL) set when it failed. */
-static int group_finish(struct store *st, bool committed, const struct sr_error *why, struct sr_error *err)
+static int sql_insert_schema(struct store *st, const struct store_schema *sc, struct sr_error *err);
+
+/* Writes a batch of staged registrations to the database as one transaction. Runs without
+ * wmu in the commit thread, so it reads only what no writer changes (see above). */
+static int batch_write(struct store *st, const struct pend *batch, size_t n, struct sr_error *err)
+{
+    if (tx_begin(st, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct pend *p = &batch[i];
+        sqlite3_stmt *s = st->stmts[ST_CTX_UPSERT];
+        bind_str(s, 1, p->ctx->name);
+        sqlite3_bind_int64(s, 2, p->new_max);
+        if (run(st, ST_CTX_UPSERT, err) != 0)
+            goto fail;
+        if (p->created && sql_insert_schema(st, &p->created->pub, err) != 0)
+            goto fail;
+        s = st->stmts[ST_VERSION_INSERT];
+        bind_str(s, 1, p->subject);
+        sqlite3_bind_int(s, 2, p->v->pub.version);
+        bind_str(s, 3, p->ctx->name);
+        sqlite3_bind_int64(s, 4, p->v->pub.schema->id);
+        sqlite3_bind_int64(s, 5, p->v->pub.ts_ms);
+        if (run(st, ST_VERSION_INSERT, err) != 0)
+            goto fail;
+    }
+    return tx_commit(st, err);
+fail:
+    tx_rollback(st);
+    return -1;
+}
+
+/* Finishes batch seq, the first n staged registrations (wmu held, as writer): links them, or
+ * on failure drops them and every registration staged after them. Returns the waiters to
+ * call back (see notify()), detached from the list. */
+static struct waiter *group_finish(struct store *st, size_t n, uint64_t seq, bool committed,
+                                   const struct sr_error *why)
 {
     struct sr_error gerr = {0};
     if (committed) {
         st->group_commits++;
-        st->group_members += st->npend;
+        st->group_members += n;
         apply_begin(st);
-        for (size_t i = 0; i < st->npend; i++)
+        for (size_t i = 0; i < n; i++)
             pend_apply(st, &st->pend[i]);
         apply_end(st);
+        memmove(st->pend, st->pend + n, (st->npend - n) * sizeof *st->pend);
+        st->npend -= n;
     } else {
         char detail[300];
         snprintf(detail, sizeof detail, "the group commit failed (%.200s)", why->message);
         sr_err_store(&gerr, detail);
-        tx_rollback(st);
         for (size_t i = 0; i < st->npend; i++)
             pend_discard(st, &st->pend[i]);
-        st->sec_failed = true;
-        st->sec_err = gerr;
+        st->npend = 0;
+        st->fail_epoch++;
+        st->fail_err = gerr;
     }
-    for (size_t i = 0; i < st->npend; i++) {
-        struct sschema *sc = (struct sschema *)st->pend[i].v->pub.schema;
-        if (!committed && (sc->staged_new || st->pend[i].created))
-            continue; /* discarded above */
-        sc->staged_new = false;
-        sc->wpending = false;
+    struct waiter *done = NULL, **link = &st->waiters;
+    while (*link) {
+        struct waiter *w = *link;
+        if (committed && w->seq > seq) {
+            link = &w->next;
+            continue;
+        }
+        *link = w->next;
+        if (!committed && w->rc == 0) {
+            w->rc = -1;
+            w->err = gerr;
+        }
+        w->next = done;
+        done = w;
     }
-    st->npend = 0;
-    pthread_mutex_lock(&st->group_mu);
-    for (struct waiter *w = st->waiters; w; w = w->next) {
-        w->failed = !committed;
-        w->err = gerr;
-        w->done = true;
-    }
-    st->waiters = NULL;
-    pthread_cond_broadcast(&st->group_cv);
-    pthread_mutex_unlock(&st->group_mu);
-    if (!committed && err)
-        *err = gerr;
-    return committed ? 0 : -1;
+    return done;
 }
 
-/* Commits the open group (no-op without one). Writer only. */
-static int group_commit(struct store *st, struct sr_error *err)
+/* Calls back the waiters group_finish() detached. */
+static void notify(struct waiter *done)
+{
+    while (done) {
+        struct waiter *next = done->next;
+        done->fn(done->arg, done->rc, &done->err);
+        free(done);
+        done = next;
+    }
+}
+
+/* The commit thread: see "group commit" above. */
+static void *committer_main(void *arg)
+{
+    struct store *st = arg;
+    pthread_mutex_lock(&st->wmu);
+    for (;;) {
+        while ((st->npend == 0 && !st->stopping) || st->ndraining > 0)
+            pthread_cond_wait(&st->commit_cv, &st->wmu);
+        if (st->npend == 0)
+            break; /* stopping, nothing left */
+        size_t n = st->npend;
+        if (n > st->cap_flight) {
+            st->cap_flight = n > 2 * st->cap_flight ? n : 2 * st->cap_flight;
+            free(st->flight);
+            st->flight = sr_xmalloc(st->cap_flight * sizeof *st->flight);
+        }
+        /* A copy: writers may grow (move) st->pend while the batch is written. */
+        memcpy(st->flight, st->pend, n * sizeof *st->flight);
+        for (size_t i = 0; i < n; i++)
+            if (st->pend[i].created)
+                st->pend[i].created->in_flight = true;
+        st->nflight = n;
+        uint64_t seq = ++st->batch_seq;
+        pthread_mutex_unlock(&st->wmu);
+
+        struct sr_error cerr = {0};
+        bool ok = batch_write(st, st->flight, n, &cerr) == 0;
+
+        pthread_mutex_lock(&st->wmu);
+        become_writer(st, true);
+        struct waiter *done = group_finish(st, n, seq, ok, &cerr);
+        st->nflight = 0;
+        pthread_cond_broadcast(&st->flight_cv);
+        /* A section suspended in group_drain() may hold pointers into the graves; its own
+         * section_close() buries them then. */
+        if (st->ndraining == 0)
+            bury_all(st);
+        become_writer(st, false);
+        pthread_mutex_unlock(&st->wmu);
+        notify(done);
+        pthread_mutex_lock(&st->wmu);
+    }
+    pthread_mutex_unlock(&st->wmu);
+    return NULL;
+}
+
+/* Makes every staged registration durable before the writer goes on: waits for the flight
+ * (wmu is released meanwhile, so the commit thread can link it), then commits what is left
+ * in this thread. A failure is also recorded as the section's (sec_failed). Writer only. */
+static int group_drain(struct store *st, struct sr_error *err)
 {
     assert(is_writer(st));
-    if (st->npend == 0)
+    uint64_t epoch = st->fail_epoch;
+    while (st->nflight > 0) {
+        if (st->test_draining)
+            st->test_draining(st->test_arg);
+        st->ndraining++;
+        pthread_cond_wait(&st->flight_cv, &st->wmu);
+        st->ndraining--;
+        become_writer(st, true);
+    }
+    struct sr_error gerr = {0};
+    bool failed = st->fail_epoch != epoch;
+    if (failed) {
+        gerr = st->fail_err;
+    } else if (st->npend > 0) {
+        struct sr_error cerr = {0};
+        size_t n = st->npend;
+        uint64_t seq = ++st->batch_seq;
+        failed = batch_write(st, st->pend, n, &cerr) != 0;
+        notify(group_finish(st, n, seq, !failed, &cerr));
+        gerr = st->fail_err;
+    }
+    if (!failed)
         return 0;
-    struct sr_error cerr = {0};
-    bool ok = tx_commit(st, &cerr) == 0;
-    return group_finish(st, ok, &cerr, err);
+    st->sec_failed = true;
+    st->sec_err = gerr;
+    if (err)
+        *err = gerr;
+    return -1;
 }
 
 /* Writer view: the highest id of context, staged registrations included. */
@@ -1266,21 +1419,39 @@ static const char *staged_subject_context(struct store *st, const char *subject)
     return NULL;
 }
 
-static int sql_insert_schema(struct store *st, const struct store_new_version *nv, int64_t id,
-                             struct sr_error *err);
+/* True if subject already has this version number, linked or staged. */
+static bool writer_has_version(struct store *st, const struct ssubject *subj, const char *subject,
+                               int32_t version)
+{
+    bool found = false;
+    if (subj)
+        (void)lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &version, &found);
+    for (size_t i = 0; i < st->npend && !found; i++)
+        found = st->pend[i].v->pub.version == version && strcmp(st->pend[i].subject, subject) == 0;
+    return found;
+}
 
-/* A grouped registration (no purge): SQL inside the group transaction, memory staged. */
+/* A grouped registration (no purge): validated and staged in memory; the commit thread
+ * writes it. Everything the database would refuse is refused here, so that a batch fails
+ * only for reasons that fail the whole transaction (I/O, disk full). */
 static int register_staged(struct store *st, const struct store_new_version *nv, int64_t *id_out,
                            struct sr_error *err)
 {
-    if (st->npend >= GROUP_MAX)
-        (void)group_commit(st, NULL); /* a failure is on record in sec_failed */
+    /* Bounds the batch, and so the latency the pipeline adds to its first member. */
+    if (st->npend - st->nflight >= GROUP_MAX && group_drain(st, err) != 0)
+        return -1;
     struct context *ctx = find_context(st, nv->context);
     int64_t max_id = writer_max_id(st, nv->context, ctx ? ctx->max_id : 0);
     if (nv->id == 0 && max_id == INT32_MAX)
         return sr_err_store(err, "schema ids exhausted in this context");
     int64_t id = nv->id > 0 ? nv->id : max_id + 1;
     struct sschema *existing = staged_schema_by_id(st, nv->context, id);
+    if (existing && existing->in_flight) {
+        /* Its version list may not change while the commit thread writes it. */
+        if (group_drain(st, err) != 0)
+            return -1;
+        return register_staged(st, nv, id_out, err);
+    }
     if (!existing && ctx)
         existing = find_schema(st, ctx, id);
     struct ssubject *subj = find_subject(st, nv->subject);
@@ -1291,30 +1462,13 @@ static int register_staged(struct store *st, const struct store_new_version *nv,
                  nv->context);
         return sr_err_store(err, detail);
     }
+    if (writer_has_version(st, subj, nv->subject, nv->version)) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "version %d of subject %s already exists", (int)nv->version,
+                 nv->subject);
+        return sr_err_store(err, detail);
+    }
     int64_t new_max = id > max_id ? id : max_id;
-
-    bool opened = st->npend == 0;
-    if (opened && tx_begin(st, err) != 0)
-        return -1;
-    if (run(st, ST_SAVEPOINT, err) != 0)
-        goto fail;
-    sqlite3_stmt *s = st->stmts[ST_CTX_UPSERT];
-    bind_str(s, 1, nv->context);
-    sqlite3_bind_int64(s, 2, new_max);
-    if (run(st, ST_CTX_UPSERT, err) != 0)
-        goto undo;
-    if (!existing && sql_insert_schema(st, nv, id, err) != 0)
-        goto undo;
-    s = st->stmts[ST_VERSION_INSERT];
-    bind_str(s, 1, nv->subject);
-    sqlite3_bind_int(s, 2, nv->version);
-    bind_str(s, 3, nv->context);
-    sqlite3_bind_int64(s, 4, id);
-    sqlite3_bind_int64(s, 5, nv->ts_ms);
-    if (run(st, ST_VERSION_INSERT, err) != 0)
-        goto undo;
-    if (run(st, ST_RELEASE, err) != 0)
-        goto undo;
 
     if (!ctx) {
         /* Invisible to readers: unknown, empty, max_id 0 (the staged max is in the pend). */
@@ -1333,8 +1487,9 @@ static int register_staged(struct store *st, const struct store_new_version *nv,
         sc->staged_new = true;
         p.created = sc;
     } else if (!sc->staged_new) {
-        sc->wpending = true;
+        sc->wpending++;
     }
+    p.listed = sc->staged_new;
     p.v = sr_xcalloc(1, sizeof *p.v);
     struct store_version *v = &p.v->pub;
     v->subject = p.subject;
@@ -1357,27 +1512,13 @@ static int register_staged(struct store *st, const struct store_new_version *nv,
     if (id_out)
         *id_out = id;
     return 0;
-undo:
-    (void)run(st, ST_ROLLBACK_TO, NULL);
-    (void)run(st, ST_RELEASE, NULL);
-fail:
-    if (opened) {
-        tx_rollback(st);
-    } else if (sqlite3_get_autocommit(st->db)) {
-        /* Some errors (I/O, disk full) roll back the whole transaction: the group is lost. */
-        struct sr_error why = {0};
-        if (err)
-            why = *err;
-        (void)group_finish(st, false, &why, NULL);
-    }
-    return -1;
 }
 
-/* Before any write that is not a grouped registration: commit the open group first, so the
- * write starts from (and is planned against) durable memory. Fails if the group failed. */
+/* Before any write that is not a grouped registration: make the staged registrations durable
+ * first, so the write starts from (and is planned against) durable memory. */
 static int group_flush(struct store *st, struct sr_error *err)
 {
-    return st->npend > 0 ? group_commit(st, err) : 0;
+    return st->npend > 0 ? group_drain(st, err) : 0;
 }
 
 /* ---- open / load / close ---- */
@@ -1759,6 +1900,8 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
     pthread_mutex_init(&st->wmu, NULL);
     pthread_mutex_init(&st->group_mu, NULL);
     pthread_cond_init(&st->group_cv, NULL);
+    pthread_cond_init(&st->commit_cv, NULL);
+    pthread_cond_init(&st->flight_cv, NULL);
     st->seed = make_seed(st);
 
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -1811,6 +1954,12 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
     }
     if (load_all(st, err) != 0)
         goto out;
+    int prc = pthread_create(&st->committer, NULL, committer_main, st);
+    if (prc != 0) {
+        sr_err_store(err, "cannot start the commit thread");
+        goto out;
+    }
+    st->committer_running = true;
     *out = st;
     st = NULL;
     ret = 0;
@@ -1823,6 +1972,14 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    if (st->committer_running) {
+        /* The commit thread finishes what is staged, then exits. */
+        pthread_mutex_lock(&st->wmu);
+        st->stopping = true;
+        pthread_cond_signal(&st->commit_cv);
+        pthread_mutex_unlock(&st->wmu);
+        pthread_join(st->committer, NULL);
+    }
     bury_all(st);
     free(st->graves);
     for (int i = 0; i < ST_COUNT; i++)
@@ -1883,7 +2040,10 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->wmu);
     pthread_cond_destroy(&st->group_cv);
     pthread_mutex_destroy(&st->group_mu);
+    pthread_cond_destroy(&st->commit_cv);
+    pthread_cond_destroy(&st->flight_cv);
     free(st->pend);
+    free(st->flight);
     free(st);
 }
 
@@ -1901,12 +2061,8 @@ void store_read_end(struct store *st)
 
 static void section_open(struct store *st, bool grouped)
 {
-    /* nqueued lets the last writer of a burst know that nobody else is about to join its
-     * group, so it commits at once instead of waiting. */
-    atomic_fetch_add_explicit(&st->nqueued, 1, memory_order_relaxed);
     pthread_mutex_lock(&st->wmu);
-    atomic_fetch_sub_explicit(&st->nqueued, 1, memory_order_relaxed);
-    atomic_store_explicit(&st->writer, self_id(), memory_order_relaxed);
+    become_writer(st, true);
     st->sec_grouped = grouped;
     st->sec_failed = false;
     memset(&st->sec_err, 0, sizeof st->sec_err);
@@ -1919,7 +2075,7 @@ static void section_close(struct store *st)
     st->subject_list.lent = false;
     st->context_list.lent = false;
     st->mode_list.lent = false;
-    atomic_store_explicit(&st->writer, 0, memory_order_relaxed);
+    become_writer(st, false);
 }
 
 void store_write_begin(struct store *st)
@@ -1934,47 +2090,71 @@ void store_write_begin_grouped(struct store *st)
 
 void store_write_end(struct store *st)
 {
-    /* A plain section may have read the open group's state: it ends only once that state is
-     * durable. (Its writes already committed the group; see group_flush().) */
+    /* A plain section may have read staged state: it ends only once that state is durable.
+     * (Its writes already drained the pipeline; see group_flush().) */
     if (st->npend > 0)
-        (void)group_commit(st, NULL);
+        (void)group_drain(st, NULL);
     section_close(st);
     pthread_mutex_unlock(&st->wmu);
 }
 
+void store_write_end_grouped_async(struct store *st, store_durable_fn fn, void *arg)
+{
+    int rc = st->sec_failed ? -1 : 0;
+    struct sr_error err = st->sec_err;
+    if (st->npend == 0) {
+        section_close(st);
+        pthread_mutex_unlock(&st->wmu);
+        fn(arg, rc, &err);
+        return;
+    }
+    /* The section may have staged registrations or read staged state (a dedup answer naming
+     * a staged id): its reply waits for the newest batch that holds any of it. Every staged
+     * registration goes into the next batch taken, so that is the open batch if there is
+     * one, else the flight. */
+    struct waiter *w = sr_xcalloc(1, sizeof *w);
+    w->seq = st->npend > st->nflight ? st->batch_seq + 1 : st->batch_seq;
+    w->rc = rc;
+    w->err = err;
+    w->fn = fn;
+    w->arg = arg;
+    w->next = st->waiters;
+    st->waiters = w;
+    if (st->nflight == 0)
+        pthread_cond_signal(&st->commit_cv);
+    section_close(st);
+    pthread_mutex_unlock(&st->wmu);
+}
+
+struct sync_wait {
+    struct store *st;
+    bool done;
+    int rc;
+    struct sr_error err;
+};
+
+static void sync_wait_done(void *arg, int rc, const struct sr_error *err)
+{
+    struct sync_wait *sw = arg;
+    pthread_mutex_lock(&sw->st->group_mu);
+    sw->rc = rc;
+    sw->err = *err;
+    sw->done = true;
+    pthread_cond_broadcast(&sw->st->group_cv);
+    pthread_mutex_unlock(&sw->st->group_mu);
+}
+
 int store_write_end_grouped(struct store *st, struct sr_error *err)
 {
-    if (st->npend > 0 &&
-        (atomic_load_explicit(&st->nqueued, memory_order_relaxed) == 0 || st->npend >= GROUP_MAX))
-        (void)group_commit(st, NULL);
-    bool failed = st->sec_failed;
-    struct sr_error ferr = st->sec_err;
-    if (st->npend > 0) {
-        /* Writers are queued behind us: one of them (the last) commits for everyone. Every
-         * section that ends while the group is open waits for it, whether it staged a write
-         * or only read staged state (a dedup answer naming a staged id). */
-        struct waiter w = {0};
-        w.next = st->waiters;
-        st->waiters = &w;
-        section_close(st);
-        /* group_mu is taken before wmu is released, so the committer (who needs wmu, then
-         * group_mu) cannot finish the group before we wait. */
-        pthread_mutex_lock(&st->group_mu);
-        pthread_mutex_unlock(&st->wmu);
-        while (!w.done)
-            pthread_cond_wait(&st->group_cv, &st->group_mu);
-        pthread_mutex_unlock(&st->group_mu);
-        if (w.failed && !failed) {
-            failed = true;
-            ferr = w.err;
-        }
-    } else {
-        section_close(st);
-        pthread_mutex_unlock(&st->wmu);
-    }
-    if (failed && err)
-        *err = ferr;
-    return failed ? -1 : 0;
+    struct sync_wait sw = {.st = st};
+    store_write_end_grouped_async(st, sync_wait_done, &sw);
+    pthread_mutex_lock(&st->group_mu);
+    while (!sw.done)
+        pthread_cond_wait(&st->group_cv, &st->group_mu);
+    pthread_mutex_unlock(&st->group_mu);
+    if (sw.rc != 0 && err)
+        *err = sw.err;
+    return sw.rc;
 }
 
 /* ---- test hook (store_internal.h) ---- */
@@ -1982,8 +2162,8 @@ int store_write_end_grouped(struct store *st, struct sr_error *err)
 static int commit_hook(void *arg)
 {
     struct store *st = arg;
-    if (st->fail_commits > 0) {
-        st->fail_commits--;
+    if (atomic_load(&st->fail_commits) > 0) {
+        atomic_fetch_sub(&st->fail_commits, 1);
         return 1; /* SQLite turns the COMMIT into a ROLLBACK */
     }
     return 0;
@@ -1991,10 +2171,22 @@ static int commit_hook(void *arg)
 
 void store_inject_commit_failures(struct store *st, int n)
 {
-    pthread_mutex_lock(&st->wmu);
-    st->fail_commits = n;
+    /* Installed with the pipeline drained, so no batch is being written meanwhile. */
+    store_write_begin(st);
+    (void)group_flush(st, NULL);
+    atomic_store(&st->fail_commits, n);
     sqlite3_commit_hook(st->db, n > 0 ? commit_hook : NULL, st);
-    pthread_mutex_unlock(&st->wmu);
+    store_write_end(st);
+}
+
+void store_set_test_hooks(struct store *st, int (*commit)(void *arg), void (*draining)(void *arg), void *arg)
+{
+    store_write_begin(st);
+    (void)group_flush(st, NULL);
+    sqlite3_commit_hook(st->db, commit, arg);
+    st->test_draining = draining;
+    st->test_arg = arg;
+    store_write_end(st);
 }
 
 void store_group_stats(struct store *st, uint64_t *commits, uint64_t *members)
@@ -2012,7 +2204,7 @@ void store_group_stats(struct store *st, uint64_t *commits, uint64_t *members)
 static const struct store_schema *writer_linked(struct store *st, const struct store_schema *sc)
 {
     if (sc && group_view(st) && ((const struct sschema *)sc)->wpending)
-        (void)group_commit(st, NULL);
+        (void)group_drain(st, NULL);
     return sc;
 }
 
@@ -2053,7 +2245,7 @@ size_t store_schemas_by_hash(struct store *st, const unsigned char hash[16],
                              const struct store_schema *const **out)
 {
     if (group_view(st))
-        (void)group_commit(st, NULL);
+        (void)group_drain(st, NULL);
     struct hbucket *b = find_hbucket(st, hash);
     *out = b ? b->items : empty_schemas;
     return b ? b->n : 0;
@@ -2085,7 +2277,7 @@ static size_t writer_subject_versions(struct store *st, const char *subject,
     if (linked_pending || nstaged == 0) {
         /* A version's schema would show a version list without its staged versions. */
         if (linked_pending)
-            (void)group_commit(st, NULL);
+            (void)group_drain(st, NULL);
         s = find_subject(st, subject);
         *out = s && s->n ? s->vers : empty_versions;
         return s ? s->n : 0;
@@ -2120,7 +2312,7 @@ size_t store_subject_versions(struct store *st, const char *subject, const struc
 size_t store_subjects(struct store *st, const char *const **out)
 {
     if (group_view(st))
-        (void)group_commit(st, NULL);
+        (void)group_drain(st, NULL);
     return list_get(st, &st->subject_list, out);
 }
 
@@ -2138,7 +2330,7 @@ size_t store_referrers(struct store *st, const char *subject, int32_t version,
     if (group_view(st)) {
         for (size_t i = 0; i < st->npend; i++) {
             if (st->pend[i].created && st->pend[i].created->pub.nrefs > 0) {
-                (void)group_commit(st, NULL);
+                (void)group_drain(st, NULL);
                 break;
             }
         }
@@ -2153,7 +2345,7 @@ size_t store_contexts(struct store *st, const char *const **out)
     if (group_view(st)) {
         for (size_t i = 0; i < st->npend; i++) {
             if (!st->pend[i].ctx->known) {
-                (void)group_commit(st, NULL);
+                (void)group_drain(st, NULL);
                 break;
             }
         }
@@ -2180,28 +2372,27 @@ size_t store_mode_scopes(struct store *st, const char *const **out)
 
 /* ---- writes ---- */
 
-static int sql_insert_schema(struct store *st, const struct store_new_version *nv, int64_t id,
-                             struct sr_error *err)
+static int sql_insert_schema(struct store *st, const struct store_schema *sc, struct sr_error *err)
 {
     sqlite3_stmt *s = st->stmts[ST_SCHEMA_INSERT];
-    bind_str(s, 1, nv->context);
-    sqlite3_bind_int64(s, 2, id);
-    sqlite3_bind_int(s, 3, (int)nv->type);
+    bind_str(s, 1, sc->context);
+    sqlite3_bind_int64(s, 2, sc->id);
+    sqlite3_bind_int(s, 3, (int)sc->type);
     /* A zero-length blob must still be a blob, not NULL (the column is NOT NULL). */
-    sqlite3_bind_blob(s, 4, nv->text ? nv->text : "", (int)nv->text_len, SQLITE_STATIC);
-    bind_str(s, 5, nv->metadata);
-    bind_str(s, 6, nv->rule_set);
-    sqlite3_bind_blob(s, 7, nv->hash, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 4, sc->text ? sc->text : "", (int)sc->text_len, SQLITE_STATIC);
+    bind_str(s, 5, sc->metadata);
+    bind_str(s, 6, sc->rule_set);
+    sqlite3_bind_blob(s, 7, sc->hash, 16, SQLITE_STATIC);
     if (run(st, ST_SCHEMA_INSERT, err) != 0)
         return -1;
-    for (size_t i = 0; i < nv->nrefs; i++) {
+    for (size_t i = 0; i < sc->nrefs; i++) {
         s = st->stmts[ST_REF_INSERT];
-        bind_str(s, 1, nv->context);
-        sqlite3_bind_int64(s, 2, id);
+        bind_str(s, 1, sc->context);
+        sqlite3_bind_int64(s, 2, sc->id);
         sqlite3_bind_int64(s, 3, (int64_t)i);
-        bind_str(s, 4, nv->refs[i].name);
-        bind_str(s, 5, nv->refs[i].subject);
-        sqlite3_bind_int(s, 6, nv->refs[i].version);
+        bind_str(s, 4, sc->refs[i].name);
+        bind_str(s, 5, sc->refs[i].subject);
+        sqlite3_bind_int(s, 6, sc->refs[i].version);
         if (run(st, ST_REF_INSERT, err) != 0)
             return -1;
     }
@@ -2256,7 +2447,19 @@ int store_register(struct store *st, const struct store_new_version *nv, int64_t
     sqlite3_bind_int64(s, 2, new_max);
     if (run(st, ST_CTX_UPSERT, err) != 0)
         goto rollback;
-    if (!existing && sql_insert_schema(st, nv, id, err) != 0)
+    struct store_schema row = {
+        .context = nv->context,
+        .id = id,
+        .type = nv->type,
+        .text = nv->text,
+        .text_len = nv->text_len,
+        .refs = nv->refs,
+        .nrefs = nv->nrefs,
+        .metadata = nv->metadata,
+        .rule_set = nv->rule_set,
+    };
+    memcpy(row.hash, nv->hash, sizeof row.hash);
+    if (!existing && sql_insert_schema(st, &row, err) != 0)
         goto rollback;
     if (subj && sql_removal(st, subj, &purge, err) != 0)
         goto rollback;

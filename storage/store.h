@@ -81,18 +81,26 @@ void store_write_begin(struct store *st);
 void store_write_end(struct store *st);
 
 /* Group commit. A section opened with store_write_begin_grouped() may leave its
- * store_register() calls (those without purge_versions) uncommitted: they go into a shared
- * SQLite transaction that the last writer of a burst commits with one fsync for everyone.
- * Until then the registrations are visible to writers only (next id, next version, dedup
- * see them) and never to readers. store_register() returning 0 therefore means "accepted";
- * the section's writes are durable only when store_write_end_grouped() returns 0. It returns
- * -1 with err set (50001) when the shared commit failed: every write of that group is then
- * undone (memory included) and must be reported as failed. It also fails when this section
- * read state of a group that failed, since its reply could be based on it. Borrowed pointers
- * die at store_write_end_grouped() as at store_write_end(). Other write functions, and
- * store_write_end(), first commit whatever is pending, so a plain section behaves exactly
- * as before. */
+ * store_register() calls (those without purge_versions) uncommitted: they are staged in
+ * memory and the store's commit thread writes them in batches, one transaction and one
+ * fsync per batch, while later sections stage the next batch. Until then the registrations
+ * are visible to writers only (next id, next version, dedup see them) and never to
+ * readers. store_register() returning 0 therefore means "accepted"; the section's writes
+ * are durable only when its end reports 0. The end reports -1 with err set (50001) when
+ * the batch failed: every write of that batch and of the batches staged after it is then
+ * undone (memory included) and must be reported as failed. It also reports -1 when this
+ * section read state of a batch that failed, since its reply could be based on it. Borrowed
+ * pointers die at the section's end as at store_write_end(). Other write functions, and
+ * store_write_end(), first make whatever is staged durable, so a plain section behaves
+ * exactly as before. */
 void store_write_begin_grouped(struct store *st);
+/* Ends a grouped section at once; fn(arg, rc, err) is called exactly once when the result
+ * is known: in this thread before the function returns if nothing is staged, otherwise from
+ * the store's commit thread (or from a writer that drained the pipeline) after the batch
+ * finished. fn must be quick and must not call into the store. */
+typedef void (*store_durable_fn)(void *arg, int rc, const struct sr_error *err);
+void store_write_end_grouped_async(struct store *st, store_durable_fn fn, void *arg);
+/* The same, waiting for the result: 0, or -1 with err set. */
 SR_MUST_CHECK int store_write_end_grouped(struct store *st, struct sr_error *err);
 
 /* ---- reads ---- */

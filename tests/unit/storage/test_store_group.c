@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_store_group.c — group commit: registrations staged by concurrent grouped sections
  * share one transaction. Writers see staged registrations (next id, next version, dedup),
- * readers never do; a failed group undoes every member, memory included; an acknowledged
- * grouped registration survives SIGKILL. Synchronisation is by joins and pipes only. */
+ * readers never do; a failed group undoes every member, memory included, and every batch
+ * staged behind it; an acknowledged grouped registration survives SIGKILL. Synchronisation
+ * is by joins and pipes only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,18 +147,27 @@ static void check_only_base(struct store *st)
     store_read_end(st);
 }
 
-static void test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged(void **state)
+/* A fresh store in a new scratch directory holding one durable registration: "base"
+ * version 1, id 1. */
+static struct store *open_with_base(struct scratch *dir)
 {
-    (void)state;
-    struct scratch dir;
-    scratch_make(&dir);
+    scratch_make(dir);
     struct store *st = NULL;
     struct sr_error err = {0};
-    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    assert_int_equal(store_open(dir->path, &st, &err), 0);
     struct store_new_version base = nv_make("base", ".", 1, 0, "\"base\"");
     store_write_begin(st);
     assert_int_equal(store_register(st, &base, NULL, &err), 0);
     store_write_end(st);
+    return st;
+}
+
+static void test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    struct store *st = open_with_base(&dir);
+    struct sr_error err = {0};
 
     store_inject_commit_failures(st, 1);
     store_write_begin_grouped(st);
@@ -219,6 +229,210 @@ static void test_plain_write_after_staging_commits_the_group_first(void **state)
     assert_true(vs[0]->deleted);
     store_read_end(st);
     store_close(st);
+    scratch_remove(&dir);
+}
+
+/* ---- the pipeline: a batch in flight and the batch staged behind it ---- */
+
+/* Holds every COMMIT until the test says how it ends: the hook reports "entered" on one pipe
+ * and reads its verdict ('s' succeed, 'f' fail) from another. */
+struct gate {
+    int entered[2];
+    int verdict[2];
+    int draining[2];
+};
+
+static void pipe_put(int fd, char c)
+{
+    assert_int_equal(write(fd, &c, 1), 1);
+}
+
+static char pipe_get(int fd)
+{
+    char c = 0;
+    ssize_t got;
+    while ((got = read(fd, &c, 1)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal(got, 1);
+    return c;
+}
+
+static int gate_commit(void *arg)
+{
+    struct gate *g = arg;
+    pipe_put(g->entered[1], 'e');
+    return pipe_get(g->verdict[0]) == 'f';
+}
+
+static void gate_draining(void *arg)
+{
+    struct gate *g = arg;
+    pipe_put(g->draining[1], 'd');
+}
+
+static void gate_open(struct gate *g)
+{
+    assert_int_equal(pipe(g->entered), 0);
+    assert_int_equal(pipe(g->verdict), 0);
+    assert_int_equal(pipe(g->draining), 0);
+}
+
+static void gate_close(struct gate *g)
+{
+    for (int i = 0; i < 2; i++) {
+        close(g->entered[i]);
+        close(g->verdict[i]);
+        close(g->draining[i]);
+    }
+}
+
+/* What store_write_end_grouped_async() reported, sent through a pipe to the test. */
+struct outcome {
+    int rc;
+    int code;
+};
+
+static void outcome_send(void *arg, int rc, const struct sr_error *err)
+{
+    struct outcome o = {rc, rc ? err->code : 0};
+    assert_int_equal(write(*(int *)arg, &o, sizeof o), (ssize_t)sizeof o);
+}
+
+static struct outcome outcome_get(int fd)
+{
+    struct outcome o = {0};
+    assert_int_equal(read(fd, &o, sizeof o), (ssize_t)sizeof o);
+    return o;
+}
+
+/* Stages one registration in a grouped section ended asynchronously; its outcome will
+ * arrive on fd. */
+static int64_t stage_async(struct store *st, const char *subject, const char *text, int *fd)
+{
+    struct sr_error err = {0};
+    struct store_new_version nv = nv_make(subject, ".", 1, 0, text);
+    int64_t id = 0;
+    store_write_begin_grouped(st);
+    assert_int_equal(store_register(st, &nv, &id, &err), 0);
+    store_write_end_grouped_async(st, outcome_send, fd);
+    return id;
+}
+
+static void test_failed_flight_fails_the_batch_staged_behind_it(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    struct store *st = open_with_base(&dir);
+    struct sr_error err = {0};
+
+    struct gate g;
+    gate_open(&g);
+    int done[2];
+    assert_int_equal(pipe(done), 0);
+    store_set_test_hooks(st, gate_commit, NULL, &g);
+    /* n1 goes into flight and stays there; n2 is staged behind it, planned on top of it. */
+    assert_int_equal(stage_async(st, "n1", "\"n1\"", &done[1]), 2);
+    assert_int_equal(pipe_get(g.entered[0]), 'e');
+    assert_int_equal(stage_async(st, "n2", "\"n2\"", &done[1]), 3);
+    struct reader_probe p;
+    probe(st, &p, "\"n1\"");
+    assert_int_equal(p.max_id, 1);
+    assert_false(p.by_hash);
+    pipe_put(g.verdict[1], 'f');
+    for (int i = 0; i < 2; i++) {
+        struct outcome o = outcome_get(done[0]);
+        assert_int_equal(o.rc, -1);
+        assert_int_equal(o.code, 50001);
+    }
+    store_set_test_hooks(st, NULL, NULL, NULL);
+    store_read_begin(st);
+    assert_int_equal(store_max_id(st, "."), 1);
+    const struct store_version *const *vs;
+    assert_int_equal(store_subject_versions(st, "n1", &vs), 0);
+    assert_int_equal(store_subject_versions(st, "n2", &vs), 0);
+    store_read_end(st);
+
+    /* The next registration starts from the durable state. */
+    assert_int_equal(stage_async(st, "n3", "\"n3\"", &done[1]), 2);
+    assert_int_equal(outcome_get(done[0]).rc, 0);
+    store_close(st);
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_read_begin(st);
+    assert_int_equal(store_max_id(st, "."), 2);
+    assert_int_equal(store_subject_versions(st, "n3", &vs), 1);
+    assert_int_equal(store_subject_versions(st, "n1", &vs), 0);
+    store_read_end(st);
+    store_close(st);
+    close(done[0]);
+    close(done[1]);
+    gate_close(&g);
+    scratch_remove(&dir);
+}
+
+struct second_subject {
+    struct store *st;
+    int64_t id;
+    int rc;
+};
+
+static void *second_subject_main(void *arg)
+{
+    struct second_subject *t = arg;
+    struct sr_error err = {0};
+    struct store_new_version nv = nv_make("s2", ".", 1, 0, "\"x\"");
+    store_write_begin_grouped(t->st);
+    /* The schema is found by hash, as the API would, then registered under s2. */
+    const struct store_schema *sc = store_schema_by_hash(t->st, ".", nv.hash);
+    nv.id = sc ? sc->id : 0;
+    int rc = store_register(t->st, &nv, &t->id, &err);
+    t->rc = store_write_end_grouped(t->st, &err) | rc;
+    return NULL;
+}
+
+/* A second version for a schema whose creation is in flight waits until the flight is
+ * linked, since the commit thread reads that schema meanwhile; both then commit. */
+static void test_second_subject_for_a_schema_in_flight_waits_for_the_flight(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    struct gate g;
+    gate_open(&g);
+    int done[2];
+    assert_int_equal(pipe(done), 0);
+    store_set_test_hooks(st, gate_commit, gate_draining, &g);
+    assert_int_equal(stage_async(st, "s1", "\"x\"", &done[1]), 1);
+    assert_int_equal(pipe_get(g.entered[0]), 'e');
+
+    struct second_subject t = {.st = st};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, second_subject_main, &t), 0);
+    assert_int_equal(pipe_get(g.draining[0]), 'd'); /* it waits for the flight */
+    pipe_put(g.verdict[1], 's');
+    assert_int_equal(outcome_get(done[0]).rc, 0);
+    assert_int_equal(pipe_get(g.entered[0]), 'e'); /* its own batch */
+    pipe_put(g.verdict[1], 's');
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.rc, 0);
+    assert_int_equal(t.id, 1);
+    store_set_test_hooks(st, NULL, NULL, NULL);
+    store_close(st);
+
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    store_read_begin(st);
+    const struct store_schema *sc = store_schema_by_id(st, ".", 1);
+    assert_non_null(sc);
+    assert_int_equal(sc->nversions, 2);
+    assert_string_equal(sc->versions[0]->subject, "s1");
+    assert_string_equal(sc->versions[1]->subject, "s2");
+    store_read_end(st);
+    store_close(st);
+    close(done[0]);
+    close(done[1]);
+    gate_close(&g);
     scratch_remove(&dir);
 }
 
@@ -461,6 +675,8 @@ int main(void)
         cmocka_unit_test(test_staged_registrations_are_seen_by_the_writer_only),
         cmocka_unit_test(test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged),
         cmocka_unit_test(test_plain_write_after_staging_commits_the_group_first),
+        cmocka_unit_test(test_failed_flight_fails_the_batch_staged_behind_it),
+        cmocka_unit_test(test_second_subject_for_a_schema_in_flight_waits_for_the_flight),
         cmocka_unit_test(test_concurrent_grouped_writers_get_dense_ids_and_versions),
         cmocka_unit_test(test_acknowledged_grouped_registrations_survive_sigkill),
     };
