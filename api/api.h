@@ -69,6 +69,17 @@ struct api_response {
 
 /* Handles one request; always fills resp (errors become Confluent error bodies). */
 void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp);
+
+/* Receives a deferred response (see api_handle_async()) and takes over its body. */
+typedef void (*api_ready_fn)(void *arg, void *tag, struct api_response *resp);
+
+/* Like api_handle(), but does not wait for the disk: a registration is answered only once its
+ * batch is durable, and rather than wait for that, api_handle_async() returns true, leaves
+ * resp untouched, and ready(arg, tag, resp) is called exactly once later, from any thread
+ * (possibly this one, even before api_handle_async() returns); it must be quick. Returns
+ * false when resp is filled. */
+bool api_handle_async(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp,
+                      api_ready_fn ready, void *arg, void *tag);
 /* Fills resp with a Confluent error body {"error_code": code, "message": message}. */
 void api_error_response(struct api_response *resp, int code, const char *message);
 void api_response_free(struct api_response *resp);

@@ -45,6 +45,9 @@ struct api_req {
     /* The request as server/ handed it over (borrowed): for routes that read the raw body
      * or headers themselves (POST /cloudevents/validate). */
     const struct api_request *raw;
+    /* Non-NULL when the reply may wait for the disk without blocking (api_handle_async()):
+     * see api_end_grouped(). */
+    struct api_defer *defer;
 };
 
 /* What a handler fills. Exactly one of body (JSON) and raw (schema text) is set, or neither
@@ -58,6 +61,11 @@ struct api_resp {
      * details list); owned. The dispatcher prefers it to err->message. */
     char *error_message;
 };
+
+/* Ends a grouped write section (store_write_begin_grouped()). With req->defer the caller's
+ * reply is held back until the section's writes are durable, and this returns 0 at once;
+ * otherwise it waits, and returns -1 with err set if the commit failed. */
+SR_MUST_CHECK int api_end_grouped(const struct api_ctx *ctx, const struct api_req *req, struct sr_error *err);
 
 typedef int (*api_handler_fn)(const struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
                               struct sr_error *err);

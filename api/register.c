@@ -578,11 +578,12 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     }
     rc = respond(ctx, req, resp, created, err);
 out:
-    /* The registration is durable, and the reply may be sent, only once the group's shared
-     * commit succeeded; if that failed, so does this request (nothing of it was kept). */
+    /* The registration is durable, and the reply may be sent, only once its batch is
+     * committed; if that failed, so does this request (nothing of it was kept). Under
+     * api_handle_async() the reply is held back rather than waited for. */
     if (locked) {
         struct sr_error gerr = {0};
-        if (store_write_end_grouped(ctx->st, &gerr) != 0 && rc == 0) {
+        if (api_end_grouped(ctx, req, &gerr) != 0 && rc == 0) {
             json_decref(resp->body);
             resp->body = NULL;
             free(resp->raw);

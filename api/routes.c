@@ -2,8 +2,11 @@
 /* routes.c — the REST route table and the dispatcher: splits the raw path, percent-decodes
  * each segment after splitting (so %2F stays inside a subject), rewrites the /contexts/{ctx}
  * URL prefix (spec 2.1), matches the table, applies the generic checks once (405, 415, 400,
- * 422), negotiates the response type (spec 1.1, never 406) and serialises the response. */
+ * 422), negotiates the response type (spec 1.1, never 406) and serialises the response.
+ * A registration's reply waits for its batch to be durable; api_handle_async() holds it in
+ * a struct api_defer instead of blocking. */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -352,20 +355,68 @@ static void fill_json(struct api_response *resp, json_t *body)
     resp->body_len = strlen(resp->body);
 }
 
-void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp)
+/* A reply held back until its grouped section is durable. Two parties arrive, in either
+ * order and on different threads: the dispatcher with the rendered reply, and the store with
+ * its verdict (api_defer_durable()); the second one delivers. */
+struct api_defer {
+    atomic_int arrivals;
+    bool armed;      /* a handler ended its section with api_end_grouped() */
+    bool handler_ok; /* the reply is a success, which a failed commit replaces */
+    int store_rc;
+    struct sr_error store_err;
+    struct api_response resp;
+    api_ready_fn ready;
+    void *arg;
+    void *tag;
+};
+
+static void defer_arrive(struct api_defer *d)
 {
-    struct api_req r;
+    if (atomic_fetch_add_explicit(&d->arrivals, 1, memory_order_acq_rel) == 0)
+        return;
+    if (d->handler_ok && d->store_rc != 0) {
+        const char *ctype = d->resp.content_type;
+        api_response_free(&d->resp);
+        api_error_response(&d->resp, d->store_err.code, d->store_err.message);
+        d->resp.content_type = ctype;
+    }
+    d->ready(d->arg, d->tag, &d->resp);
+    free(d);
+}
+
+static void defer_durable(void *arg, int rc, const struct sr_error *err)
+{
+    struct api_defer *d = arg;
+    d->store_rc = rc;
+    if (rc != 0)
+        d->store_err = *err;
+    defer_arrive(d);
+}
+
+int api_end_grouped(const struct api_ctx *ctx, const struct api_req *req, struct sr_error *err)
+{
+    if (req->defer == NULL)
+        return store_write_end_grouped(ctx->st, err);
+    req->defer->armed = true;
+    store_write_end_grouped_async(ctx->st, defer_durable, req->defer);
+    return 0;
+}
+
+/* Routes and runs one request; resp is filled when this returns, and r->defer (if set and
+ * armed by the handler) then still waits for the store. */
+static void dispatch(const struct api_ctx *ctx, const struct api_request *req, struct api_req *r,
+                     struct api_response *resp)
+{
     struct api_resp out;
     struct sr_error err = {0};
-    memset(&r, 0, sizeof r);
     memset(&out, 0, sizeof out);
     memset(resp, 0, sizeof *resp);
     const char *ctype = negotiate(req->accept);
     const struct api_route *route = NULL;
     bool path_known = false;
 
-    r.method = req->method == API_HEAD ? API_GET : req->method;
-    r.raw = req;
+    r->method = req->method == API_HEAD ? API_GET : req->method;
+    r->raw = req;
     const char *uri = req->uri ? req->uri : "/";
     const char *q = strchr(uri, '?');
     size_t plen = q ? (size_t)(q - uri) : strlen(uri);
@@ -377,20 +428,20 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
         char *frag = strchr(qs, '#');
         if (frag)
             *frag = '\0';
-        api_query_parse(qs, &r.query, &r.nquery);
+        api_query_parse(qs, &r->query, &r->nquery);
         free(qs);
     }
-    if (plen == 0 || uri[0] != '/' || split_path(uri, plen, &r) != 0) {
+    if (plen == 0 || uri[0] != '/' || split_path(uri, plen, r) != 0) {
         sr_error_set(&err, SR_ERR_NOT_FOUND, "HTTP 404 Not Found");
         goto fail;
     }
-    if (rewrite_context_prefix(&r, &err) != 0)
+    if (rewrite_context_prefix(r, &err) != 0)
         goto fail;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (!pattern_match(routes[i].pattern, &r))
+        if (!pattern_match(routes[i].pattern, r))
             continue;
         path_known = true;
-        if (routes[i].method == r.method) {
+        if (routes[i].method == r->method) {
             route = &routes[i];
             break;
         }
@@ -402,7 +453,7 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
             sr_error_set(&err, SR_ERR_NOT_FOUND, "HTTP 404 Not Found");
         goto fail;
     }
-    pattern_match(route->pattern, &r); /* refill params for the chosen route */
+    pattern_match(route->pattern, r); /* refill params for the chosen route */
     bool answered = false;
     if ((route->flags & ROUTE_BODY) && req->body != NULL && req->body_len > 0) {
         if (!content_type_ok(req->content_type)) {
@@ -411,7 +462,7 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
         }
         /* the producer-startup case: the same registration again, known by its bytes */
         if (route->handler == post_subjects_subject_versions) {
-            int fast = api_register_from_body(ctx, &r, req->body, req->body_len, &out, &err);
+            int fast = api_register_from_body(ctx, r, req->body, req->body_len, &out, &err);
             if (fast < 0)
                 goto fail;
             answered = fast == 1;
@@ -419,23 +470,23 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
     }
     if (!answered && (route->flags & ROUTE_BODY) && req->body != NULL && req->body_len > 0) {
         json_error_t jerr;
-        r.body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
-        if (r.body == NULL) {
+        r->body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
+        if (r->body == NULL) {
             sr_error_set(&err, SR_ERR_BAD_REQUEST, "Unrecognized JSON: %s", jerr.text);
             goto fail;
         }
     }
     if (answered)
         goto done;
-    if ((route->flags & ROUTE_BODY_REQUIRED) && (r.body == NULL || json_is_null(r.body))) {
+    if ((route->flags & ROUTE_BODY_REQUIRED) && (r->body == NULL || json_is_null(r->body))) {
         sr_error_set(&err, SR_ERR_UNPROCESSABLE, "Request body is missing or null");
         goto fail;
     }
-    if (r.body != NULL && !json_is_object(r.body) && !json_is_null(r.body)) {
+    if (r->body != NULL && !json_is_object(r->body) && !json_is_null(r->body)) {
         sr_error_set(&err, SR_ERR_BAD_REQUEST, "Request body must be a JSON object");
         goto fail;
     }
-    if (route->handler(ctx, &r, &out, &err) != 0) {
+    if (route->handler(ctx, r, &out, &err) != 0) {
         if (err.code == 0)
             sr_error_set(&err, SR_ERR_INTERNAL, "Internal Server Error");
         goto fail;
@@ -452,13 +503,47 @@ done:
     }
     json_decref(out.body);
     free(out.error_message);
-    req_free(&r);
+    if (r->defer)
+        r->defer->handler_ok = true;
+    req_free(r);
     return;
 fail:
     json_decref(out.body);
     free(out.raw);
-    req_free(&r);
+    req_free(r);
     api_error_response(resp, err.code, out.error_message ? out.error_message : err.message);
     free(out.error_message);
     resp->content_type = ctype;
+}
+
+void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp)
+{
+    struct api_req r;
+    memset(&r, 0, sizeof r);
+    dispatch(ctx, req, &r, resp);
+}
+
+bool api_handle_async(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp,
+                      api_ready_fn ready, void *arg, void *tag)
+{
+    struct api_req r;
+    memset(&r, 0, sizeof r);
+    /* Only a write (a POST, say a registration) can wait for the disk. */
+    struct api_defer *d = NULL;
+    if (req->method == API_POST) {
+        d = sr_xcalloc(1, sizeof *d);
+        d->ready = ready;
+        d->arg = arg;
+        d->tag = tag;
+        r.defer = d;
+    }
+    dispatch(ctx, req, &r, resp);
+    if (d == NULL || !d->armed) {
+        free(d);
+        return false;
+    }
+    d->resp = *resp;
+    memset(resp, 0, sizeof *resp);
+    defer_arrive(d);
+    return true;
 }

@@ -10,7 +10,11 @@
  * buffer callback replaces with the Confluent JSON error body before it is written.
  * A connection is "busy" from the first byte of a request until its response has been
  * written; on stop, workers disable their listeners and leave their loops once no connection
- * is busy (or shutdown_timeout passes). */
+ * is busy (or shutdown_timeout passes).
+ *
+ * A registration's reply waits for its batch to be durable; the loop does not wait with it.
+ * api_handle_async() hands the reply back later, from the store's commit thread, to
+ * on_api_ready(), which queues it on the worker and wakes the worker's loop to send it. */
 #include "http.h"
 
 #include <errno.h>
@@ -54,6 +58,19 @@ struct worker {
     struct event *resume_ev;   /* re-enables accepting after each accepted connection */
     bool stopping;
     unsigned long busy; /* connections with a request underway */
+    /* Deferred replies (see the top of the file), under ready_mu: */
+    pthread_mutex_t ready_mu;
+    pthread_cond_t ready_cv;   /* signalled when ndeferred drops to 0 */
+    struct event *ready_ev;    /* activated by on_api_ready() */
+    struct ready_reply *ready; /* delivered, not sent yet (newest first) */
+    long ndeferred;            /* handed to the api and not delivered yet */
+};
+
+/* A deferred reply on its way back to its worker. */
+struct ready_reply {
+    struct ready_reply *next;
+    struct evhttp_request *req;
+    struct api_response resp;
 };
 
 struct http_server {
@@ -347,6 +364,73 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* Sends resp and logs the exchange (errors always, the rest at debug level). */
+static void reply(struct worker *w, struct evhttp_request *req, struct api_response *resp,
+                  const struct timespec *t0)
+{
+    const char *method = method_name(evhttp_request_get_command(req));
+    /* the uri dies with the request, which sending may free (a client gone meanwhile) */
+    char uri[256];
+    snprintf(uri, sizeof uri, "%s", evhttp_request_get_uri(req));
+    /* an error body is logged below */
+    send_response(req, resp, resp->status >= 500);
+    if (resp->status >= 500) {
+        /* the body is the api's error object; enough of it to find the cause */
+        int shown = resp->body_len > 300 ? 300 : (int)resp->body_len;
+        server_log(SERVER_LOG_ERROR, "%s %s -> %d %.*s", method, uri, resp->status, shown,
+                   resp->body ? resp->body : "");
+    } else if (t0 && server_log_enabled(SERVER_LOG_DEBUG)) {
+        server_log(SERVER_LOG_DEBUG, "%s %s %d %.3f ms worker=%d", method, uri, resp->status, ms_since(t0),
+                   w->index);
+    }
+    api_response_free(resp);
+}
+
+/* The api's api_ready_fn: any thread. */
+static void on_api_ready(void *arg, void *tag, struct api_response *resp)
+{
+    struct worker *w = arg;
+    struct ready_reply *r = sr_xmalloc(sizeof *r);
+    r->req = tag;
+    r->resp = *resp;
+    pthread_mutex_lock(&w->ready_mu);
+    r->next = w->ready;
+    w->ready = r;
+    if (--w->ndeferred == 0)
+        pthread_cond_signal(&w->ready_cv);
+    event_active(w->ready_ev, EV_READ, 0);
+    pthread_mutex_unlock(&w->ready_mu);
+}
+
+/* Takes the delivered replies, oldest first. */
+static struct ready_reply *take_ready(struct worker *w)
+{
+    pthread_mutex_lock(&w->ready_mu);
+    struct ready_reply *list = w->ready, *oldest_first = NULL;
+    w->ready = NULL;
+    pthread_mutex_unlock(&w->ready_mu);
+    while (list) {
+        struct ready_reply *next = list->next;
+        list->next = oldest_first;
+        oldest_first = list;
+        list = next;
+    }
+    return oldest_first;
+}
+
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    for (struct ready_reply *r = take_ready(w), *next; r; r = next) {
+        next = r->next;
+        reply(w, r->req, &r->resp, NULL);
+        free(r);
+    }
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct worker *w = arg;
@@ -357,20 +441,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     evhttp_request_set_on_complete_cb(req, on_complete, NULL);
     http_fill_api_request(req, &areq);
-    api_handle(w->srv->opt.api, &areq, &resp);
-    /* an error body is logged below */
-    send_response(req, &resp, resp.status >= 500);
-    if (resp.status >= 500) {
-        /* the body is the api's error object; enough of it to find the cause */
-        int shown = resp.body_len > 300 ? 300 : (int)resp.body_len;
-        server_log(SERVER_LOG_ERROR, "%s %s -> %d %.*s", method_name(evhttp_request_get_command(req)),
-                   areq.uri, resp.status, shown, resp.body ? resp.body : "");
-    } else if (server_log_enabled(SERVER_LOG_DEBUG)) {
-        server_log(SERVER_LOG_DEBUG, "%s %s %d %.3f ms worker=%d",
-                   method_name(evhttp_request_get_command(req)), areq.uri, resp.status, ms_since(&t0),
-                   w->index);
+    if (api_handle_async(w->srv->opt.api, &areq, &resp, on_api_ready, w, req)) {
+        /* on_api_ready() may already have run and counted it down */
+        pthread_mutex_lock(&w->ready_mu);
+        w->ndeferred++;
+        pthread_mutex_unlock(&w->ready_mu);
+        return;
     }
-    api_response_free(&resp);
+    reply(w, req, &resp, &t0);
 }
 
 /* ---- libevent's own error pages ---- */
@@ -531,6 +609,26 @@ static void *worker_main(void *arg)
 
 static void worker_destroy(struct worker *w)
 {
+    if (w->ready_ev) {
+        /* Replies still owed come from the store's commit thread, which finishes every batch
+         * promptly. The loop is gone, so they are dropped: a request whose client left is
+         * ours to free, the others go with their connections in evhttp_free(). */
+        pthread_mutex_lock(&w->ready_mu);
+        while (w->ndeferred > 0)
+            pthread_cond_wait(&w->ready_cv, &w->ready_mu);
+        pthread_mutex_unlock(&w->ready_mu);
+        for (struct ready_reply *r = take_ready(w), *next; r; r = next) {
+            next = r->next;
+            if (evhttp_request_get_connection(r->req) == NULL)
+                evhttp_request_free(r->req);
+            api_response_free(&r->resp);
+            free(r);
+        }
+        event_free(w->ready_ev);
+        pthread_mutex_destroy(&w->ready_mu);
+        pthread_cond_destroy(&w->ready_cv);
+        w->ready_ev = NULL;
+    }
     /* evhttp_free closes the remaining (idle) connections and the worker's listening fd */
     if (w->http)
         evhttp_free(w->http);
@@ -571,7 +669,12 @@ static int worker_init(struct http_server *srv, struct worker *w, int index, str
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
     w->deadline_ev = evtimer_new(w->base, on_deadline, w);
     w->resume_ev = event_new(w->base, -1, 0, on_resume, w);
-    if (!w->http || !w->stop_ev || !w->deadline_ev || !w->resume_ev)
+    w->ready_ev = event_new(w->base, -1, 0, on_ready, w);
+    if (w->ready_ev) {
+        pthread_mutex_init(&w->ready_mu, NULL);
+        pthread_cond_init(&w->ready_cv, NULL);
+    }
+    if (!w->http || !w->stop_ev || !w->deadline_ev || !w->resume_ev || !w->ready_ev)
         return sr_error_set(err, SR_ERR_INTERNAL, "cannot create the HTTP server");
     /* every method reaches the api, which answers 405 (not libevent's 501) for odd ones */
     evhttp_set_allowed_methods(w->http, 0xffff);

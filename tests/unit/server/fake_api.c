@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fake_api.c — a stand-in for api/ so the HTTP front end can be tested alone. It records
  * the last api_request it was handed, echoes bodies on /echo, answers 405 for methods the
- * api does not know, and on /slow blocks until the test releases it. */
+ * api does not know, on /slow blocks until the test releases it, and defers its reply to
+ * /later (api_handle_async()) until the test answers it from its own thread. */
 #include "fake_api.h"
 
 #include <pthread.h>
@@ -15,6 +16,10 @@ static struct fake_seen last;
 static int calls;
 static int slow_entered;
 static int slow_released;
+/* the deferred /later request */
+static int later_entered;
+static api_ready_fn later_ready;
+static void *later_arg, *later_tag;
 
 static char *dup_or_null(const char *s)
 {
@@ -32,6 +37,7 @@ void fake_api_reset(void)
     calls = 0;
     slow_entered = 0;
     slow_released = 0;
+    later_entered = 0;
     pthread_mutex_unlock(&mu);
 }
 
@@ -121,4 +127,43 @@ void api_response_free(struct api_response *resp)
 {
     free(resp->body);
     resp->body = NULL;
+}
+
+bool api_handle_async(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp,
+                      api_ready_fn ready, void *arg, void *tag)
+{
+    if (strcmp(req->uri, "/later") != 0) {
+        api_handle(ctx, req, resp);
+        return false;
+    }
+    pthread_mutex_lock(&mu);
+    calls++;
+    later_ready = ready;
+    later_arg = arg;
+    later_tag = tag;
+    later_entered = 1;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    return true;
+}
+
+void fake_api_wait_later_entered(void)
+{
+    pthread_mutex_lock(&mu);
+    while (!later_entered)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+}
+
+void fake_api_answer_later(int status)
+{
+    struct api_response resp = {0};
+    pthread_mutex_lock(&mu);
+    later_entered = 0;
+    pthread_mutex_unlock(&mu);
+    resp.status = status;
+    resp.content_type = "application/vnd.schemaregistry.v1+json";
+    resp.body = strdup("{\"later\":true}");
+    resp.body_len = strlen(resp.body);
+    later_ready(later_arg, later_tag, &resp);
 }

@@ -21,5 +21,9 @@ const struct fake_seen *fake_api_last(void);
 void fake_api_wait_slow_entered(void);
 /* Lets the /slow request finish. */
 void fake_api_release_slow(void);
+/* Blocks until a request for /later has been deferred by api_handle_async(). */
+void fake_api_wait_later_entered(void);
+/* Delivers the deferred /later reply, with this status, from the calling thread. */
+void fake_api_answer_later(int status);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_http.c — the HTTP front end over real sockets, in process, against fake_api.c:
  * request mapping, response headers, keep-alive, 413 before the body is sent, methods the
- * api does not know, and a graceful stop while a request is inside the api. */
+ * api does not know, a graceful stop while a request is inside the api, and replies the api
+ * delivers later from another thread. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,17 +44,29 @@ static struct http_server *srv;
 static struct api_config api_cfg;
 static struct api_ctx api = {NULL, &api_cfg, NULL};
 
-static int start_server(void **state)
+static int start_server_with(int threads)
 {
-    struct http_options opt = {"127.0.0.1", 0, 2, MAX_BODY, 8192, 30, 30, &api};
+    struct http_options opt = {"127.0.0.1", 0, threads, MAX_BODY, 8192, 30, 30, &api};
     struct sr_error err = {0};
-    (void)state;
     fake_api_reset();
     if (http_server_start(&opt, &srv, &err) != 0) {
         fprintf(stderr, "start: %s\n", err.message);
         return -1;
     }
     return 0;
+}
+
+static int start_server(void **state)
+{
+    (void)state;
+    return start_server_with(2);
+}
+
+/* One worker: whatever it answers while a reply is pending proves its loop is not blocked. */
+static int start_one_worker(void **state)
+{
+    (void)state;
+    return start_server_with(1);
 }
 
 static int stop_server(void **state)
@@ -400,6 +413,51 @@ static void test_stop_waits_for_a_request_whose_body_is_still_arriving(void **st
     close(c.fd);
 }
 
+static void test_deferred_reply_leaves_the_worker_free_and_arrives_later(void **state)
+{
+    struct client a, b;
+    struct reply r;
+    (void)state;
+
+    client_open(&a);
+    client_sends(&a, "GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+    fake_api_wait_later_entered();
+    /* the only worker answers another connection meanwhile */
+    client_open(&b);
+    client_sends(&b, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+    read_reply(&b, &r);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body, "abc", 3);
+    fake_api_answer_later(201);
+    read_reply(&a, &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(r.body, "{\"later\":true}");
+    assert_string_equal(header(&r, "X-XSS-Protection"), "1; mode=block");
+    /* and the connection goes on */
+    client_sends(&a, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    read_reply(&a, &r);
+    assert_int_equal(r.status, 200);
+    close(a.fd);
+    close(b.fd);
+}
+
+static void test_stop_waits_for_a_deferred_reply(void **state)
+{
+    struct client c;
+    struct reply r;
+    (void)state;
+
+    client_open(&c);
+    client_sends(&c, "GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+    fake_api_wait_later_entered();
+    http_server_request_stop(srv);
+    fake_api_answer_later(200);
+    read_reply(&c, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"later\":true}");
+    close(c.fd);
+}
+
 static void test_method_mapping(void **state)
 {
     (void)state;
@@ -417,6 +475,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_request_is_mapped_raw_to_the_api, start_server, stop_server),
+        cmocka_unit_test_setup_teardown(test_deferred_reply_leaves_the_worker_free_and_arrives_later,
+                                        start_one_worker, stop_server),
+        cmocka_unit_test_setup_teardown(test_stop_waits_for_a_deferred_reply, start_one_worker, stop_server),
         cmocka_unit_test_setup_teardown(test_response_carries_api_status_type_body_and_security_headers,
                                         start_server, stop_server),
         cmocka_unit_test_setup_teardown(test_keep_alive_serves_several_requests_on_one_connection,
