@@ -264,9 +264,6 @@ struct waiter {
     void *arg;
 };
 
-/* Largest batch staged behind the flight: bounds the latency the pipeline adds. */
-#define GROUP_MAX 64
-
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT];
@@ -1157,9 +1154,10 @@ static void apply_removal(struct store *st, struct ssubject *subj, const struct 
  * staged registration as one batch (the flight), writes its rows and COMMITs (one fsync)
  * without holding wmu, while writers go on staging the next batch behind it. Then, under wmu
  * and the rwlock, it links the batch into memory (so a reader sees all of a batch or nothing
- * of it) and calls back every section that waited for it. Batches are numbered and finish in
- * order. A batch that fails takes every later staged registration with it, since those were
- * planned on top of it (next ids, next versions); memory then equals the database again.
+ * of it) and calls back every section that waited for it. A batch holds what was staged
+ * while the previous one was written, so its size follows the load with nothing to tune.
+ * Batches are numbered and finish in order. A batch that fails takes every later staged registration with it,
+ * since those were planned on top of it (next ids, next versions); memory then equals the database again.
  *
  * Records of the flight are read by the commit thread without wmu, so writers never change
  * them: a schema created in the flight (in_flight) is not given a second version until the
@@ -1437,9 +1435,6 @@ static bool writer_has_version(struct store *st, const struct ssubject *subj, co
 static int register_staged(struct store *st, const struct store_new_version *nv, int64_t *id_out,
                            struct sr_error *err)
 {
-    /* Bounds the batch, and so the latency the pipeline adds to its first member. */
-    if (st->npend - st->nflight >= GROUP_MAX && group_drain(st, err) != 0)
-        return -1;
     struct context *ctx = find_context(st, nv->context);
     int64_t max_id = writer_max_id(st, nv->context, ctx ? ctx->max_id : 0);
     if (nv->id == 0 && max_id == INT32_MAX)
