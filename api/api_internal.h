@@ -62,6 +62,15 @@ struct api_resp {
     char *error_message;
 };
 
+/* Routes and runs one request (api_handle() with r zeroed); resp is filled when this
+ * returns. If r->defer was set and a handler armed it (api_end_grouped()), the reply still
+ * waits for the store: see async.c. */
+void api_dispatch(const struct api_ctx *ctx, const struct api_request *req, struct api_req *r,
+                  struct api_response *resp);
+
+/* Called by api_dispatch() when the reply it rendered is a success. */
+void api_defer_succeeded(struct api_defer *d);
+
 /* Ends a grouped write section (store_write_begin_grouped()). With req->defer the caller's
  * reply is held back until the section's writes are durable, and this returns 0 at once;
  * otherwise it waits, and returns -1 with err set if the commit failed. */

@@ -2,11 +2,8 @@
 /* routes.c — the REST route table and the dispatcher: splits the raw path, percent-decodes
  * each segment after splitting (so %2F stays inside a subject), rewrites the /contexts/{ctx}
  * URL prefix (spec 2.1), matches the table, applies the generic checks once (405, 415, 400,
- * 422), negotiates the response type (spec 1.1, never 406) and serialises the response.
- * A registration's reply waits for its batch to be durable; api_handle_async() holds it in
- * a struct api_defer instead of blocking. */
+ * 422), negotiates the response type (spec 1.1, never 406) and serialises the response. */
 #include <ctype.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -355,57 +352,8 @@ static void fill_json(struct api_response *resp, json_t *body)
     resp->body_len = strlen(resp->body);
 }
 
-/* A reply held back until its grouped section is durable. Two parties arrive, in either
- * order and on different threads: the dispatcher with the rendered reply, and the store with
- * its verdict (api_defer_durable()); the second one delivers. */
-struct api_defer {
-    atomic_int arrivals;
-    bool armed;      /* a handler ended its section with api_end_grouped() */
-    bool handler_ok; /* the reply is a success, which a failed commit replaces */
-    int store_rc;
-    struct sr_error store_err;
-    struct api_response resp;
-    api_ready_fn ready;
-    void *arg;
-    void *tag;
-};
-
-static void defer_arrive(struct api_defer *d)
-{
-    if (atomic_fetch_add_explicit(&d->arrivals, 1, memory_order_acq_rel) == 0)
-        return;
-    if (d->handler_ok && d->store_rc != 0) {
-        const char *ctype = d->resp.content_type;
-        api_response_free(&d->resp);
-        api_error_response(&d->resp, d->store_err.code, d->store_err.message);
-        d->resp.content_type = ctype;
-    }
-    d->ready(d->arg, d->tag, &d->resp);
-    free(d);
-}
-
-static void defer_durable(void *arg, int rc, const struct sr_error *err)
-{
-    struct api_defer *d = arg;
-    d->store_rc = rc;
-    if (rc != 0)
-        d->store_err = *err;
-    defer_arrive(d);
-}
-
-int api_end_grouped(const struct api_ctx *ctx, const struct api_req *req, struct sr_error *err)
-{
-    if (req->defer == NULL)
-        return store_write_end_grouped(ctx->st, err);
-    req->defer->armed = true;
-    store_write_end_grouped_async(ctx->st, defer_durable, req->defer);
-    return 0;
-}
-
-/* Routes and runs one request; resp is filled when this returns, and r->defer (if set and
- * armed by the handler) then still waits for the store. */
-static void dispatch(const struct api_ctx *ctx, const struct api_request *req, struct api_req *r,
-                     struct api_response *resp)
+void api_dispatch(const struct api_ctx *ctx, const struct api_request *req, struct api_req *r,
+                  struct api_response *resp)
 {
     struct api_resp out;
     struct sr_error err = {0};
@@ -504,7 +452,7 @@ done:
     json_decref(out.body);
     free(out.error_message);
     if (r->defer)
-        r->defer->handler_ok = true;
+        api_defer_succeeded(r->defer);
     req_free(r);
     return;
 fail:
@@ -520,30 +468,5 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req, struct
 {
     struct api_req r;
     memset(&r, 0, sizeof r);
-    dispatch(ctx, req, &r, resp);
-}
-
-bool api_handle_async(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp,
-                      api_ready_fn ready, void *arg, void *tag)
-{
-    struct api_req r;
-    memset(&r, 0, sizeof r);
-    /* Only a write (a POST, say a registration) can wait for the disk. */
-    struct api_defer *d = NULL;
-    if (req->method == API_POST) {
-        d = sr_xcalloc(1, sizeof *d);
-        d->ready = ready;
-        d->arg = arg;
-        d->tag = tag;
-        r.defer = d;
-    }
-    dispatch(ctx, req, &r, resp);
-    if (d == NULL || !d->armed) {
-        free(d);
-        return false;
-    }
-    d->resp = *resp;
-    memset(resp, 0, sizeof *resp);
-    defer_arrive(d);
-    return true;
+    api_dispatch(ctx, req, &r, resp);
 }
