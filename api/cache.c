@@ -22,7 +22,7 @@
 #define CACHE_SHARDS 16
 /* Rendered fragments and exact-text keys together: 96 MiB, which holds the fragments of
  * 100,000 typical schemas (about 600 bytes each with key and header, ~60 MiB) with room for
- * the uneven fill of the shards, so reads stay hits at that scale (issue 6). */
+ * the uneven fill of the shards, so reads stay hits at that scale. */
 #define CACHE_BYTES_BUDGET ((size_t)96 << 20)
 /* Parsed schemas, counted as 8 bytes of parse per byte of text (a rough upper bound of what
  * the avro/protobuf/JSON trees take): 64 MiB. */

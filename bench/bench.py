@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""bench.py — the benchmark suite of issue 6, driven by bench/run.sh.
+"""bench.py — the benchmark suite, driven by bench/run.sh.
 
 Starts our server (and nginx as the reference static-file server) on loopback ports with
 databases in a private temporary directory, measures with wrk (bench/wrk.lua) and with

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* bench_compat.c — the compatibility benchmark of issue 6: a FULL_TRANSITIVE check of a
+/* bench_compat.c — the compatibility benchmark: a FULL_TRANSITIVE check of a
  * 200-field Avro record against 100 earlier versions, through compat_check() exactly as the
  * registry calls it, plus the per-pair rate of compat_can_read() on the same 200
  * reader/writer pairs that bench/py_compat.py checks with python3-avro.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# run.sh — the benchmark suite of issue 6 in one command (see bench/README.md).
+# run.sh — the benchmark suite in one command (see bench/README.md).
 #   bench/run.sh [--quick] [--build-dir DIR] [bench.py options...]
 # Without --build-dir it configures and builds an optimised tree (RelWithDebInfo, asserts on,
 # as shipped) in build-bench/ first; with it, it uses the binaries already built there.

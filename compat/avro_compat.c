@@ -62,7 +62,7 @@ struct result {
 
 /* One location token: a borrowed literal or name, or (name == NULL) an array index. Indexes
  * stay integers until a break is reported, since formatting one per field and per union
- * branch cost more than the whole walk (issue 6). */
+ * branch cost more than the whole walk. */
 struct loc_token {
     const char *name;
     size_t index;

@@ -99,7 +99,7 @@ SR_MUST_CHECK int compat_check(enum compat_level level, const struct compat_sche
                                const struct compat_schema *const *previous, size_t nprevious,
                                struct compat_result *res, struct sr_error *err);
 
-/* Every change between two versions of a schema (schema-compat diff, issue 5). Each change
+/* Every change between two versions of a schema (schema-compat diff). Each change
  * has a kind (per type: see compat/avro_diff.c for Avro's; Confluent's Difference kinds
  * for JSON Schema and Protobuf), a path in the schema, a description, and whether it breaks BACKWARD
  * (the new schema cannot read data written with the old one because of it) and FORWARD

@@ -32,7 +32,7 @@
  * The rwlock prefers writers so that a steady stream of readers cannot starve the apply;
  * the price is that a thread must not nest store_read_begin() calls.
  *
- * Group commit (issue 6): one fsync per registration caps registrations at the disk's
+ * Group commit: one fsync per registration caps registrations at the disk's
  * commit rate, so grouped sections (store_write_begin_grouped()) stage registrations into
  * one open transaction and the last writer of a burst commits them all; see "group commit"
  * below for how writers see staged registrations while readers cannot. */

@@ -198,7 +198,7 @@ AVRO_DIFF_NEW = ('{"type":"record","name":"Order","namespace":"shop","doc":"an o
 
 
 def test_diff():
-    """diff lists every change with kind, path and its BACKWARD/FORWARD verdict (issue 5)."""
+    """diff lists every change with kind, path and its BACKWARD/FORWARD verdict."""
     tmp = tempfile.mkdtemp(prefix="sc-diff-")
     try:
         p = lambda n: os.path.join(tmp, n)
