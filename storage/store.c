@@ -32,10 +32,11 @@
  * The rwlock prefers writers so that a steady stream of readers cannot starve the apply;
  * the price is that a thread must not nest store_read_begin() calls.
  *
- * Group commit: one fsync per registration caps registrations at the disk's
- * commit rate, so grouped sections (store_write_begin_grouped()) stage registrations into
- * one open transaction and the last writer of a burst commits them all; see "group commit"
- * below for how writers see staged registrations while readers cannot. */
+ * Group commit: one fsync per registration would cap registrations at the disk's commit
+ * rate, so grouped sections (store_write_begin_grouped()) only stage registrations in
+ * memory, and a commit thread writes them in batches, one transaction each, while the next
+ * batch is staged; see "group commit" below for how writers see staged registrations while
+ * readers cannot. */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 
 #include "store.h"
@@ -290,13 +291,14 @@ struct store {
     bool stopping;
     pthread_cond_t commit_cv; /* the commit thread waits here for work */
     pthread_cond_t flight_cv; /* broadcast when a flight has finished */
+    pthread_cond_t gate_cv;   /* broadcast when no writer is suspended in group_drain() */
     struct pend *pend;        /* staged registrations, in staging order */
     size_t npend;
     size_t cap_pend;
     size_t nflight;
     struct pend *flight; /* the commit thread's copy of pend[0..nflight) */
     size_t cap_flight;
-    unsigned ndraining;  /* writers suspended in group_drain() */
+    unsigned ndraining;  /* writers suspended in group_drain(): 0 or 1 (see gate_cv) */
     uint64_t batch_seq;  /* number of the last batch taken */
     uint64_t fail_epoch; /* failed batches so far */
     struct sr_error fail_err;
@@ -306,10 +308,10 @@ struct store {
     pthread_mutex_t group_mu;
     pthread_cond_t group_cv;
     bool sec_grouped; /* the current section came from store_write_begin_grouped() */
-    bool sec_failed;  /* a group failed while the current section was open */
+    bool sec_failed;  /* a batch this section depends on failed */
     struct sr_error sec_err;
-    atomic_int fail_commits;       /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
-    void (*test_draining)(void *); /* test hook, see store_set_test_hooks() */
+    atomic_int fail_commits;            /* test hook: upcoming COMMITs the commit hook turns into ROLLBACK */
+    void (*test_waiting)(void *, char); /* test hook, see store_set_test_hooks() */
     void *test_arg;
     uint64_t group_commits; /* successful group commits, for store_group_stats() */
     uint64_t group_members; /* registrations they carried */
@@ -1156,12 +1158,17 @@ static void apply_removal(struct store *st, struct ssubject *subj, const struct 
  * and the rwlock, it links the batch into memory (so a reader sees all of a batch or nothing
  * of it) and calls back every section that waited for it. A batch holds what was staged
  * while the previous one was written, so its size follows the load with nothing to tune.
- * Batches are numbered and finish in order. A batch that fails takes every later staged registration with it,
- * since those were planned on top of it (next ids, next versions); memory then equals the database again.
+ * Batches are numbered and finish in order. A batch that fails takes every later staged
+ * registration with it, since those were planned on top of it (next ids, next versions);
+ * memory then equals the database again.
  *
  * Records of the flight are read by the commit thread without wmu, so writers never change
  * them: a schema created in the flight (in_flight) is not given a second version until the
- * flight is linked; a writer needing that drains first. */
+ * flight is linked; a writer needing that drains first.
+ *
+ * A writer suspended in group_drain() has released wmu, for the commit thread only: no other
+ * section opens meanwhile (section_open() waits on gate_cv), so a section stays atomic and
+ * its borrowed pointers stay valid. */
 
 /* True when the calling writer must see staged registrations. Readers never see them;
  * they must not even read npend, hence is_writer() first. */
@@ -1362,11 +1369,12 @@ static int group_drain(struct store *st, struct sr_error *err)
     assert(is_writer(st));
     uint64_t epoch = st->fail_epoch;
     while (st->nflight > 0) {
-        if (st->test_draining)
-            st->test_draining(st->test_arg);
+        if (st->test_waiting)
+            st->test_waiting(st->test_arg, 'd');
         st->ndraining++;
         pthread_cond_wait(&st->flight_cv, &st->wmu);
-        st->ndraining--;
+        if (--st->ndraining == 0)
+            pthread_cond_broadcast(&st->gate_cv);
         become_writer(st, true);
     }
     struct sr_error gerr = {0};
@@ -1897,6 +1905,7 @@ int store_open(const char *path, struct store **out, struct sr_error *err)
     pthread_cond_init(&st->group_cv, NULL);
     pthread_cond_init(&st->commit_cv, NULL);
     pthread_cond_init(&st->flight_cv, NULL);
+    pthread_cond_init(&st->gate_cv, NULL);
     st->seed = make_seed(st);
 
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -2037,6 +2046,7 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->group_mu);
     pthread_cond_destroy(&st->commit_cv);
     pthread_cond_destroy(&st->flight_cv);
+    pthread_cond_destroy(&st->gate_cv);
     free(st->pend);
     free(st->flight);
     free(st);
@@ -2057,6 +2067,11 @@ void store_read_end(struct store *st)
 static void section_open(struct store *st, bool grouped)
 {
     pthread_mutex_lock(&st->wmu);
+    while (st->ndraining > 0) {
+        if (st->test_waiting)
+            st->test_waiting(st->test_arg, 'g');
+        pthread_cond_wait(&st->gate_cv, &st->wmu);
+    }
     become_writer(st, true);
     st->sec_grouped = grouped;
     st->sec_failed = false;
@@ -2174,12 +2189,13 @@ void store_inject_commit_failures(struct store *st, int n)
     store_write_end(st);
 }
 
-void store_set_test_hooks(struct store *st, int (*commit)(void *arg), void (*draining)(void *arg), void *arg)
+void store_set_test_hooks(struct store *st, int (*commit)(void *arg), void (*waiting)(void *arg, char what),
+                          void *arg)
 {
     store_write_begin(st);
     (void)group_flush(st, NULL);
     sqlite3_commit_hook(st->db, commit, arg);
-    st->test_draining = draining;
+    st->test_waiting = waiting;
     st->test_arg = arg;
     store_write_end(st);
 }
@@ -2195,7 +2211,7 @@ void store_group_stats(struct store *st, uint64_t *commits, uint64_t *members)
 /* ---- reads ---- */
 
 /* A linked schema about to be handed to the writer: if a staged version will hold it, its
- * version list is not what the writer must see, so the group is committed first. */
+ * version list is not what the writer must see, so the pipeline is drained first. */
 static const struct store_schema *writer_linked(struct store *st, const struct store_schema *sc)
 {
     if (sc && group_view(st) && ((const struct sschema *)sc)->wpending)
@@ -2409,7 +2425,7 @@ int store_register(struct store *st, const struct store_new_version *nv, int64_t
     if (st->sec_grouped && nv->npurge == 0)
         return register_staged(st, nv, id_out, err);
     /* A purge edits linked versions and schemas, which the staging scheme does not model:
-     * commit the group, then run alone as a plain section would. */
+     * drain the pipeline, then run alone as a plain section would. */
     if (group_flush(st, err) != 0)
         goto out;
     struct context *ctx = find_context(st, nv->context);

@@ -15,9 +15,11 @@ void store_inject_commit_failures(struct store *st, int n);
 
 /* Test hooks on the pipeline (NULL removes a hook). commit(arg) runs on the committing
  * thread inside every COMMIT; nonzero turns the COMMIT into a ROLLBACK. It may block, which
- * holds a batch in flight. draining(arg) runs (under the store's writer lock) when a writer
- * starts waiting for the batch in flight. Call outside any section of st. */
-void store_set_test_hooks(struct store *st, int (*commit)(void *arg), void (*draining)(void *arg), void *arg);
+ * holds a batch in flight. waiting(arg, what) runs under the store's writer lock when a
+ * writer starts waiting: 'd' for the batch in flight (group_drain()), 'g' for a writer
+ * suspended in group_drain() before its section may open. Call outside any section of st. */
+void store_set_test_hooks(struct store *st, int (*commit)(void *arg), void (*waiting)(void *arg, char what),
+                          void *arg);
 
 /* How many group commits succeeded so far and how many registrations they carried (for
  * tests and bench_store_register). Call outside any section of st. */

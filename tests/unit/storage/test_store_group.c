@@ -239,7 +239,7 @@ static void test_plain_write_after_staging_commits_the_group_first(void **state)
 struct gate {
     int entered[2];
     int verdict[2];
-    int draining[2];
+    int waiting[2]; /* what store_set_test_hooks() reports: 'd' or 'g' */
 };
 
 static void pipe_put(int fd, char c)
@@ -264,17 +264,17 @@ static int gate_commit(void *arg)
     return pipe_get(g->verdict[0]) == 'f';
 }
 
-static void gate_draining(void *arg)
+static void gate_waiting(void *arg, char what)
 {
     struct gate *g = arg;
-    pipe_put(g->draining[1], 'd');
+    pipe_put(g->waiting[1], what);
 }
 
 static void gate_open(struct gate *g)
 {
     assert_int_equal(pipe(g->entered), 0);
     assert_int_equal(pipe(g->verdict), 0);
-    assert_int_equal(pipe(g->draining), 0);
+    assert_int_equal(pipe(g->waiting), 0);
 }
 
 static void gate_close(struct gate *g)
@@ -282,7 +282,7 @@ static void gate_close(struct gate *g)
     for (int i = 0; i < 2; i++) {
         close(g->entered[i]);
         close(g->verdict[i]);
-        close(g->draining[i]);
+        close(g->waiting[i]);
     }
 }
 
@@ -389,8 +389,20 @@ static void *second_subject_main(void *arg)
     return NULL;
 }
 
+/* A plain section that reads s2. */
+static void *reads_s2_main(void *arg)
+{
+    struct second_subject *u = arg;
+    const struct store_version *const *vs;
+    store_write_begin(u->st);
+    u->rc = (int)store_subject_versions(u->st, "s2", &vs);
+    store_write_end(u->st);
+    return NULL;
+}
+
 /* A second version for a schema whose creation is in flight waits until the flight is
- * linked, since the commit thread reads that schema meanwhile; both then commit. */
+ * linked, since the commit thread reads that schema meanwhile; both then commit. While it
+ * waits, no other section may open: it would run in the middle of the waiting one. */
 static void test_second_subject_for_a_schema_in_flight_waits_for_the_flight(void **state)
 {
     (void)state;
@@ -403,14 +415,18 @@ static void test_second_subject_for_a_schema_in_flight_waits_for_the_flight(void
     gate_open(&g);
     int done[2];
     assert_int_equal(pipe(done), 0);
-    store_set_test_hooks(st, gate_commit, gate_draining, &g);
+    store_set_test_hooks(st, gate_commit, gate_waiting, &g);
     assert_int_equal(stage_async(st, "s1", "\"x\"", &done[1]), 1);
     assert_int_equal(pipe_get(g.entered[0]), 'e');
 
     struct second_subject t = {.st = st};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, second_subject_main, &t), 0);
-    assert_int_equal(pipe_get(g.draining[0]), 'd'); /* it waits for the flight */
+    assert_int_equal(pipe_get(g.waiting[0]), 'd'); /* it waits for the flight */
+    struct second_subject u = {.st = st};
+    pthread_t uth;
+    assert_int_equal(pthread_create(&uth, NULL, reads_s2_main, &u), 0);
+    assert_int_equal(pipe_get(g.waiting[0]), 'g'); /* and holds up the next section */
     pipe_put(g.verdict[1], 's');
     assert_int_equal(outcome_get(done[0]).rc, 0);
     assert_int_equal(pipe_get(g.entered[0]), 'e'); /* its own batch */
@@ -418,6 +434,8 @@ static void test_second_subject_for_a_schema_in_flight_waits_for_the_flight(void
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(t.rc, 0);
     assert_int_equal(t.id, 1);
+    assert_int_equal(pthread_join(uth, NULL), 0);
+    assert_int_equal(u.rc, 1); /* it ran after the whole of the other section */
     store_set_test_hooks(st, NULL, NULL, NULL);
     store_close(st);
 
