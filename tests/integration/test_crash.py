@@ -134,14 +134,14 @@ def test_sigkill_loses_no_acknowledged_registration(binary):
 
 
 @test(needs_server=False)
-def test_sigkill_keeps_acknowledged_deletes_and_config(binary):
+def test_sigkill_keeps_acknowledged_deletes_config_and_registrations_made_together(binary):
     srv = Server(binary).start()
     dbdir = srv.dir
     try:
         expect_status(srv.put("/config", {"compatibility": "NONE"}), 200)
         for i in range(60):
             srv.register("k%d" % i, avro_record("K%d" % i, []))
-        done = {"soft": [], "config": []}
+        done = {"soft": [], "config": [], "registered": []}
         lock = threading.Lock()
 
         def deleter():
@@ -164,7 +164,19 @@ def test_sigkill_keeps_acknowledged_deletes_and_config(binary):
                     with lock:
                         done["config"].append(i)
 
-        threads = [threading.Thread(target=deleter), threading.Thread(target=configurer)]
+        def registrar():
+            # registrations meanwhile: their batches are committed between the other writes
+            for i in range(60):
+                try:
+                    r = srv.register("m%d" % i, avro_record("M%d" % i, []), expect=None)
+                except OSError:
+                    return
+                if r.status == 200:
+                    with lock:
+                        done["registered"].append((i, r.json["id"]))
+
+        threads = [threading.Thread(target=deleter), threading.Thread(target=configurer),
+                   threading.Thread(target=registrar)]
         for t in threads:
             t.start()
         for t in threads:
@@ -177,7 +189,10 @@ def test_sigkill_keeps_acknowledged_deletes_and_config(binary):
             check("k%d" % i not in live, "acknowledged soft delete of k%d lost" % i)
         for i in done["config"]:
             eq(srv.get("/config/k%d" % i).json.get("compatibilityLevel"), "FULL", "config of k%d" % i)
+        for i, sid in done["registered"]:
+            eq(srv.get("/subjects/m%d/versions/1" % i).json.get("id"), sid, "registration of m%d" % i)
         eq(len(done["soft"]) + len(done["config"]), 60, "every operation acknowledged")
+        eq(len(done["registered"]), 60, "every registration acknowledged")
         srv.stop()
     finally:
         srv.kill()
