@@ -12,9 +12,10 @@
  * written; on stop, workers disable their listeners and leave their loops once no connection
  * is busy (or shutdown_timeout passes).
  *
- * A registration's reply waits for its batch to be durable; the loop does not wait with it.
- * api_handle_async() hands the reply back later, from the store's commit thread, to
- * on_api_ready(), which queues it on the worker and wakes the worker's loop to send it. */
+ * A write's reply waits for the disk; the loop does not wait with it. api_handle_async()
+ * hands such a reply back later, from another thread (the store's commit thread for a
+ * registration, the api's write thread for other writes), to on_api_ready(), which queues it
+ * on the worker and wakes the worker's loop to send it. */
 #include "http.h"
 
 #include <errno.h>
@@ -368,18 +369,21 @@ static double ms_since(const struct timespec *t0)
 static void reply(struct worker *w, struct evhttp_request *req, struct api_response *resp,
                   const struct timespec *t0)
 {
+    bool log_error = resp->status >= 500;
+    bool log_debug = !log_error && t0 && server_log_enabled(SERVER_LOG_DEBUG);
     const char *method = method_name(evhttp_request_get_command(req));
     /* the uri dies with the request, which sending may free (a client gone meanwhile) */
-    char uri[256];
-    snprintf(uri, sizeof uri, "%s", evhttp_request_get_uri(req));
+    char uri[256] = "";
+    if (log_error || log_debug)
+        snprintf(uri, sizeof uri, "%s", evhttp_request_get_uri(req));
     /* an error body is logged below */
-    send_response(req, resp, resp->status >= 500);
-    if (resp->status >= 500) {
+    send_response(req, resp, log_error);
+    if (log_error) {
         /* the body is the api's error object; enough of it to find the cause */
         int shown = resp->body_len > 300 ? 300 : (int)resp->body_len;
         server_log(SERVER_LOG_ERROR, "%s %s -> %d %.*s", method, uri, resp->status, shown,
                    resp->body ? resp->body : "");
-    } else if (t0 && server_log_enabled(SERVER_LOG_DEBUG)) {
+    } else if (log_debug) {
         server_log(SERVER_LOG_DEBUG, "%s %s %d %.3f ms worker=%d", method, uri, resp->status, ms_since(t0),
                    w->index);
     }
