@@ -1449,12 +1449,6 @@ static int register_staged(struct store *st, const struct store_new_version *nv,
         return sr_err_store(err, "schema ids exhausted in this context");
     int64_t id = nv->id > 0 ? nv->id : max_id + 1;
     struct sschema *existing = staged_schema_by_id(st, nv->context, id);
-    if (existing && existing->in_flight) {
-        /* Its version list may not change while the commit thread writes it. */
-        if (group_drain(st, err) != 0)
-            return -1;
-        return register_staged(st, nv, id_out, err);
-    }
     if (!existing && ctx)
         existing = find_schema(st, ctx, id);
     struct ssubject *subj = find_subject(st, nv->subject);
@@ -1489,17 +1483,20 @@ static int register_staged(struct store *st, const struct store_new_version *nv,
         schema_set_refs(sc, nv->refs, nv->nrefs);
         sc->staged_new = true;
         p.created = sc;
-    } else if (!sc->staged_new) {
-        sc->wpending++;
     }
-    p.listed = sc->staged_new;
+    /* A schema staged in the open batch lists its staged versions at once. One that readers
+     * may see (linked), or will see when its flight is linked, gets this version only when
+     * this batch is linked. */
+    p.listed = sc->staged_new && !sc->in_flight;
+    if (!p.listed)
+        sc->wpending++;
     p.v = sr_xcalloc(1, sizeof *p.v);
     struct store_version *v = &p.v->pub;
     v->subject = p.subject;
     v->version = nv->version;
     v->ts_ms = nv->ts_ms;
     v->schema = &sc->pub;
-    if (sc->staged_new) {
+    if (p.listed) {
         /* Nobody but writers can reach this schema yet, so its list is edited now. */
         struct version_pos k = {v->subject, v->version};
         bool found;
@@ -2074,6 +2071,10 @@ static void section_open(struct store *st, bool grouped)
     }
     become_writer(st, true);
     st->sec_grouped = grouped;
+    /* A plain section starts from durable memory, with nothing staged: it then reads and
+     * plans exactly as without group commit, and it cannot stage anything itself. */
+    if (!grouped && st->npend > 0)
+        (void)group_drain(st, NULL);
     st->sec_failed = false;
     memset(&st->sec_err, 0, sizeof st->sec_err);
 }
@@ -2100,10 +2101,7 @@ void store_write_begin_grouped(struct store *st)
 
 void store_write_end(struct store *st)
 {
-    /* A plain section may have read staged state: it ends only once that state is durable.
-     * (Its writes already drained the pipeline; see group_flush().) */
-    if (st->npend > 0)
-        (void)group_drain(st, NULL);
+    assert(st->npend == 0); /* drained at section_open(), and a plain section stages nothing */
     section_close(st);
     pthread_mutex_unlock(&st->wmu);
 }
@@ -2210,13 +2208,34 @@ void store_group_stats(struct store *st, uint64_t *commits, uint64_t *members)
 
 /* ---- reads ---- */
 
-/* A linked schema about to be handed to the writer: if a staged version will hold it, its
- * version list is not what the writer must see, so the pipeline is drained first. */
-static const struct store_schema *writer_linked(struct store *st, const struct store_schema *sc)
+/* The writer's view of a schema: when staged registrations will hold it without being in
+ * its version list yet (wpending: it is linked, or its creation is in flight), a copy whose
+ * list has them too, retired at the end of the section. */
+static const struct store_schema *writer_schema(struct store *st, struct sschema *sc)
 {
-    if (sc && group_view(st) && ((const struct sschema *)sc)->wpending)
-        (void)group_drain(st, NULL);
-    return sc;
+    if (sc == NULL || !group_view(st) || sc->wpending == 0)
+        return sc ? &sc->pub : NULL;
+    struct store_schema *view = sr_xmalloc(sizeof *view);
+    *view = sc->pub;
+    size_t n = sc->pub.nversions;
+    const struct store_version **arr = sr_xmalloc((n + sc->wpending) * sizeof *arr);
+    memcpy(arr, sc->pub.versions, n * sizeof *arr);
+    for (size_t i = 0; i < st->npend; i++) {
+        const struct store_version *v = &st->pend[i].v->pub;
+        if (st->pend[i].listed || v->schema != &sc->pub)
+            continue;
+        struct version_pos k = {v->subject, v->version};
+        bool found;
+        size_t pos = lower_bound(arr, n, sizeof *arr, cmp_sv_elem, &k, &found);
+        memmove(arr + pos + 1, arr + pos, (n - pos) * sizeof *arr);
+        arr[pos] = v;
+        n++;
+    }
+    view->versions = arr;
+    view->nversions = n;
+    retire(st, free, arr);
+    retire(st, free, view);
+    return view;
 }
 
 const struct store_schema *store_schema_by_id(struct store *st, const char *context, int64_t id)
@@ -2224,11 +2243,10 @@ const struct store_schema *store_schema_by_id(struct store *st, const char *cont
     if (group_view(st)) {
         struct sschema *staged = staged_schema_by_id(st, context, id);
         if (staged)
-            return &staged->pub;
+            return writer_schema(st, staged);
     }
     struct context *c = find_context(st, context);
-    struct sschema *s = c ? find_schema(st, c, id) : NULL;
-    return writer_linked(st, s ? &s->pub : NULL);
+    return writer_schema(st, c ? find_schema(st, c, id) : NULL);
 }
 
 const struct store_schema *store_schema_by_hash(struct store *st, const char *context,
@@ -2246,8 +2264,7 @@ const struct store_schema *store_schema_by_hash(struct store *st, const char *co
                 (!found || c->pub.id < found->id))
                 found = &c->pub;
         }
-        if (found && !((const struct sschema *)found)->staged_new)
-            found = writer_linked(st, found);
+        found = writer_schema(st, (struct sschema *)found);
     }
     return found;
 }
@@ -2276,22 +2293,11 @@ static size_t writer_subject_versions(struct store *st, const char *subject,
 {
     struct ssubject *s = find_subject(st, subject);
     size_t n = s ? s->n : 0, nstaged = 0;
-    bool linked_pending = false;
-    for (size_t i = 0; i < n; i++)
-        linked_pending |= ((const struct sschema *)s->vers[i]->schema)->wpending;
-    for (size_t i = 0; i < st->npend; i++) {
-        if (strcmp(st->pend[i].subject, subject) != 0)
-            continue;
-        nstaged++;
-        linked_pending |= ((const struct sschema *)st->pend[i].v->pub.schema)->wpending;
-    }
-    if (linked_pending || nstaged == 0) {
-        /* A version's schema would show a version list without its staged versions. */
-        if (linked_pending)
-            (void)group_drain(st, NULL);
-        s = find_subject(st, subject);
-        *out = s && s->n ? s->vers : empty_versions;
-        return s ? s->n : 0;
+    for (size_t i = 0; i < st->npend; i++)
+        nstaged += strcmp(st->pend[i].subject, subject) == 0;
+    if (nstaged == 0) {
+        *out = n ? s->vers : empty_versions;
+        return n;
     }
     const struct store_version **arr = sr_xmalloc((n + nstaged) * sizeof *arr);
     if (n)

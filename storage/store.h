@@ -90,9 +90,11 @@ void store_write_end(struct store *st);
  * the batch failed: every write of that batch and of the batches staged after it is then
  * undone (memory included) and must be reported as failed. It also reports -1 when this
  * section read state of a batch that failed, since its reply could be based on it. Borrowed
- * pointers die at the section's end as at store_write_end(). Other write functions, and
- * store_write_end(), first make whatever is staged durable, so a plain section behaves
- * exactly as before. */
+ * pointers die at the section's end as at store_write_end(). In a grouped section, a schema
+ * got by store_schema_by_id() or store_schema_by_hash() lists its staged versions too; one
+ * reached through a version (store_version.schema) may list only the versions that are
+ * durable. A plain section (store_write_begin()) first waits until whatever is staged is
+ * durable, so it behaves exactly as without group commit. */
 void store_write_begin_grouped(struct store *st);
 /* Ends a grouped section at once; fn(arg, rc, err) is called exactly once when the result
  * is known: in this thread before the function returns if nothing is staged, otherwise from

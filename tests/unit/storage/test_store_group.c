@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -369,41 +370,17 @@ static void test_failed_flight_fails_the_batch_staged_behind_it(void **state)
     scratch_remove(&dir);
 }
 
-struct second_subject {
-    struct store *st;
-    int64_t id;
-    int rc;
-};
-
-static void *second_subject_main(void *arg)
+/* Nothing is waiting to be read on fd. */
+static bool pipe_empty(int fd)
 {
-    struct second_subject *t = arg;
-    struct sr_error err = {0};
-    struct store_new_version nv = nv_make("s2", ".", 1, 0, "\"x\"");
-    store_write_begin_grouped(t->st);
-    /* The schema is found by hash, as the API would, then registered under s2. */
-    const struct store_schema *sc = store_schema_by_hash(t->st, ".", nv.hash);
-    nv.id = sc ? sc->id : 0;
-    int rc = store_register(t->st, &nv, &t->id, &err);
-    t->rc = store_write_end_grouped(t->st, &err) | rc;
-    return NULL;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    return poll(&pfd, 1, 0) == 0;
 }
 
-/* A plain section that reads s2. */
-static void *reads_s2_main(void *arg)
-{
-    struct second_subject *u = arg;
-    const struct store_version *const *vs;
-    store_write_begin(u->st);
-    u->rc = (int)store_subject_versions(u->st, "s2", &vs);
-    store_write_end(u->st);
-    return NULL;
-}
-
-/* A second version for a schema whose creation is in flight waits until the flight is
- * linked, since the commit thread reads that schema meanwhile; both then commit. While it
- * waits, no other section may open: it would run in the middle of the waiting one. */
-static void test_second_subject_for_a_schema_in_flight_waits_for_the_flight(void **state)
+/* A second version for a schema whose creation is in flight is staged behind the flight
+ * without waiting for it: the writer sees both versions, readers neither until each batch
+ * is linked, and both commit. */
+static void test_second_subject_for_a_schema_in_flight_is_staged_without_waiting(void **state)
 {
     (void)state;
     struct scratch dir;
@@ -419,34 +396,106 @@ static void test_second_subject_for_a_schema_in_flight_waits_for_the_flight(void
     assert_int_equal(stage_async(st, "s1", "\"x\"", &done[1]), 1);
     assert_int_equal(pipe_get(g.entered[0]), 'e');
 
-    struct second_subject t = {.st = st};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, second_subject_main, &t), 0);
-    assert_int_equal(pipe_get(g.waiting[0]), 'd'); /* it waits for the flight */
-    struct second_subject u = {.st = st};
-    pthread_t uth;
-    assert_int_equal(pthread_create(&uth, NULL, reads_s2_main, &u), 0);
-    assert_int_equal(pipe_get(g.waiting[0]), 'g'); /* and holds up the next section */
+    struct store_new_version nv = nv_make("s2", ".", 1, 0, "\"x\"");
+    store_write_begin_grouped(st);
+    /* found by hash, as the API would, then registered under s2 */
+    const struct store_schema *sc = store_schema_by_hash(st, ".", nv.hash);
+    assert_non_null(sc);
+    nv.id = sc->id;
+    int64_t id = 0;
+    assert_int_equal(store_register(st, &nv, &id, &err), 0);
+    assert_int_equal(id, 1);
+    sc = store_schema_by_id(st, ".", 1);
+    assert_int_equal(sc->nversions, 2);
+    assert_string_equal(sc->versions[1]->subject, "s2");
+    store_write_end_grouped_async(st, outcome_send, &done[1]);
+    assert_true(pipe_empty(g.waiting[0])); /* nobody waited for the flight */
+
+    struct reader_probe p;
+    probe(st, &p, "\"x\"");
+    assert_false(p.by_hash);
     pipe_put(g.verdict[1], 's');
     assert_int_equal(outcome_get(done[0]).rc, 0);
-    assert_int_equal(pipe_get(g.entered[0]), 'e'); /* its own batch */
+    store_read_begin(st);
+    assert_int_equal(store_schema_by_id(st, ".", 1)->nversions, 1); /* s2 is not durable yet */
+    store_read_end(st);
+    assert_int_equal(pipe_get(g.entered[0]), 'e'); /* the batch with s2 */
     pipe_put(g.verdict[1], 's');
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(t.rc, 0);
-    assert_int_equal(t.id, 1);
-    assert_int_equal(pthread_join(uth, NULL), 0);
-    assert_int_equal(u.rc, 1); /* it ran after the whole of the other section */
+    assert_int_equal(outcome_get(done[0]).rc, 0);
     store_set_test_hooks(st, NULL, NULL, NULL);
     store_close(st);
 
     assert_int_equal(store_open(dir.path, &st, &err), 0);
     store_read_begin(st);
-    const struct store_schema *sc = store_schema_by_id(st, ".", 1);
+    sc = store_schema_by_id(st, ".", 1);
     assert_non_null(sc);
     assert_int_equal(sc->nversions, 2);
     assert_string_equal(sc->versions[0]->subject, "s1");
     assert_string_equal(sc->versions[1]->subject, "s2");
     store_read_end(st);
+    store_close(st);
+    close(done[0]);
+    close(done[1]);
+    gate_close(&g);
+    scratch_remove(&dir);
+}
+
+/* A section and what it saw: how many subjects. */
+struct lister {
+    struct store *st;
+    bool grouped;
+    size_t nsubjects;
+};
+
+static void *lister_main(void *arg)
+{
+    struct lister *l = arg;
+    const char *const *names;
+    struct sr_error err = {0};
+    if (l->grouped)
+        store_write_begin_grouped(l->st);
+    else
+        store_write_begin(l->st);
+    l->nsubjects = store_subjects(l->st, &names); /* a listing drains the pipeline */
+    if (l->grouped)
+        assert_int_equal(store_write_end_grouped(l->st, &err), 0);
+    else
+        store_write_end(l->st);
+    return NULL;
+}
+
+/* A writer waiting for the flight has released the writer lock for the commit thread only:
+ * no other section opens in the middle of it. */
+static void test_a_writer_waiting_for_the_flight_holds_up_other_sections(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    scratch_make(&dir);
+    struct store *st = NULL;
+    struct sr_error err = {0};
+    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    struct gate g;
+    gate_open(&g);
+    int done[2];
+    assert_int_equal(pipe(done), 0);
+    store_set_test_hooks(st, gate_commit, gate_waiting, &g);
+    assert_int_equal(stage_async(st, "s1", "\"x\"", &done[1]), 1);
+    assert_int_equal(pipe_get(g.entered[0]), 'e');
+
+    struct lister t = {st, true, 0}, u = {st, false, 0};
+    pthread_t tth, uth;
+    assert_int_equal(pthread_create(&tth, NULL, lister_main, &t), 0);
+    assert_int_equal(pipe_get(g.waiting[0]), 'd'); /* t waits for the flight */
+    assert_int_equal(pthread_create(&uth, NULL, lister_main, &u), 0);
+    assert_int_equal(pipe_get(g.waiting[0]), 'g'); /* u waits for t */
+    pipe_put(g.verdict[1], 's');
+    assert_int_equal(outcome_get(done[0]).rc, 0);
+    assert_int_equal(pthread_join(tth, NULL), 0);
+    assert_int_equal(pthread_join(uth, NULL), 0);
+    assert_int_equal(t.nsubjects, 1);
+    assert_int_equal(u.nsubjects, 1);
+    assert_true(pipe_empty(g.waiting[0])); /* u found nothing left to wait for */
+    store_set_test_hooks(st, NULL, NULL, NULL);
     store_close(st);
     close(done[0]);
     close(done[1]);
@@ -694,7 +743,8 @@ int main(void)
         cmocka_unit_test(test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged),
         cmocka_unit_test(test_plain_write_after_staging_commits_the_group_first),
         cmocka_unit_test(test_failed_flight_fails_the_batch_staged_behind_it),
-        cmocka_unit_test(test_second_subject_for_a_schema_in_flight_waits_for_the_flight),
+        cmocka_unit_test(test_second_subject_for_a_schema_in_flight_is_staged_without_waiting),
+        cmocka_unit_test(test_a_writer_waiting_for_the_flight_holds_up_other_sections),
         cmocka_unit_test(test_concurrent_grouped_writers_get_dense_ids_and_versions),
         cmocka_unit_test(test_acknowledged_grouped_registrations_survive_sigkill),
     };
