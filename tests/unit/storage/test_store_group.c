@@ -377,24 +377,51 @@ static bool pipe_empty(int fd)
     return poll(&pfd, 1, 0) == 0;
 }
 
+/* A fresh store whose first registration ("s1", schema "x", id 1) is held in flight by
+ * the gate; its outcome will arrive on done[0]. */
+struct held {
+    struct scratch dir;
+    struct store *st;
+    struct gate g;
+    int done[2];
+};
+
+static void held_open(struct held *h)
+{
+    struct sr_error err = {0};
+    scratch_make(&h->dir);
+    h->st = NULL;
+    assert_int_equal(store_open(h->dir.path, &h->st, &err), 0);
+    gate_open(&h->g);
+    assert_int_equal(pipe(h->done), 0);
+    store_set_test_hooks(h->st, gate_commit, gate_waiting, &h->g);
+    assert_int_equal(stage_async(h->st, "s1", "\"x\"", &h->done[1]), 1);
+    assert_int_equal(pipe_get(h->g.entered[0]), 'e');
+}
+
+/* Closes the store (if still open) and everything else. */
+static void held_close(struct held *h)
+{
+    if (h->st) {
+        store_set_test_hooks(h->st, NULL, NULL, NULL);
+        store_close(h->st);
+    }
+    close(h->done[0]);
+    close(h->done[1]);
+    gate_close(&h->g);
+    scratch_remove(&h->dir);
+}
+
 /* A second version for a schema whose creation is in flight is staged behind the flight
  * without waiting for it: the writer sees both versions, readers neither until each batch
  * is linked, and both commit. */
 static void test_second_subject_for_a_schema_in_flight_is_staged_without_waiting(void **state)
 {
     (void)state;
-    struct scratch dir;
-    scratch_make(&dir);
-    struct store *st = NULL;
+    struct held h;
+    held_open(&h);
+    struct store *st = h.st;
     struct sr_error err = {0};
-    assert_int_equal(store_open(dir.path, &st, &err), 0);
-    struct gate g;
-    gate_open(&g);
-    int done[2];
-    assert_int_equal(pipe(done), 0);
-    store_set_test_hooks(st, gate_commit, gate_waiting, &g);
-    assert_int_equal(stage_async(st, "s1", "\"x\"", &done[1]), 1);
-    assert_int_equal(pipe_get(g.entered[0]), 'e');
 
     struct store_new_version nv = nv_make("s2", ".", 1, 0, "\"x\"");
     store_write_begin_grouped(st);
@@ -408,24 +435,24 @@ static void test_second_subject_for_a_schema_in_flight_is_staged_without_waiting
     sc = store_schema_by_id(st, ".", 1);
     assert_int_equal(sc->nversions, 2);
     assert_string_equal(sc->versions[1]->subject, "s2");
-    store_write_end_grouped_async(st, outcome_send, &done[1]);
-    assert_true(pipe_empty(g.waiting[0])); /* nobody waited for the flight */
+    store_write_end_grouped_async(st, outcome_send, &h.done[1]);
+    assert_true(pipe_empty(h.g.waiting[0])); /* nobody waited for the flight */
 
     struct reader_probe p;
     probe(st, &p, "\"x\"");
     assert_false(p.by_hash);
-    pipe_put(g.verdict[1], 's');
-    assert_int_equal(outcome_get(done[0]).rc, 0);
+    pipe_put(h.g.verdict[1], 's');
+    assert_int_equal(outcome_get(h.done[0]).rc, 0);
     store_read_begin(st);
     assert_int_equal(store_schema_by_id(st, ".", 1)->nversions, 1); /* s2 is not durable yet */
     store_read_end(st);
-    assert_int_equal(pipe_get(g.entered[0]), 'e'); /* the batch with s2 */
-    pipe_put(g.verdict[1], 's');
-    assert_int_equal(outcome_get(done[0]).rc, 0);
+    assert_int_equal(pipe_get(h.g.entered[0]), 'e'); /* the batch with s2 */
+    pipe_put(h.g.verdict[1], 's');
+    assert_int_equal(outcome_get(h.done[0]).rc, 0);
     store_set_test_hooks(st, NULL, NULL, NULL);
     store_close(st);
 
-    assert_int_equal(store_open(dir.path, &st, &err), 0);
+    assert_int_equal(store_open(h.dir.path, &st, &err), 0);
     store_read_begin(st);
     sc = store_schema_by_id(st, ".", 1);
     assert_non_null(sc);
@@ -433,11 +460,8 @@ static void test_second_subject_for_a_schema_in_flight_is_staged_without_waiting
     assert_string_equal(sc->versions[0]->subject, "s1");
     assert_string_equal(sc->versions[1]->subject, "s2");
     store_read_end(st);
-    store_close(st);
-    close(done[0]);
-    close(done[1]);
-    gate_close(&g);
-    scratch_remove(&dir);
+    h.st = st;
+    held_close(&h);
 }
 
 /* A section and what it saw: how many subjects. */
@@ -469,38 +493,24 @@ static void *lister_main(void *arg)
 static void test_a_writer_waiting_for_the_flight_holds_up_other_sections(void **state)
 {
     (void)state;
-    struct scratch dir;
-    scratch_make(&dir);
-    struct store *st = NULL;
-    struct sr_error err = {0};
-    assert_int_equal(store_open(dir.path, &st, &err), 0);
-    struct gate g;
-    gate_open(&g);
-    int done[2];
-    assert_int_equal(pipe(done), 0);
-    store_set_test_hooks(st, gate_commit, gate_waiting, &g);
-    assert_int_equal(stage_async(st, "s1", "\"x\"", &done[1]), 1);
-    assert_int_equal(pipe_get(g.entered[0]), 'e');
+    struct held h;
+    held_open(&h);
+    struct store *st = h.st;
 
     struct lister t = {st, true, 0}, u = {st, false, 0};
     pthread_t tth, uth;
     assert_int_equal(pthread_create(&tth, NULL, lister_main, &t), 0);
-    assert_int_equal(pipe_get(g.waiting[0]), 'd'); /* t waits for the flight */
+    assert_int_equal(pipe_get(h.g.waiting[0]), 'd'); /* t waits for the flight */
     assert_int_equal(pthread_create(&uth, NULL, lister_main, &u), 0);
-    assert_int_equal(pipe_get(g.waiting[0]), 'g'); /* u waits for t */
-    pipe_put(g.verdict[1], 's');
-    assert_int_equal(outcome_get(done[0]).rc, 0);
+    assert_int_equal(pipe_get(h.g.waiting[0]), 'g'); /* u waits for t */
+    pipe_put(h.g.verdict[1], 's');
+    assert_int_equal(outcome_get(h.done[0]).rc, 0);
     assert_int_equal(pthread_join(tth, NULL), 0);
     assert_int_equal(pthread_join(uth, NULL), 0);
     assert_int_equal(t.nsubjects, 1);
     assert_int_equal(u.nsubjects, 1);
-    assert_true(pipe_empty(g.waiting[0])); /* u found nothing left to wait for */
-    store_set_test_hooks(st, NULL, NULL, NULL);
-    store_close(st);
-    close(done[0]);
-    close(done[1]);
-    gate_close(&g);
-    scratch_remove(&dir);
+    assert_true(pipe_empty(h.g.waiting[0])); /* u found nothing left to wait for */
+    held_close(&h);
 }
 
 /* ---- many concurrent writers ---- */
