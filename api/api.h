@@ -77,9 +77,13 @@ typedef void (*api_ready_fn)(void *arg, void *tag, struct api_response *resp);
  * batch is durable, and rather than wait for that, api_handle_async() returns true, leaves
  * resp untouched, and ready(arg, tag, resp) is called exactly once later, from any thread
  * (possibly this one, even before api_handle_async() returns); it must be quick. Returns
- * false when resp is filled. */
+ * false when resp is filled. Requests for which api_request_blocks() is true would still
+ * wait (they commit in the calling thread). */
 bool api_handle_async(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp,
                       api_ready_fn ready, void *arg, void *tag);
+/* True for the writes that commit in the thread running them (PUT and DELETE: config, mode,
+ * deletions): an event loop should hand them to a thread that may wait (api_handle()). */
+bool api_request_blocks(const struct api_request *req);
 /* Fills resp with a Confluent error body {"error_code": code, "message": message}. */
 void api_error_response(struct api_response *resp, int code, const char *message);
 void api_response_free(struct api_response *resp);

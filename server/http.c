@@ -12,10 +12,10 @@
  * written; on stop, workers disable their listeners and leave their loops once no connection
  * is busy (or shutdown_timeout passes).
  *
- * A write's reply waits for the disk; the loop does not wait with it. api_handle_async()
- * hands such a reply back later, from another thread (the store's commit thread for a
- * registration, the api's write thread for other writes), to on_api_ready(), which queues it
- * on the worker and wakes the worker's loop to send it. */
+ * A write's reply waits for the disk; the loop does not wait with it. A registration's reply
+ * comes back from the store's commit thread (api_handle_async()); other writes
+ * (api_request_blocks()) run on the server's write thread. Either way the reply reaches
+ * on_api_ready(), which queues it on the worker and wakes the worker's loop to send it. */
 #include "http.h"
 
 #include <errno.h>
@@ -74,6 +74,16 @@ struct ready_reply {
     struct api_response resp;
 };
 
+/* A blocking request (api_request_blocks()) queued for the write thread, copied off the
+ * worker's buffers; the reply goes back to the worker like a deferred one. */
+struct write_job {
+    struct write_job *next;
+    struct worker *w;
+    struct evhttp_request *req;
+    struct api_request areq;
+    char *uri, *content_type, *accept, *body;
+};
+
 struct http_server {
     struct http_options opt;
     int listen_fd;
@@ -81,6 +91,13 @@ struct http_server {
     int nworkers;
     struct worker *workers;
     int listeners_disabled; /* atomic: workers that stopped accepting */
+    /* The write thread, which runs blocking requests one after the other: */
+    pthread_t writer;
+    bool writer_started;
+    pthread_mutex_t jobs_mu;
+    pthread_cond_t jobs_cv;
+    struct write_job *jobs_head, *jobs_tail;
+    bool jobs_stop;
 };
 
 /* Per-connection state without allocation, by fd: evhttp 2.1 offers no user pointer on a
@@ -435,6 +452,74 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* ---- the write thread ---- */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? sr_xstrdup(s) : NULL;
+}
+
+static void job_submit(struct worker *w, struct evhttp_request *req, const struct api_request *areq)
+{
+    struct http_server *srv = w->srv;
+    struct write_job *j = sr_xcalloc(1, sizeof *j);
+    j->w = w;
+    j->req = req;
+    j->uri = dup_or_null(areq->uri);
+    j->content_type = dup_or_null(areq->content_type);
+    j->accept = dup_or_null(areq->accept);
+    if (areq->body_len > 0) {
+        j->body = sr_xmalloc(areq->body_len);
+        memcpy(j->body, areq->body, areq->body_len);
+    }
+    /* Headers are read by one POST route only (POST /cloudevents/validate), never here. */
+    j->areq = (struct api_request){
+        .method = areq->method,
+        .uri = j->uri,
+        .content_type = j->content_type,
+        .accept = j->accept,
+        .body = j->body,
+        .body_len = areq->body_len,
+    };
+    pthread_mutex_lock(&srv->jobs_mu);
+    if (srv->jobs_tail)
+        srv->jobs_tail->next = j;
+    else
+        srv->jobs_head = j;
+    srv->jobs_tail = j;
+    pthread_cond_signal(&srv->jobs_cv);
+    pthread_mutex_unlock(&srv->jobs_mu);
+}
+
+/* Runs blocking requests in arrival order until told to stop with nothing left. */
+static void *writer_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->jobs_mu);
+    for (;;) {
+        while (srv->jobs_head == NULL && !srv->jobs_stop)
+            pthread_cond_wait(&srv->jobs_cv, &srv->jobs_mu);
+        struct write_job *j = srv->jobs_head;
+        if (j == NULL)
+            break;
+        srv->jobs_head = j->next;
+        if (srv->jobs_head == NULL)
+            srv->jobs_tail = NULL;
+        pthread_mutex_unlock(&srv->jobs_mu);
+        struct api_response resp;
+        api_handle(srv->opt.api, &j->areq, &resp);
+        on_api_ready(j->w, j->req, &resp);
+        free(j->uri);
+        free(j->content_type);
+        free(j->accept);
+        free(j->body);
+        free(j);
+        pthread_mutex_lock(&srv->jobs_mu);
+    }
+    pthread_mutex_unlock(&srv->jobs_mu);
+    return NULL;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct worker *w = arg;
@@ -445,7 +530,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     evhttp_request_set_on_complete_cb(req, on_complete, NULL);
     http_fill_api_request(req, &areq);
-    if (api_handle_async(w->srv->opt.api, &areq, &resp, on_api_ready, w, req)) {
+    bool blocks = api_request_blocks(&areq);
+    if (blocks)
+        job_submit(w, req, &areq);
+    if (blocks || api_handle_async(w->srv->opt.api, &areq, &resp, on_api_ready, w, req)) {
         /* on_api_ready() may already have run and counted it down */
         pthread_mutex_lock(&w->ready_mu);
         w->ndeferred++;
@@ -752,8 +840,17 @@ static void server_destroy(struct http_server *srv)
         struct worker *w = &srv->workers[i];
         if (w->started)
             pthread_join(w->thread, NULL);
-        worker_destroy(w);
+        worker_destroy(w); /* waits for its replies, so no job is left for it */
     }
+    if (srv->writer_started) {
+        pthread_mutex_lock(&srv->jobs_mu);
+        srv->jobs_stop = true;
+        pthread_cond_signal(&srv->jobs_cv);
+        pthread_mutex_unlock(&srv->jobs_mu);
+        pthread_join(srv->writer, NULL);
+    }
+    pthread_mutex_destroy(&srv->jobs_mu);
+    pthread_cond_destroy(&srv->jobs_cv);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     free(srv->workers);
@@ -778,6 +875,8 @@ int http_server_start(const struct http_options *opt, struct http_server **out, 
     srv = sr_xcalloc(1, sizeof *srv);
     srv->opt = *opt;
     srv->listen_fd = -1;
+    pthread_mutex_init(&srv->jobs_mu, NULL);
+    pthread_cond_init(&srv->jobs_cv, NULL);
     if (bind_listener(srv, err) != 0)
         goto fail;
     srv->nworkers = opt->threads < 1 ? 1 : opt->threads;
@@ -786,6 +885,12 @@ int http_server_start(const struct http_options *opt, struct http_server **out, 
         if (worker_init(srv, &srv->workers[i], i, err) != 0)
             goto fail;
     }
+    int wrc = pthread_create(&srv->writer, NULL, writer_main, srv);
+    if (wrc != 0) {
+        sr_error_set(err, SR_ERR_INTERNAL, "cannot start the write thread: %s", strerror(wrc));
+        goto fail;
+    }
+    srv->writer_started = true;
     for (int i = 0; i < srv->nworkers; i++) {
         struct worker *w = &srv->workers[i];
         int rc = pthread_create(&w->thread, NULL, worker_main, w);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fake_api.c — a stand-in for api/ so the HTTP front end can be tested alone. It records
  * the last api_request it was handed, echoes bodies on /echo, answers 405 for methods the
- * api does not know, on /slow blocks until the test releases it, and defers its reply to
- * /later (api_handle_async()) until the test answers it from its own thread. */
+ * api does not know, on /slow blocks until the test releases it, defers its reply to /later
+ * (api_handle_async()) until the test answers it from its own thread, and calls every PUT
+ * blocking (api_request_blocks()). */
 #include "fake_api.h"
 
 #include <pthread.h>
@@ -166,4 +167,9 @@ void fake_api_answer_later(int status)
     resp.body = strdup("{\"later\":true}");
     resp.body_len = strlen(resp.body);
     later_ready(later_arg, later_tag, &resp);
+}
+
+bool api_request_blocks(const struct api_request *req)
+{
+    return req->method == API_PUT;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_http.c — the HTTP front end over real sockets, in process, against fake_api.c:
  * request mapping, response headers, keep-alive, 413 before the body is sent, methods the
- * api does not know, a graceful stop while a request is inside the api, and replies the api
- * delivers later from another thread. */
+ * api does not know, a graceful stop while a request is inside the api, replies the api
+ * delivers later from another thread, and blocking requests run on the write thread. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -441,6 +441,28 @@ static void test_deferred_reply_leaves_the_worker_free_and_arrives_later(void **
     close(b.fd);
 }
 
+static void test_blocking_request_runs_off_the_loop(void **state)
+{
+    struct client a, b;
+    struct reply r;
+    (void)state;
+
+    client_open(&a);
+    client_sends(&a, "PUT /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    fake_api_wait_slow_entered();
+    /* the only worker answers another connection while the PUT is inside the api */
+    client_open(&b);
+    client_sends(&b, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    read_reply(&b, &r);
+    assert_int_equal(r.status, 200);
+    fake_api_release_slow();
+    read_reply(&a, &r);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body, "{}", 2);
+    close(a.fd);
+    close(b.fd);
+}
+
 static void test_stop_waits_for_a_deferred_reply(void **state)
 {
     struct client c;
@@ -478,6 +500,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deferred_reply_leaves_the_worker_free_and_arrives_later,
                                         start_one_worker, stop_server),
         cmocka_unit_test_setup_teardown(test_stop_waits_for_a_deferred_reply, start_one_worker, stop_server),
+        cmocka_unit_test_setup_teardown(test_blocking_request_runs_off_the_loop, start_one_worker,
+                                        stop_server),
         cmocka_unit_test_setup_teardown(test_response_carries_api_status_type_body_and_security_headers,
                                         start_server, stop_server),
         cmocka_unit_test_setup_teardown(test_keep_alive_serves_several_requests_on_one_connection,
