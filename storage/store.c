@@ -1162,9 +1162,10 @@ static void apply_removal(struct store *st, struct ssubject *subj, const struct 
  * registration with it, since those were planned on top of it (next ids, next versions);
  * memory then equals the database again.
  *
- * Records of the flight are read by the commit thread without wmu, so writers never change
- * them: a schema created in the flight (in_flight) is not given a second version until the
- * flight is linked; a writer needing that drains first.
+ * Records of the flight are read by the commit thread without wmu, and the flight is linked
+ * as it was taken: a version staged later for a schema created in the flight (in_flight)
+ * is not put in that schema's version list but waits for its own batch, as a version of a
+ * linked schema does (wpending; writer_schema() shows writers the list with it).
  *
  * A writer suspended in group_drain() has released wmu, for the commit thread only: no other
  * section opens meanwhile (section_open() waits on gate_cv), so a section stays atomic and
