@@ -179,11 +179,12 @@ struct sschema {
     const struct store_version *one; /* inline slot of pub.versions */
     /* Writer-only marks of staged registrations (never read by readers): staged_new =
      * created by a staged registration, not linked yet, pub.versions already holds the
-     * staged versions of it; wpending counts the staged versions that will hold this
-     * linked schema (its pub.versions lacks them until their batch is linked). */
+     * staged versions of it (except those staged after it went in flight); wpending counts
+     * the staged versions that will hold this schema but are not in pub.versions until
+     * their batch is linked (the schema is linked, or in flight). */
     bool staged_new;
     bool in_flight;    /* staged_new, and in the batch the commit thread is writing */
-    unsigned wpending; /* staged versions that will hold this linked schema */
+    unsigned wpending; /* see above */
     /* pub.text, pub.metadata and pub.rule_set follow in this allocation */
 };
 
@@ -252,8 +253,6 @@ struct pend {
     bool listed; /* the schema was staged too, and its version list already holds v */
 };
 
-/* A section that ended while its group was still open, waiting (on its own stack) for the
- * group's outcome. */
 /* A grouped section that ended while registrations were staged: called back once batch
  * seq (or an earlier one) has finished. rc starts at -1 if the section had failed itself. */
 struct waiter {
@@ -1148,9 +1147,9 @@ static void apply_removal(struct store *st, struct ssubject *subj, const struct 
  * a reader looks (the new schema and version are owned by its struct pend; only a brand-new
  * context record is created right away, unknown and empty, so no reader can tell). The
  * writer read functions below merge the pending records into what they return (next id,
- * subject versions, lookups by id and hash); where merging is not worth its code (listings,
- * referrers, a linked schema whose version list would need the staged version) they drain
- * the pipeline first (group_drain()), which the writer may do at any time since it holds wmu.
+ * subject versions, lookups by id and hash, a schema's version list); where merging is not
+ * worth its code (listings, referrers) they drain the pipeline first (group_drain()), which
+ * the writer may do at any time since it holds wmu.
  *
  * The commit thread (committer_main) pipelines the disk with the writers: it takes every
  * staged registration as one batch (the flight), writes its rows and COMMITs (one fsync)
