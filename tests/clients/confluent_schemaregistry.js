@@ -9,6 +9,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const { runner } = require('./harness');
 const {
   SchemaRegistryClient, AvroSerializer, AvroDeserializer, SerdeType, Compatibility, RestError,
 } = require('@confluentinc/schemaregistry');
@@ -44,20 +45,8 @@ const PAY_BAD = JSON.stringify({
   fields: [{ name: 'amount', type: 'string' }],
 });
 
-let passed = 0;
-let failed = 0;
 const state = {};
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-  } catch (e) {
-    failed++;
-    const detail = e instanceof RestError ? ` (status ${e.status}, error_code ${e.errorCode})` : '';
-    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 6).join(' | ') : e}${detail}`);
-  }
-}
+const { step, run } = runner((e) => (e instanceof RestError ? ` (status ${e.status}, error_code ${e.errorCode})` : ''));
 
 async function expectRestError(promise, status, errorCode) {
   try {
@@ -424,11 +413,6 @@ async function main() {
       .deserialize('invoices', forged), /Invalid message/);
   });
 
-  console.log(`npm @confluentinc/schemaregistry: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
 }
 
-main().catch((e) => {
-  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
-  process.exit(1);
-});
+run('npm @confluentinc/schemaregistry', main);

@@ -13,6 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { runner, CROSS } = require('./harness');
 const { execFileSync } = require('node:child_process');
 const {
   SchemaRegistryClient, SerdeType, AvroSerializer, AvroDeserializer, JsonSerializer, JsonDeserializer,
@@ -29,22 +30,7 @@ if (!['write', 'read'].includes(mode) || !url || !XDIR) {
 }
 const ME = 'confluent';
 
-const AVRO_SCHEMA = JSON.stringify({
-  type: 'record', name: 'Reading', namespace: 'sr.cross', fields: [
-    { name: 'id', type: 'long' }, { name: 'name', type: 'string' },
-    { name: 'tags', type: { type: 'array', items: 'string' } },
-    { name: 'note', type: ['null', 'string'], default: null }, { name: 'score', type: 'double' }],
-});
-const AVRO_VALUE = { id: 7, name: 'cross', tags: ['a', 'b'], note: 'hi', score: 2.5 };
-const JSON_SCHEMA = JSON.stringify({
-  $schema: 'http://json-schema.org/draft-07/schema#', title: 'Reading', type: 'object',
-  properties: {
-    id: { type: 'integer' }, name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } },
-    score: { type: 'number' },
-  },
-  required: ['id', 'name'],
-});
-const JSON_VALUE = { id: 7, name: 'cross', tags: ['a', 'b'], score: 2.5 };
+const { AVRO_SCHEMA, AVRO_VALUE, JSON_SCHEMA, JSON_VALUE } = CROSS;
 // kafkajs writes Protobuf without a message index, so only Confluent-framed bytes are read
 const WRITERS = { avro: ['python', 'confluent', 'kafkajs'], json: ['python', 'confluent', 'kafkajs'],
   protobuf: ['python', 'confluent'] };
@@ -52,17 +38,7 @@ const WRITERS = { avro: ['python', 'confluent', 'kafkajs'], json: ['python', 'co
 const newClient = () => new SchemaRegistryClient({ baseURLs: [url], maxRetries: 0, cacheCapacity: 100 });
 const file = (writer, fmt) => path.join(XDIR, `${writer}.${fmt}.bin`);
 
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 8).join(' | ') : e}`);
-  }
-}
+const { step: check, run } = runner();
 
 function protocRegistry() {
   const root = path.join(__dirname, 'proto');
@@ -146,10 +122,4 @@ async function read() {
   }
 }
 
-(mode === 'write' ? write() : read()).then(() => {
-  console.log(`cross npm @confluentinc/schemaregistry ${mode}: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}, (e) => {
-  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
-  process.exit(1);
-});
+run(`cross npm @confluentinc/schemaregistry ${mode}`, mode === 'write' ? write : read);

@@ -15,6 +15,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const { runner, CROSS } = require('./harness');
 const { SchemaRegistry, SchemaType } = require('@kafkajs/confluent-schema-registry');
 
 const [mode, url] = process.argv.slice(2);
@@ -25,22 +26,7 @@ if (!['write', 'read'].includes(mode) || !url || !XDIR) {
 }
 const ME = 'kafkajs';
 
-const AVRO_SCHEMA = JSON.stringify({
-  type: 'record', name: 'Reading', namespace: 'sr.cross', fields: [
-    { name: 'id', type: 'long' }, { name: 'name', type: 'string' },
-    { name: 'tags', type: { type: 'array', items: 'string' } },
-    { name: 'note', type: ['null', 'string'], default: null }, { name: 'score', type: 'double' }],
-});
-const AVRO_VALUE = { id: 7, name: 'cross', tags: ['a', 'b'], note: 'hi', score: 2.5 };
-const JSON_SCHEMA = JSON.stringify({
-  $schema: 'http://json-schema.org/draft-07/schema#', title: 'Reading', type: 'object',
-  properties: {
-    id: { type: 'integer' }, name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } },
-    score: { type: 'number' },
-  },
-  required: ['id', 'name'],
-});
-const JSON_VALUE = { id: 7, name: 'cross', tags: ['a', 'b'], score: 2.5 };
+const { AVRO_SCHEMA, AVRO_VALUE, JSON_SCHEMA, JSON_VALUE } = CROSS;
 // Protobuf from python only: the npm @confluentinc client treats google/protobuf/* imports
 // as built in and registers no reference for them, and this client's protobufjs parse()
 // knows no built-in files, so it cannot resolve google.protobuf.Timestamp in those bytes'
@@ -51,18 +37,7 @@ const WRITERS = { avro: ['python', 'confluent', 'kafkajs'], json: ['python', 'co
 const newRegistry = () => new SchemaRegistry({ host: url, retry: { retries: 0 } });
 const file = (writer, fmt) => path.join(XDIR, `${writer}.${fmt}.bin`);
 
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-  } catch (e) {
-    failed++;
-    const status = e && e.status ? ` (status ${e.status})` : '';
-    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 8).join(' | ') : e}${status}`);
-  }
-}
+const { step: check, run } = runner();
 
 async function write() {
   await check('write avro', async () => {
@@ -102,10 +77,4 @@ async function read() {
   }
 }
 
-(mode === 'write' ? write() : read()).then(() => {
-  console.log(`cross npm @kafkajs/confluent-schema-registry ${mode}: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}, (e) => {
-  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
-  process.exit(1);
-});
+run(`cross npm @kafkajs/confluent-schema-registry ${mode}`, mode === 'write' ? write : read);

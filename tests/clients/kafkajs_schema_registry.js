@@ -9,6 +9,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const { runner } = require('./harness');
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = require('@kafkajs/confluent-schema-registry');
 
 const url = process.argv[2];
@@ -41,20 +42,8 @@ const ITEM_BAD = JSON.stringify({
   fields: [{ name: 'sku', type: 'long' }],
 });
 
-let passed = 0;
-let failed = 0;
 const state = {};
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-  } catch (e) {
-    failed++;
-    const status = e && e.status ? ` (status ${e.status})` : '';
-    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 6).join(' | ') : e}${status}`);
-  }
-}
+const { step, run } = runner();
 
 async function rawGet(path) {
   const r = await fetch(url + path);
@@ -309,11 +298,6 @@ message Receipt {
     await assert.rejects(newRegistry().getLatestSchemaId('no-such-subject'), (e) => e.status === 404);
   });
 
-  console.log(`npm @kafkajs/confluent-schema-registry: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
 }
 
-main().catch((e) => {
-  console.log(`FAIL unexpected: ${e && e.stack ? e.stack : e}`);
-  process.exit(1);
-});
+run('npm @kafkajs/confluent-schema-registry', main);
