@@ -1005,16 +1005,29 @@ static void subject_unlink(struct store *st, struct ssubject *subj)
     retire(st, subject_free, subj);
 }
 
-static void version_link(struct store *st, struct ssubject *subj, struct store_version *v)
+/* Puts v in subj's version list, which must not have its number yet. */
+static void subject_add_version(struct store *st, struct ssubject *subj, const struct store_version *v)
 {
-    struct sschema *s = (struct sschema *)v->schema;
     bool found;
     size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
     assert(!found);
     subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v, &subj->one);
+}
+
+/* Puts v in the version list of its schema s, in (subject, version) order. */
+static void schema_add_version(struct store *st, struct sschema *s, const struct store_version *v)
+{
     struct version_pos k = {v->subject, v->version};
-    pos = lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
+    bool found;
+    size_t pos =
+        lower_bound(s->pub.versions, s->pub.nversions, sizeof *s->pub.versions, cmp_sv_elem, &k, &found);
     s->pub.versions = cow_insert(st, s->pub.versions, s->pub.nversions++, pos, &v, sizeof v, &s->one);
+}
+
+static void version_link(struct store *st, struct ssubject *subj, struct store_version *v)
+{
+    subject_add_version(st, subj, v);
+    schema_add_version(st, (struct sschema *)v->schema, v);
 }
 
 /* Returns arr without its doomed versions (a new array, the inline slot, or NULL when none
@@ -1203,17 +1216,10 @@ static void pend_apply(struct store *st, struct pend *p)
     v->subject = subj->name;
     retire(st, free, p->subject);
     p->subject = NULL;
-    bool found;
-    size_t pos = lower_bound(subj->vers, subj->n, sizeof *subj->vers, cmp_version_elem, &v->version, &found);
-    assert(!found);
-    subj->vers = cow_insert(st, subj->vers, subj->n++, pos, &v, sizeof v, &subj->one);
-    /* A schema created by the batch already lists its batch versions (see stage). */
-    if (!p->listed) {
-        struct version_pos k = {v->subject, v->version};
-        pos = lower_bound(sc->pub.versions, sc->pub.nversions, sizeof *sc->pub.versions, cmp_sv_elem, &k,
-                          &found);
-        sc->pub.versions = cow_insert(st, sc->pub.versions, sc->pub.nversions++, pos, &v, sizeof v, &sc->one);
-    }
+    subject_add_version(st, subj, v);
+    /* A schema created by the batch already lists its batch versions (see register_staged()). */
+    if (!p->listed)
+        schema_add_version(st, sc, v);
 }
 
 /* Frees the records of a registration whose batch failed. A section suspended in
@@ -1496,14 +1502,9 @@ static int register_staged(struct store *st, const struct store_new_version *nv,
     v->version = nv->version;
     v->ts_ms = nv->ts_ms;
     v->schema = &sc->pub;
-    if (p.listed) {
-        /* Nobody but writers can reach this schema yet, so its list is edited now. */
-        struct version_pos k = {v->subject, v->version};
-        bool found;
-        size_t pos = lower_bound(sc->pub.versions, sc->pub.nversions, sizeof *sc->pub.versions, cmp_sv_elem,
-                                 &k, &found);
-        sc->pub.versions = cow_insert(st, sc->pub.versions, sc->pub.nversions++, pos, &v, sizeof v, &sc->one);
-    }
+    /* Nobody but writers can reach a listed schema yet, so its list is edited now. */
+    if (p.listed)
+        schema_add_version(st, sc, v);
     if (st->npend == st->cap_pend) {
         st->cap_pend = st->cap_pend ? st->cap_pend * 2 : 16;
         st->pend = sr_xrealloc(st->pend, st->cap_pend * sizeof *st->pend);
