@@ -186,13 +186,6 @@ static void add_at_int(struct ctx *c, int32_t n, enum diff_kind k)
     }
 }
 
-static const struct proto_sym *lookup(const struct side *s, const char *type_name)
-{
-    if (!type_name)
-        return NULL;
-    return proto_pool_find(s->pool, type_name[0] == '.' ? type_name + 1 : type_name);
-}
-
 static bool is_map_entry(const Google__Protobuf__DescriptorProto *m)
 {
     return m->options && m->options->has_map_entry && m->options->map_entry;
@@ -293,7 +286,7 @@ static struct ftype ftype_of(const struct side *s, const struct mview *owner,
                              const Google__Protobuf__FieldDescriptorProto *f, size_t file)
 {
     struct ftype t = {.type = f->type, .type_name = f->type_name};
-    const struct proto_sym *sym = f->type == FT(MESSAGE) ? lookup(s, f->type_name) : NULL;
+    const struct proto_sym *sym = f->type == FT(MESSAGE) ? proto_pool_find_type(s->pool, f->type_name) : NULL;
     if (sym && sym->kind == PROTO_SYM_MESSAGE && is_map_entry(sym->desc) && f->label == LABEL(REPEATED))
         t.entry = sym->desc;
     const char *syn = s->pool->files[file]->syntax;
@@ -363,7 +356,8 @@ static const char *local_name(const struct side *s, const struct proto_sym *sym)
 
 static void compare_message_types(struct ctx *c, const struct ftype *o, const struct ftype *u)
 {
-    const struct proto_sym *os = lookup(&c->orig, o->type_name), *us = lookup(&c->upd, u->type_name);
+    const struct proto_sym *os = proto_pool_find_type(c->orig.pool, o->type_name),
+                           *us = proto_pool_find_type(c->upd.pool, u->type_name);
     if (!os || !us) {
         if (!o->type_name || !u->type_name || strcmp(o->type_name, u->type_name) != 0)
             add(c, FIELD_NAMED_TYPE_CHANGED);

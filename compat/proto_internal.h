@@ -87,6 +87,16 @@ void proto_pool_init(struct proto_pool *pool, const struct compat_ref *refs, siz
 void proto_pool_free(struct proto_pool *pool);
 /* Finds a symbol by full name (no leading dot). Borrowed, valid while the pool lives. */
 const struct proto_sym *proto_pool_find(const struct proto_pool *pool, const char *name);
+/* The symbol a type name of a descriptor refers to (".pkg.Msg"; the leading dot is optional).
+ * Returns NULL when type_name is NULL or unknown; borrowed, valid while the pool lives. */
+const struct proto_sym *proto_pool_find_type(const struct proto_pool *pool, const char *type_name);
+/* The message a type name refers to, or NULL (also when it names an enum); sets *file, when
+ * not NULL, to the index of the file that defines it. Borrowed, valid while the pool lives. */
+const Google__Protobuf__DescriptorProto *proto_pool_message(const struct proto_pool *pool,
+                                                            const char *type_name, size_t *file);
+/* The enum a type name refers to, or NULL. Borrowed, valid while the pool lives. */
+const Google__Protobuf__EnumDescriptorProto *proto_pool_enum(const struct proto_pool *pool,
+                                                             const char *type_name);
 /* Index of the file with this name, or -1. */
 long proto_pool_file_index(const struct proto_pool *pool, const char *name);
 

@@ -153,6 +153,31 @@ const struct proto_sym *proto_pool_find(const struct proto_pool *pool, const cha
     return proto_map_get(&pool->sym_index, name, &i) ? &pool->syms[i] : NULL;
 }
 
+const struct proto_sym *proto_pool_find_type(const struct proto_pool *pool, const char *type_name)
+{
+    if (!type_name)
+        return NULL;
+    return proto_pool_find(pool, type_name[0] == '.' ? type_name + 1 : type_name);
+}
+
+const Google__Protobuf__DescriptorProto *proto_pool_message(const struct proto_pool *pool,
+                                                            const char *type_name, size_t *file)
+{
+    const struct proto_sym *s = proto_pool_find_type(pool, type_name);
+    if (!s || s->kind != PROTO_SYM_MESSAGE)
+        return NULL;
+    if (file)
+        *file = s->file;
+    return s->desc;
+}
+
+const Google__Protobuf__EnumDescriptorProto *proto_pool_enum(const struct proto_pool *pool,
+                                                             const char *type_name)
+{
+    const struct proto_sym *s = proto_pool_find_type(pool, type_name);
+    return s && s->kind == PROTO_SYM_ENUM ? s->desc : NULL;
+}
+
 long proto_pool_file_index(const struct proto_pool *pool, const char *name)
 {
     for (size_t i = 0; i < pool->nfiles; i++)
@@ -465,29 +490,6 @@ struct enc_ctx {
     struct sr_error *err;
 };
 
-/* The file a message type lives in, and the message itself, from a resolved ".a.B". */
-static const Google__Protobuf__DescriptorProto *message_of(const struct proto_pool *pool,
-                                                           const char *type_name, size_t *file)
-{
-    if (!type_name)
-        return NULL;
-    const struct proto_sym *s = proto_pool_find(pool, type_name[0] == '.' ? type_name + 1 : type_name);
-    if (!s || s->kind != PROTO_SYM_MESSAGE)
-        return NULL;
-    if (file)
-        *file = s->file;
-    return s->desc;
-}
-
-static const Google__Protobuf__EnumDescriptorProto *enum_of(const struct proto_pool *pool,
-                                                            const char *type_name)
-{
-    if (!type_name)
-        return NULL;
-    const struct proto_sym *s = proto_pool_find(pool, type_name[0] == '.' ? type_name + 1 : type_name);
-    return s && s->kind == PROTO_SYM_ENUM ? s->desc : NULL;
-}
-
 /* Encodes a scalar (or enum) value for field type t into b, without a tag. */
 static int encode_scalar(struct enc_ctx *c, const Google__Protobuf__FieldDescriptorProto *fd,
                          const struct proto_opt_value *v, struct sr_buf *b)
@@ -520,7 +522,7 @@ static int encode_scalar(struct enc_ctx *c, const Google__Protobuf__FieldDescrip
         return link_fail(c->err, v->line, v->col,
                          "Value must be \"true\" or \"false\" for boolean option \"%s\".", fname);
     case FT(ENUM): {
-        const Google__Protobuf__EnumDescriptorProto *e = enum_of(c->pool, fd->type_name);
+        const Google__Protobuf__EnumDescriptorProto *e = proto_pool_enum(c->pool, fd->type_name);
         if (v->kind == PROTO_VAL_IDENT && e && !v->neg) {
             const Google__Protobuf__EnumValueDescriptorProto *ev = proto_enum_value_by_name(e, v->str);
             if (ev) {
@@ -744,7 +746,7 @@ static int text_value(struct enc_ctx *c, struct proto_lexer *lx,
         if (proto_lex_next(lx))
             return -1;
         size_t sub_file = 0;
-        const Google__Protobuf__DescriptorProto *sub = message_of(c->pool, fd->type_name, &sub_file);
+        const Google__Protobuf__DescriptorProto *sub = proto_pool_message(c->pool, fd->type_name, &sub_file);
         if (!sub)
             return link_fail(c->err, lx->tok.line, lx->tok.col, "Unknown message type for field \"%s\".",
                              fd->name);
@@ -875,7 +877,7 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
     if (part < po->name.nparts) {
         /* (ext).sub.field = value: a message holding just that field */
         size_t mfile = 0;
-        const Google__Protobuf__DescriptorProto *md = message_of(c->pool, fd->type_name, &mfile);
+        const Google__Protobuf__DescriptorProto *md = proto_pool_message(c->pool, fd->type_name, &mfile);
         if (!md || fd->type != FT(MESSAGE))
             return link_fail(c->err, po->line, po->col, "Option \"%s\" is an atomic type, not a message.",
                              fd->name);
@@ -915,7 +917,7 @@ static int encode_option_value(struct enc_ctx *c, const struct proto_pending_opt
         if (po->val.kind != PROTO_VAL_AGGREGATE)
             return encode_scalar(c, fd, &po->val, out);
         size_t mfile = 0;
-        const Google__Protobuf__DescriptorProto *md = message_of(c->pool, fd->type_name, &mfile);
+        const Google__Protobuf__DescriptorProto *md = proto_pool_message(c->pool, fd->type_name, &mfile);
         if (!md)
             return link_fail(c->err, po->line, po->col, "Unknown message type for option \"%s\".", fd->name);
         struct proto_lexer lx;
@@ -1081,8 +1083,8 @@ static int validate_default(const struct proto_pool *pool, const Google__Protobu
                             f->name);
     if (f->type != FT(ENUM))
         return 0;
-    const struct proto_sym *s = f->type_name ? proto_pool_find(pool, f->type_name + 1) : NULL;
-    if (!s || s->kind != PROTO_SYM_ENUM || !proto_enum_value_by_name(s->desc, f->default_value))
+    const Google__Protobuf__EnumDescriptorProto *e = proto_pool_enum(pool, f->type_name);
+    if (!e || !proto_enum_value_by_name(e, f->default_value))
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Enum type \"%s\" has no value named \"%s\".",
                             f->type_name ? f->type_name + 1 : "", f->default_value);
     return 0;

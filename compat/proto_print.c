@@ -149,23 +149,6 @@ static uint64_t le(const uint8_t *p, int n)
 static void print_text_message(struct printer *pr, const Google__Protobuf__DescriptorProto *md,
                                const uint8_t *data, size_t len, int depth);
 
-static const Google__Protobuf__DescriptorProto *msg_of(const struct proto_pool *pool, const char *type_name)
-{
-    if (!type_name)
-        return NULL;
-    const struct proto_sym *s = proto_pool_find(pool, type_name[0] == '.' ? type_name + 1 : type_name);
-    return s && s->kind == PROTO_SYM_MESSAGE ? s->desc : NULL;
-}
-
-static const Google__Protobuf__EnumDescriptorProto *enum_of(const struct proto_pool *pool,
-                                                            const char *type_name)
-{
-    if (!type_name)
-        return NULL;
-    const struct proto_sym *s = proto_pool_find(pool, type_name[0] == '.' ? type_name + 1 : type_name);
-    return s && s->kind == PROTO_SYM_ENUM ? s->desc : NULL;
-}
-
 /* Prints one scalar value of type fd->type from its wire payload. */
 static void print_scalar(struct printer *pr, const Google__Protobuf__FieldDescriptorProto *fd, int wt,
                          const uint8_t *data, size_t len)
@@ -188,7 +171,7 @@ static void print_scalar(struct printer *pr, const Google__Protobuf__FieldDescri
         sr_buf_puts(b, v ? "true" : "false");
         break;
     case FT(ENUM): {
-        const Google__Protobuf__EnumDescriptorProto *e = enum_of(pr->pool, fd->type_name);
+        const Google__Protobuf__EnumDescriptorProto *e = proto_pool_enum(pr->pool, fd->type_name);
         const char *name = NULL;
         for (size_t i = 0; e && i < e->n_value && !name; i++)
             if (e->value[i]->number == (int32_t)v)
@@ -233,7 +216,7 @@ static void print_text_value(struct printer *pr, const Google__Protobuf__FieldDe
                              const uint8_t *data, size_t len, int depth)
 {
     if (fd->type == FT(MESSAGE)) {
-        const Google__Protobuf__DescriptorProto *sub = msg_of(pr->pool, fd->type_name);
+        const Google__Protobuf__DescriptorProto *sub = proto_pool_message(pr->pool, fd->type_name, NULL);
         sr_buf_puts(pr->out, "{ ");
         if (sub)
             print_text_message(pr, sub, data, len, depth + 1);
