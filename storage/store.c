@@ -884,14 +884,20 @@ static void context_set_known(struct store *st, struct context *c, bool known)
     c->known = known;
 }
 
-static void hbucket_add(struct store *st, const struct store_schema *sc)
+static struct hbucket *hbucket_get_or_add(struct store *st, const unsigned char hash[16])
 {
-    struct hbucket *b = find_hbucket(st, sc->hash);
+    struct hbucket *b = find_hbucket(st, hash);
     if (!b) {
         b = sr_xcalloc(1, sizeof *b);
-        memcpy(b->hash, sc->hash, 16);
+        memcpy(b->hash, hash, 16);
         store_map_insert(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), b);
     }
+    return b;
+}
+
+static void hbucket_add(struct store *st, const struct store_schema *sc)
+{
+    struct hbucket *b = hbucket_get_or_add(st, sc->hash);
     struct schema_pos k = {sc->context, sc->id};
     bool found;
     size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
@@ -915,7 +921,7 @@ static void hbucket_remove(struct store *st, const struct store_schema *sc)
     }
 }
 
-static void rbucket_add(struct store *st, const struct store_ref *ref, const struct store_schema *sc)
+static struct rbucket *rbucket_get_or_add(struct store *st, const struct store_ref *ref)
 {
     struct rbucket *b = find_rbucket(st, ref->subject, ref->version);
     if (!b) {
@@ -926,6 +932,12 @@ static void rbucket_add(struct store *st, const struct store_ref *ref, const str
         b->version = ref->version;
         store_map_insert(&st->referrers, hash_ref(st, b->subject, len, b->version), b);
     }
+    return b;
+}
+
+static void rbucket_add(struct store *st, const struct store_ref *ref, const struct store_schema *sc)
+{
+    struct rbucket *b = rbucket_get_or_add(st, ref);
     struct schema_pos k = {sc->context, sc->id};
     bool found;
     size_t pos = lower_bound(b->items, b->n, sizeof *b->items, cmp_schema_elem, &k, &found);
@@ -1622,12 +1634,7 @@ static int load_contexts(struct store *st, struct sr_error *err)
 static void load_link_schema(struct store *st, struct sschema *sc)
 {
     store_map_insert(&sc->ctx->by_id, hash_id(st, sc->pub.id), sc);
-    struct hbucket *b = find_hbucket(st, sc->pub.hash);
-    if (!b) {
-        b = sr_xcalloc(1, sizeof *b);
-        memcpy(b->hash, sc->pub.hash, 16);
-        store_map_insert(&st->hashes, store_hash_bytes(st->seed, b->hash, 16), b);
-    }
+    struct hbucket *b = hbucket_get_or_add(st, sc->pub.hash);
     const struct store_schema *p = &sc->pub;
     b->items = append_grow(b->items, b->n++, &p, sizeof p, &b->one);
 }
@@ -1664,6 +1671,19 @@ static int load_schemas(struct store *st, struct sr_error *err)
     return 0;
 }
 
+/* Load-time linking of a schema's references into the referrer buckets: schemas come in
+ * (context, id) order, like their schema rows, so appending keeps every bucket sorted, and
+ * a second reference of the schema to the same target finds the schema last in its bucket. */
+static void load_link_refs(struct store *st, struct sschema *sc)
+{
+    const struct store_schema *p = &sc->pub;
+    for (size_t i = 0; i < p->nrefs; i++) {
+        struct rbucket *b = rbucket_get_or_add(st, &p->refs[i]);
+        if (b->n == 0 || b->items[b->n - 1] != p)
+            b->items = append_grow(b->items, b->n++, &p, sizeof p, &b->one);
+    }
+}
+
 /* Refs arrive sorted by (context, id, pos); each schema's run is gathered, then copied
  * into the schema's own refs block. */
 static void free_ref_strings(struct store_ref *refs, size_t n)
@@ -1698,6 +1718,7 @@ static int load_refs(struct store *st, struct sr_error *err)
         }
         if (cur && sc != cur) {
             schema_set_refs(cur, refs, n);
+            load_link_refs(st, cur);
             free_ref_strings(refs, n);
             n = 0;
         }
@@ -1778,70 +1799,6 @@ static int load_kv(struct store *st, enum store_stmt which, struct store_map *m,
     return 0;
 }
 
-static void link_loaded_refs(struct store *st)
-{
-    /* Hash-map order is arbitrary; sort_referrers() puts every bucket in order afterwards. */
-    size_t nctx = st->contexts.count, k = 0;
-    struct context **ctxs = sr_xmalloc((nctx ? nctx : 1) * sizeof *ctxs);
-    for (size_t i = 0; st->contexts.slots && i <= st->contexts.mask; i++)
-        if (st->contexts.slots[i].val)
-            ctxs[k++] = st->contexts.slots[i].val;
-    for (size_t i = 0; i < nctx; i++) {
-        struct context *c = ctxs[i];
-        if (!c->by_id.slots)
-            continue;
-        for (size_t j = 0; j <= c->by_id.mask; j++) {
-            struct sschema *sc = c->by_id.slots[j].val;
-            if (!sc)
-                continue;
-            for (size_t r = 0; r < sc->pub.nrefs; r++) {
-                const struct store_ref *ref = &sc->pub.refs[r];
-                struct rbucket *b = find_rbucket(st, ref->subject, ref->version);
-                if (!b) {
-                    size_t len = strlen(ref->subject);
-                    b = sr_xcalloc(1, sizeof *b + len + 1);
-                    memcpy(b->subject, ref->subject, len + 1);
-                    b->subject_len = len;
-                    b->version = ref->version;
-                    store_map_insert(&st->referrers, hash_ref(st, b->subject, len, b->version), b);
-                }
-                const struct store_schema *p = &sc->pub;
-                if (b->n == 0 || b->items[b->n - 1] != p)
-                    b->items = append_grow(b->items, b->n++, &p, sizeof p, &b->one);
-            }
-        }
-    }
-    free(ctxs);
-}
-
-static int cmp_schema_ptr(const void *a, const void *b)
-{
-    const struct store_schema *x = *(const struct store_schema *const *)a;
-    const struct store_schema *y = *(const struct store_schema *const *)b;
-    int c = strcmp(x->context, y->context);
-    if (c)
-        return c;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Hash-map iteration order is arbitrary, so the referrer buckets are sorted afterwards. */
-static void sort_referrers(struct store *st)
-{
-    for (size_t i = 0; st->referrers.slots && i <= st->referrers.mask; i++) {
-        struct rbucket *b = st->referrers.slots[i].val;
-        if (!b || b->n < 2)
-            continue;
-        qsort((void *)b->items, b->n, sizeof *b->items, cmp_schema_ptr);
-        /* Two refs of one schema to the same target appear once. */
-        const struct store_schema **items = (const struct store_schema **)b->items;
-        size_t d = 1;
-        for (size_t j = 1; j < b->n; j++)
-            if (items[j] != items[d - 1])
-                items[d++] = items[j];
-        b->n = d;
-    }
-}
-
 static void sort_names(struct name_list *l)
 {
     if (l->n > 1) /* an empty list is NULL, which qsort must not see */
@@ -1854,8 +1811,6 @@ static int load_all(struct store *st, struct sr_error *err)
         load_versions(st, err) != 0 || load_kv(st, ST_LOAD_CONFIG, &st->config, false, err) != 0 ||
         load_kv(st, ST_LOAD_MODE, &st->modes, true, err) != 0)
         return -1;
-    link_loaded_refs(st);
-    sort_referrers(st);
     /* SQLite's BINARY collation is memcmp, i.e. the bytewise order the header promises,
      * but the listings are sorted here anyway so that no collation detail can leak in. */
     sort_names(&st->subject_list);
