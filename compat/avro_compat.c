@@ -296,6 +296,24 @@ bool avro_names_match(const struct avro_node *r, const struct avro_node *w)
     return false;
 }
 
+bool avro_is_promotion(enum avro_type writer, enum avro_type reader)
+{
+    switch (reader) {
+    case AVRO_LONG:
+        return writer == AVRO_INT;
+    case AVRO_FLOAT:
+        return writer == AVRO_INT || writer == AVRO_LONG;
+    case AVRO_DOUBLE:
+        return writer == AVRO_INT || writer == AVRO_LONG || writer == AVRO_FLOAT;
+    case AVRO_BYTES:
+        return writer == AVRO_STRING;
+    case AVRO_STRING:
+        return writer == AVRO_BYTES;
+    default:
+        return false;
+    }
+}
+
 /* False when reader branch r certainly cannot read the non-union writer w (different kinds
  * without a promotion, or named types whose names do not match): Java would probe such a
  * branch and find it incompatible, so skipping it keeps the answer and spares a wide union
@@ -304,20 +322,7 @@ static bool may_read(const struct avro_node *r, const struct avro_node *w)
 {
     if (r->type == w->type)
         return !avro_is_named(r->type) || avro_names_match(r, w);
-    switch (r->type) {
-    case AVRO_LONG:
-        return w->type == AVRO_INT;
-    case AVRO_FLOAT:
-        return w->type == AVRO_INT || w->type == AVRO_LONG;
-    case AVRO_DOUBLE:
-        return w->type == AVRO_INT || w->type == AVRO_LONG || w->type == AVRO_FLOAT;
-    case AVRO_BYTES:
-        return w->type == AVRO_STRING;
-    case AVRO_STRING:
-        return w->type == AVRO_BYTES;
-    default:
-        return false;
-    }
+    return avro_is_promotion(w->type, r->type);
 }
 
 static void check_names(struct checker *c, size_t res, const struct avro_node *r, const struct avro_node *w,

@@ -161,24 +161,6 @@ static const char *type_label(const struct avro_node *n)
     return avro_is_named(n->type) ? n->fullname : avro_type_name(n->type);
 }
 
-static bool is_promotion(enum avro_type from, enum avro_type to)
-{
-    switch (to) {
-    case AVRO_LONG:
-        return from == AVRO_INT;
-    case AVRO_FLOAT:
-        return from == AVRO_INT || from == AVRO_LONG;
-    case AVRO_DOUBLE:
-        return from == AVRO_INT || from == AVRO_LONG || from == AVRO_FLOAT;
-    case AVRO_STRING:
-        return from == AVRO_BYTES;
-    case AVRO_BYTES:
-        return from == AVRO_STRING;
-    default:
-        return false;
-    }
-}
-
 static bool str_eq(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
@@ -428,7 +410,7 @@ static void diff_node(struct differ *d, const struct avro_node *o, const struct 
     }
     d->depth++;
     if (o->type != n->type) {
-        bool promoted = is_promotion(o->type, n->type);
+        bool promoted = avro_is_promotion(o->type, n->type);
         change(d,
                promoted        ? "TYPE_PROMOTED"
                : is_field_type ? "FIELD_TYPE_CHANGED"

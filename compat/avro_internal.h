@@ -158,6 +158,9 @@ int avro_can_read(const struct avro_schema *reader, const struct avro_schema *wr
  * `reader` reads everything `writer` wrote. Returns 0, or -1 with err set (too deep). */
 int avro_nodes_can_read(const struct avro_node *reader, const struct avro_node *writer, bool *ok,
                         struct sr_error *err);
+/* Avro's promotions between different kinds: int->long->float->double, string<->bytes.
+ * True when a `reader` of one kind reads what a `writer` of the other wrote. */
+bool avro_is_promotion(enum avro_type writer, enum avro_type reader);
 /* Avro's name match of a reader named type against a writer one: the unqualified names,
  * then the reader's aliases against the writer's full name. */
 bool avro_names_match(const struct avro_node *reader, const struct avro_node *writer);
