@@ -146,6 +146,9 @@ int proto_features_number(const ProtobufCMessageDescriptor *options_desc);
 
 /* Shared helpers. */
 void *proto_new_msg(const ProtobufCMessageDescriptor *desc);
+/* "scope.name", or just name when scope is NULL or empty: a full name one level down.
+ * Returns a new string; caller frees. */
+char *proto_join_name(const char *scope, const char *name);
 /* protoc's default json_name: underscores removed, the letter after one upper-cased. */
 char *proto_json_name(const char *field_name);
 /* Looks an enum value up by name in an enum descriptor of the pool. */

@@ -210,7 +210,7 @@ static int add_sym(struct proto_pool *pool, char *name, enum proto_sym_kind kind
     return 0;
 }
 
-static char *join(const char *scope, const char *name)
+char *proto_join_name(const char *scope, const char *name)
 {
     struct sr_buf b = SR_BUF_INIT;
     if (scope && *scope) {
@@ -236,12 +236,12 @@ static int reg_enum(struct proto_pool *pool, const Google__Protobuf__EnumDescrip
 {
     if (check_name(e->name, err))
         return -1;
-    if (add_sym(pool, join(scope, e->name), PROTO_SYM_ENUM, e, file, err))
+    if (add_sym(pool, proto_join_name(scope, e->name), PROTO_SYM_ENUM, e, file, err))
         return -1;
     for (size_t i = 0; i < e->n_value; i++) {
         /* enum values are siblings of their enum (C++ scoping) */
-        if (check_name(e->value[i]->name, err) ||
-            add_sym(pool, join(scope, e->value[i]->name), PROTO_SYM_ENUM_VALUE, e->value[i], file, err))
+        if (check_name(e->value[i]->name, err) || add_sym(pool, proto_join_name(scope, e->value[i]->name),
+                                                          PROTO_SYM_ENUM_VALUE, e->value[i], file, err))
             return -1;
     }
     return 0;
@@ -255,21 +255,23 @@ static int reg_message(struct proto_pool *pool, const Google__Protobuf__Descript
                             COMPAT_MAX_DEPTH);
     if (check_name(m->name, err))
         return -1;
-    char *fqn = join(scope, m->name);
+    char *fqn = proto_join_name(scope, m->name);
     int rc = -1;
     if (add_sym(pool, sr_xstrdup(fqn), PROTO_SYM_MESSAGE, m, file, err))
         goto out;
     for (size_t i = 0; i < m->n_field; i++)
         if (check_name(m->field[i]->name, err) ||
-            add_sym(pool, join(fqn, m->field[i]->name), PROTO_SYM_FIELD, m->field[i], file, err))
+            add_sym(pool, proto_join_name(fqn, m->field[i]->name), PROTO_SYM_FIELD, m->field[i], file, err))
             goto out;
     for (size_t i = 0; i < m->n_oneof_decl; i++)
         if (check_name(m->oneof_decl[i]->name, err) ||
-            add_sym(pool, join(fqn, m->oneof_decl[i]->name), PROTO_SYM_ONEOF, m->oneof_decl[i], file, err))
+            add_sym(pool, proto_join_name(fqn, m->oneof_decl[i]->name), PROTO_SYM_ONEOF, m->oneof_decl[i],
+                    file, err))
             goto out;
     for (size_t i = 0; i < m->n_extension; i++)
         if (check_name(m->extension[i]->name, err) ||
-            add_sym(pool, join(fqn, m->extension[i]->name), PROTO_SYM_EXTENSION, m->extension[i], file, err))
+            add_sym(pool, proto_join_name(fqn, m->extension[i]->name), PROTO_SYM_EXTENSION, m->extension[i],
+                    file, err))
             goto out;
     for (size_t i = 0; i < m->n_nested_type; i++)
         if (reg_message(pool, m->nested_type[i], fqn, file, depth + 1, err))
@@ -307,20 +309,22 @@ static int reg_file(struct proto_pool *pool, size_t index, struct sr_error *err)
             return -1;
     for (size_t i = 0; i < f->n_extension; i++)
         if (check_name(f->extension[i]->name, err) ||
-            add_sym(pool, join(pkg, f->extension[i]->name), PROTO_SYM_EXTENSION, f->extension[i], index, err))
+            add_sym(pool, proto_join_name(pkg, f->extension[i]->name), PROTO_SYM_EXTENSION, f->extension[i],
+                    index, err))
             return -1;
     for (size_t i = 0; i < f->n_service; i++) {
         const Google__Protobuf__ServiceDescriptorProto *s = f->service[i];
         if (check_name(s->name, err))
             return -1;
-        char *sfqn = join(pkg, s->name);
+        char *sfqn = proto_join_name(pkg, s->name);
         if (add_sym(pool, sr_xstrdup(sfqn), PROTO_SYM_SERVICE, s, index, err)) {
             free(sfqn);
             return -1;
         }
         for (size_t j = 0; j < s->n_method; j++)
             if (check_name(s->method[j]->name, err) ||
-                add_sym(pool, join(sfqn, s->method[j]->name), PROTO_SYM_METHOD, s->method[j], index, err)) {
+                add_sym(pool, proto_join_name(sfqn, s->method[j]->name), PROTO_SYM_METHOD, s->method[j],
+                        index, err)) {
                 free(sfqn);
                 return -1;
             }
@@ -1131,7 +1135,7 @@ static int validate_message(const struct proto_pool *pool, const Google__Protobu
     if (depth > COMPAT_MAX_DEPTH)
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).",
                             COMPAT_MAX_DEPTH);
-    char *fqn = join(scope, m->name);
+    char *fqn = proto_join_name(scope, m->name);
     int rc = -1;
     struct numbered *nums = sr_xcalloc(m->n_field + 1, sizeof(*nums));
     /* reserved ranges sorted by start, with the largest end so far: a number is reserved
@@ -1325,7 +1329,7 @@ static int queue_message(struct proto_link *link, Google__Protobuf__DescriptorPr
     if (depth > COMPAT_MAX_DEPTH)
         return sr_error_set(err, SR_ERR_INVALID_SCHEMA, "Messages nested too deeply (limit %d).",
                             COMPAT_MAX_DEPTH);
-    char *fqn = join(scope, m->name);
+    char *fqn = proto_join_name(scope, m->name);
     for (size_t i = 0; i < m->n_field; i++)
         queue_field(link, m->field[i], fqn);
     int rc = 0;

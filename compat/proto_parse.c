@@ -628,17 +628,6 @@ static int parse_option_stmt(struct parser *p, ProtobufCMessage **slot,
     return expect(p, ";");
 }
 
-static char *scoped(const char *scope, const char *name)
-{
-    struct sr_buf b = SR_BUF_INIT;
-    if (scope && *scope) {
-        sr_buf_puts(&b, scope);
-        sr_buf_putc(&b, '.');
-    }
-    sr_buf_puts(&b, name);
-    return sr_buf_steal(&b, NULL);
-}
-
 /* ".a.b.C" from "a.b.C": synthesized type names are already fully qualified. */
 static char *absname(const char *fqn)
 {
@@ -1104,7 +1093,7 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         char *ename = map_entry_name(f->name);
         Google__Protobuf__DescriptorProto *entry = new_message(ename);
         add_nested(fc, entry);
-        char *efqn = scoped(fc->msg_fqn, ename);
+        char *efqn = proto_join_name(fc->msg_fqn, ename);
         Google__Protobuf__FieldDescriptorProto *k = new_field(), *v = new_field();
         k->name = sr_xstrdup("key");
         k->json_name = sr_xstrdup("key");
@@ -1147,7 +1136,7 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         /* The group's message keeps the written name; the field is its lower-cased form. */
         Google__Protobuf__DescriptorProto *g = new_message(group_name);
         add_nested(fc, g);
-        char *gfqn = scoped(fc->msg_fqn, group_name);
+        char *gfqn = proto_join_name(fc->msg_fqn, group_name);
         f->has_type = 1;
         f->type = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_GROUP;
         f->type_name = absname(gfqn);
@@ -1281,7 +1270,7 @@ static int parse_enum(struct parser *p, Google__Protobuf__EnumDescriptorProto **
     *out = e;
     if (parse_ident(p, &e->name))
         return -1;
-    char *fqn = scoped(scope, e->name);
+    char *fqn = proto_join_name(scope, e->name);
     int rc = -1;
     if (expect(p, "{"))
         goto out;
@@ -1411,7 +1400,7 @@ static int parse_message(struct parser *p, Google__Protobuf__DescriptorProto **o
     *out = m;
     if (parse_ident(p, &m->name))
         return -1;
-    char *fqn = scoped(scope, m->name);
+    char *fqn = proto_join_name(scope, m->name);
     int rc = parse_message_body(p, m, fqn);
     free(fqn);
     return rc;
@@ -1484,7 +1473,7 @@ static int parse_service(struct parser *p, const char *pkg)
     PUSH(p->file->service, p->file->n_service, s);
     if (parse_ident(p, &s->name) || expect(p, "{"))
         return -1;
-    char *fqn = scoped(pkg, s->name);
+    char *fqn = proto_join_name(pkg, s->name);
     int rc = -1;
     while (!at(p, "}")) {
         if (TOK->kind == PROTO_TOK_EOF) {
@@ -1530,7 +1519,7 @@ static int parse_service(struct parser *p, const char *pkg)
         if (expect(p, ")"))
             goto out;
         if (accept(p, "{")) {
-            char *mfqn = scoped(fqn, md->name);
+            char *mfqn = proto_join_name(fqn, md->name);
             while (!at(p, "}")) {
                 if (TOK->kind == PROTO_TOK_EOF) {
                     fail(p, "Reached end of input in method options (missing '}').");

@@ -479,7 +479,6 @@ static void print_message(struct printer *pr, const Google__Protobuf__Descriptor
                           int level, int depth);
 static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn,
                        int level, int depth);
-static char *scope_of_message(const char *parent, const char *name);
 
 static const char *type_text(const Google__Protobuf__FieldDescriptorProto *f)
 {
@@ -595,7 +594,7 @@ static void print_field(struct printer *pr, const struct nest *ns,
     opt_list_free(&l);
     if (group) {
         sr_buf_puts(pr->out, " {\n");
-        char *gfqn = scope_of_message(ns->fqn, group->name);
+        char *gfqn = proto_join_name(ns->fqn, group->name);
         print_body(pr, group, gfqn, level + 1, depth + 1);
         free(gfqn);
         indent(pr, level);
@@ -825,17 +824,6 @@ static void layout_free(struct layout *l)
     free(l->synthetic);
 }
 
-static char *scope_of_message(const char *parent, const char *name)
-{
-    struct sr_buf b = SR_BUF_INIT;
-    if (parent && *parent) {
-        sr_buf_puts(&b, parent);
-        sr_buf_putc(&b, '.');
-    }
-    sr_buf_puts(&b, name);
-    return sr_buf_steal(&b, NULL);
-}
-
 /* The message body (between the braces) at `level`; print_message_decl adds the header. */
 static void print_body(struct printer *pr, const Google__Protobuf__DescriptorProto *m, const char *fqn,
                        int level, int depth)
@@ -931,7 +919,7 @@ static void print_message(struct printer *pr, const Google__Protobuf__Descriptor
 {
     if (depth > COMPAT_MAX_DEPTH)
         return;
-    char *fqn = scope_of_message(parent, m->name);
+    char *fqn = proto_join_name(parent, m->name);
     indent(pr, level);
     sr_buf_printf(pr->out, "message %s {\n", m->name);
     print_body(pr, m, fqn, level + 1, depth);
