@@ -2135,9 +2135,8 @@ static int commit_hook(void *arg)
 
 void store_inject_commit_failures(struct store *st, int n)
 {
-    /* Installed with the pipeline drained, so no batch is being written meanwhile. */
+    /* A plain section starts with the pipeline drained, so no batch is being written meanwhile. */
     store_write_begin(st);
-    (void)group_flush(st, NULL);
     atomic_store(&st->fail_commits, n);
     sqlite3_commit_hook(st->db, n > 0 ? commit_hook : NULL, st);
     store_write_end(st);
@@ -2147,7 +2146,6 @@ void store_set_test_hooks(struct store *st, int (*commit)(void *arg), void (*wai
                           void *arg)
 {
     store_write_begin(st);
-    (void)group_flush(st, NULL);
     sqlite3_commit_hook(st->db, commit, arg);
     st->test_waiting = waiting;
     st->test_arg = arg;
