@@ -196,25 +196,17 @@ static void diff_aliases(struct differ *d, char *const *o, size_t no, char *cons
             change(d, "ALIAS_REMOVED", "aliases", 0, "alias '%s' removed", o[i]);
 }
 
-static const json_t *prop_get(const struct avro_props *p, const char *key)
-{
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp(p->items[i].key, key) == 0)
-            return p->items[i].value;
-    return NULL;
-}
-
 static void diff_props(struct differ *d, const struct avro_props *o, const struct avro_props *n)
 {
     for (size_t i = 0; i < n->count; i++) {
-        const json_t *ov = prop_get(o, n->items[i].key);
+        const json_t *ov = avro_prop_get(o, n->items[i].key);
         if (!ov)
             change(d, "PROPERTY_ADDED", n->items[i].key, 0, "property '%s' added", n->items[i].key);
         else if (!json_equal((json_t *)ov, n->items[i].value))
             change(d, "PROPERTY_CHANGED", n->items[i].key, 0, "property '%s' changed", n->items[i].key);
     }
     for (size_t i = 0; i < o->count; i++)
-        if (!prop_get(n, o->items[i].key))
+        if (!avro_prop_get(n, o->items[i].key))
             change(d, "PROPERTY_REMOVED", o->items[i].key, 0, "property '%s' removed", o->items[i].key);
 }
 

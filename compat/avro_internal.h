@@ -132,6 +132,8 @@ struct avro_schema *avro_schema_parse(const char *text, size_t len, const struct
                                       size_t nrefs, unsigned flags, struct sr_error *err);
 void avro_schema_free(struct avro_schema *schema);
 const char *avro_type_name(enum avro_type type);
+/* The value of the prop named key (borrowed, valid while the schema lives), or NULL. */
+const json_t *avro_prop_get(const struct avro_props *props, const char *key);
 bool avro_is_named(enum avro_type type);
 
 /* avro_print.c */

@@ -131,6 +131,14 @@ static void props_free(struct avro_props *props)
     free(props->items);
 }
 
+const json_t *avro_prop_get(const struct avro_props *props, const char *key)
+{
+    for (size_t i = 0; i < props->count; i++)
+        if (strcmp(props->items[i].key, key) == 0)
+            return props->items[i].value;
+    return NULL;
+}
+
 static void strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -228,14 +228,6 @@ static void print_props(struct sr_buf *out, bool *first, const struct avro_props
     }
 }
 
-static const json_t *prop_get(const struct avro_props *props, const char *k)
-{
-    for (size_t i = 0; i < props->count; i++)
-        if (strcmp(props->items[i].key, k) == 0)
-            return props->items[i].value;
-    return NULL;
-}
-
 static bool streq_null(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
@@ -568,7 +560,7 @@ static void print_sorted_props(struct sr_buf *out, bool *first, const struct avr
 
 static bool prop_int(const struct avro_props *props, const char *k, long long *out)
 {
-    const json_t *v = prop_get(props, k);
+    const json_t *v = avro_prop_get(props, k);
     if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN || json_integer_value(v) > INT32_MAX)
         return false;
     *out = json_integer_value(v);
@@ -595,7 +587,7 @@ static const char *valid_logical_type(const struct avro_node *n, long long *prec
         {"local-timestamp-nanos", AVRO_LONG},
         {"big-decimal", AVRO_BYTES},
     };
-    const char *lt = json_string_value(prop_get(&n->props, "logicalType"));
+    const char *lt = json_string_value(avro_prop_get(&n->props, "logicalType"));
     if (!lt)
         return NULL;
     if (strcmp(lt, "decimal") == 0) {
@@ -604,7 +596,7 @@ static const char *valid_logical_type(const struct avro_node *n, long long *prec
         if (!prop_int(&n->props, "precision", precision) || *precision <= 0)
             return NULL;
         *scale = 0;
-        if (prop_get(&n->props, "scale") && !prop_int(&n->props, "scale", scale))
+        if (avro_prop_get(&n->props, "scale") && !prop_int(&n->props, "scale", scale))
             return NULL;
         if (*scale < 0 || *scale > *precision)
             return NULL;
