@@ -310,22 +310,16 @@ enum json_draft json_draft_from_uri(const char *uri)
 
 /* ---- the registry ---------------------------------------------------------------------------- */
 
-struct json_res {
-    const json_t *node;
-    const char *base; /* interned */
-    enum json_draft draft;
-    unsigned vocab;
-};
-
 struct json_reg {
     json_retriever retriever;
     void *ud;
     enum json_draft fallback_draft; /* for retrieved documents without $schema: the first document's */
     json_t **docs;
     size_t ndocs, capdocs;
-    struct json_map resources; /* base URI (no fragment) -> struct json_res */
-    struct json_map anchors;   /* base#name -> struct json_res */
-    struct json_map dynamic;   /* base#name -> struct json_res ($dynamicAnchor) */
+    /* Entries are struct json_loc with an interned base. */
+    struct json_map resources; /* base URI (no fragment) -> the resource's root */
+    struct json_map anchors;   /* base#name -> the anchored schema */
+    struct json_map dynamic;   /* base#name -> the schema ($dynamicAnchor) */
     struct json_map strings;   /* interned strings (value unused) */
     struct json_map regexes;   /* pattern -> pcre2_code, or the reg itself for "does not compile" */
     /* Lookups fill these maps lazily (documents, interned bases, compiled patterns), so every
@@ -379,12 +373,21 @@ static void put_res(struct json_reg *reg, struct json_map *m, const char *key, c
 {
     if (map_get(m, key))
         return; /* first definition wins */
-    struct json_res *r = sr_xmalloc(sizeof *r);
-    r->node = node;
+    struct json_loc *r = sr_xmalloc(sizeof *r);
+    r->schema = node;
     r->base = json_reg_intern(reg, base);
     r->draft = draft;
     r->vocab = vocab;
     map_put(m, key, r);
+}
+
+/* The key of anchor `name` in the resource `base`: "base#name". Returns a new string; caller
+ * frees with free(). */
+static char *anchor_key(const char *base, const char *name)
+{
+    char *key = sr_xmalloc(strlen(base) + strlen(name) + 2);
+    sprintf(key, "%s#%s", base, name);
+    return key;
 }
 
 /* Which keywords hold subschemas, and how. */
@@ -495,8 +498,7 @@ static int walk(struct json_reg *reg, const json_t *node, const char *base, enum
             }
             put_res(reg, &reg->resources, own_base, node, own_base, draft, vocab);
             if (frag && *frag && draft <= JSON_DRAFT7) {
-                char *key = sr_xmalloc(strlen(own_base) + strlen(frag) + 2);
-                sprintf(key, "%s#%s", own_base, frag);
+                char *key = anchor_key(own_base, frag);
                 put_res(reg, &reg->anchors, key, node, own_base, draft, vocab);
                 free(key);
             }
@@ -511,8 +513,7 @@ static int walk(struct json_reg *reg, const json_t *node, const char *base, enum
         for (int i = 0; i < 2; i++) {
             if (!names[i])
                 continue;
-            char *key = sr_xmalloc(strlen(base) + strlen(names[i]) + 2);
-            sprintf(key, "%s#%s", base, names[i]);
+            char *key = anchor_key(base, names[i]);
             put_res(reg, &reg->anchors, key, node, base, draft, vocab);
             if (i == 1)
                 put_res(reg, &reg->dynamic, key, node, base, draft, vocab);
@@ -614,9 +615,9 @@ static int reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json
 }
 
 /* Loads a document the registry does not hold yet: built in, or from the retriever. */
-static const struct json_res *load_resource(struct json_reg *reg, const char *docuri)
+static const struct json_loc *load_resource(struct json_reg *reg, const char *docuri)
 {
-    const struct json_res *r = map_get(&reg->resources, docuri);
+    const struct json_loc *r = map_get(&reg->resources, docuri);
     if (r)
         return r;
     json_t *doc = NULL;
@@ -638,7 +639,7 @@ static const struct json_res *load_resource(struct json_reg *reg, const char *do
             r = map_get(&reg->resources, b->uri);
         }
         if (r)
-            put_res(reg, &reg->resources, docuri, r->node, r->base, r->draft, r->vocab);
+            put_res(reg, &reg->resources, docuri, r->schema, r->base, r->draft, r->vocab);
         return map_get(&reg->resources, docuri);
     }
     if (!reg->retriever)
@@ -661,17 +662,17 @@ static unsigned vocab_of_metaschema(struct json_reg *reg, const char *uri, enum 
     char *h = strchr(docuri, '#');
     if (h)
         *h = '\0';
-    const struct json_res *r = load_resource(reg, docuri);
+    const struct json_loc *r = load_resource(reg, docuri);
     free(docuri);
-    if (!r || !json_is_object(r->node))
+    if (!r || !json_is_object(r->schema))
         return JSON_VOCAB_DEFAULT;
-    enum json_draft d = json_draft_from_uri(json_string_value(json_object_get(r->node, "$schema")));
+    enum json_draft d = json_draft_from_uri(json_string_value(json_object_get(r->schema, "$schema")));
     if (d == JSON_DRAFT_UNKNOWN && depth < 8) {
         unsigned dummy = 0;
-        dialect_of(reg, json_string_value(json_object_get(r->node, "$schema")), &d, &dummy, depth);
+        dialect_of(reg, json_string_value(json_object_get(r->schema, "$schema")), &d, &dummy, depth);
     }
     *draft = d;
-    const json_t *vocabs = json_object_get(r->node, "$vocabulary");
+    const json_t *vocabs = json_object_get(r->schema, "$vocabulary");
     if (!json_is_object(vocabs))
         return JSON_VOCAB_DEFAULT;
     unsigned v = 0;
@@ -738,19 +739,16 @@ static int reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *o
         frag = hash + 1;
     }
     int rc = -1;
-    const struct json_res *r = load_resource(reg, docuri);
+    const struct json_loc *r = load_resource(reg, docuri);
     if (!r)
         goto out;
     if (frag == NULL || *frag == '\0') {
-        out->schema = r->node;
-        out->base = r->base;
-        out->draft = r->draft;
-        out->vocab = r->vocab;
+        *out = *r;
         rc = 0;
         goto out;
     }
     if (frag[0] == '/') {
-        const json_t *node = r->node;
+        const json_t *node = r->schema;
         const char *base = r->base;
         enum json_draft draft = r->draft;
         const char *p = frag + 1;
@@ -797,15 +795,11 @@ static int reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *o
         goto out;
     }
     {
-        char *key = sr_xmalloc(strlen(r->base) + strlen(frag) + 2);
-        sprintf(key, "%s#%s", r->base, frag); /* anchors are indexed under the resource's own base */
-        const struct json_res *a = map_get(&reg->anchors, key);
+        char *key = anchor_key(r->base, frag); /* anchors are indexed under the resource's own base */
+        const struct json_loc *a = map_get(&reg->anchors, key);
         free(key);
         if (a) {
-            out->schema = a->node;
-            out->base = a->base;
-            out->draft = a->draft;
-            out->vocab = a->vocab;
+            *out = *a;
             rc = 0;
         }
     }
@@ -816,28 +810,21 @@ out:
 
 static int reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *name, struct json_loc *out)
 {
-    char *key = sr_xmalloc(strlen(base) + strlen(name) + 2);
-    sprintf(key, "%s#%s", base, name);
-    const struct json_res *a = map_get(&reg->dynamic, key);
+    char *key = anchor_key(base, name);
+    const struct json_loc *a = map_get(&reg->dynamic, key);
     free(key);
     if (!a)
         return -1;
-    out->schema = a->node;
-    out->base = a->base;
-    out->draft = a->draft;
-    out->vocab = a->vocab;
+    *out = *a;
     return 0;
 }
 
 static int reg_resource(struct json_reg *reg, const char *base, struct json_loc *out)
 {
-    const struct json_res *r = map_get(&reg->resources, base);
+    const struct json_loc *r = map_get(&reg->resources, base);
     if (!r)
         return -1;
-    out->schema = r->node;
-    out->base = r->base;
-    out->draft = r->draft;
-    out->vocab = r->vocab;
+    *out = *r;
     return 0;
 }
 
