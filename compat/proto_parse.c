@@ -709,22 +709,15 @@ static void set_field_type(struct parser *p, Google__Protobuf__FieldDescriptorPr
 
 static int parse_message_body(struct parser *p, Google__Protobuf__DescriptorProto *m, const char *fqn);
 
-/* protoc's map entry name: "my_map" -> "MyMapEntry". */
+/* protoc's map entry name: "my_map" -> "MyMapEntry", the default json_name capitalised. */
 static char *map_entry_name(const char *field)
 {
+    char *camel = proto_json_name(field);
+    camel[0] = (char)toupper((unsigned char)camel[0]);
     struct sr_buf b = SR_BUF_INIT;
-    bool cap = true;
-    for (const char *s = field; *s; s++) {
-        if (*s == '_') {
-            cap = true;
-        } else if (cap) {
-            sr_buf_putc(&b, (char)toupper((unsigned char)*s));
-            cap = false;
-        } else {
-            sr_buf_putc(&b, *s);
-        }
-    }
+    sr_buf_puts(&b, camel);
     sr_buf_puts(&b, "Entry");
+    free(camel);
     return sr_buf_steal(&b, NULL);
 }
 
