@@ -13,12 +13,6 @@
 
 #include "proto_link_internal.h"
 
-#define PUSH(arr, n, val)                                                                                    \
-    do {                                                                                                     \
-        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                              \
-        (arr)[(n)++] = (val);                                                                                \
-    } while (0)
-
 typedef Google__Protobuf__FieldDescriptorProto__Type ftype_t;
 #define FT(x) GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_##x
 
@@ -684,7 +678,7 @@ static struct enc_entry *entry_for(struct enc_list *l, int32_t number, bool pack
             if (l->v[i].packed && l->v[i].number == number)
                 return &l->v[i];
     struct enc_entry e = {.number = number, .packed = packed, .data = SR_BUF_INIT};
-    PUSH(l->v, l->n, e);
+    PROTO_PUSH(l->v, l->n, e);
     return &l->v[l->n - 1];
 }
 
@@ -971,7 +965,7 @@ static int append_option(struct enc_ctx *c, const struct proto_pending_opt *po,
     }
     uf.len = payload.len;
     uf.data = (uint8_t *)sr_buf_steal(&payload, NULL);
-    PUSH(opts->unknown_fields, opts->n_unknown_fields, uf);
+    PROTO_PUSH(opts->unknown_fields, opts->n_unknown_fields, uf);
     return 0;
 }
 
@@ -1310,7 +1304,7 @@ static void queue(struct proto_link *link, char **slot, ftype_t *type_slot, prot
         .scope = sr_xstrdup(scope),
         .want = want,
     };
-    PUSH(link->types, link->ntypes, pt);
+    PROTO_PUSH(link->types, link->ntypes, pt);
 }
 
 static void queue_field(struct proto_link *link, Google__Protobuf__FieldDescriptorProto *f, const char *scope)
@@ -1357,7 +1351,7 @@ static void strip_source_info(Google__Protobuf__FileDescriptorProto *f)
 int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorProto *fdp, int depth,
                       size_t *index, struct sr_error *err)
 {
-    PUSH(pool->files, pool->nfiles, fdp);
+    PROTO_PUSH(pool->files, pool->nfiles, fdp);
     size_t idx = pool->nfiles - 1;
     strip_source_info(fdp);
     if (fdp->package && fdp->package[0] == '.')

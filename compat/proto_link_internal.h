@@ -7,6 +7,13 @@
 
 #include "proto_internal.h"
 
+/* Appends val to the array arr of n elements (both lvalues; n is incremented). */
+#define PROTO_PUSH(arr, n, val)                                                                              \
+    do {                                                                                                     \
+        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                              \
+        (arr)[(n)++] = (val);                                                                                \
+    } while (0)
+
 enum proto_tok_kind {
     PROTO_TOK_EOF,
     PROTO_TOK_IDENT,

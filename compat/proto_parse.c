@@ -16,12 +16,6 @@
 
 #include "proto_link_internal.h"
 
-#define PUSH(arr, n, val)                                                                                    \
-    do {                                                                                                     \
-        (arr) = sr_xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                                              \
-        (arr)[(n)++] = (val);                                                                                \
-    } while (0)
-
 /* ---- lexer ---------------------------------------------------------------------------- */
 
 void proto_lex_init(struct proto_lexer *lx, const char *src, size_t len, int line, int col)
@@ -543,7 +537,7 @@ static int parse_opt_name(struct parser *p, struct proto_opt_name *n)
             if (next(p))
                 goto err_part;
         }
-        PUSH(n->parts, n->nparts, part);
+        PROTO_PUSH(n->parts, n->nparts, part);
         if (!at(p, "."))
             return 0;
         if (next(p))
@@ -603,7 +597,7 @@ static int add_option(struct parser *p, ProtobufCMessage **slot, const ProtobufC
         .src = p->lx.src,
         .src_len = p->lx.len,
     };
-    PUSH(p->link->opts, p->link->nopts, po);
+    PROTO_PUSH(p->link->opts, p->link->nopts, po);
     return 0;
 }
 
@@ -650,7 +644,7 @@ static void queue_type(struct parser *p, char **name_slot,
         .col = col,
         .want = want,
     };
-    PUSH(p->link->types, p->link->ntypes, pt);
+    PROTO_PUSH(p->link->types, p->link->ntypes, pt);
 }
 
 static const struct {
@@ -939,16 +933,16 @@ struct field_ctx {
 static void add_nested(struct field_ctx *fc, Google__Protobuf__DescriptorProto *nested)
 {
     if (fc->msg)
-        PUSH(fc->msg->nested_type, fc->msg->n_nested_type, nested);
+        PROTO_PUSH(fc->msg->nested_type, fc->msg->n_nested_type, nested);
     else
-        PUSH(fc->file->message_type, fc->file->n_message_type, nested);
+        PROTO_PUSH(fc->file->message_type, fc->file->n_message_type, nested);
 }
 
 /* One field, map field or group. The label (if any) is the current token. */
 static int parse_field(struct parser *p, struct field_ctx *fc)
 {
     Google__Protobuf__FieldDescriptorProto *f = new_field();
-    PUSH(*fc->fields, *fc->nfields, f);
+    PROTO_PUSH(*fc->fields, *fc->nfields, f);
     bool has_label = false, is_proto3_optional = false;
     int line = TOK->line, col = TOK->col;
     if (fc->oneof_index < 0) {
@@ -1098,8 +1092,8 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         v->has_number = 1;
         v->number = 2;
         set_label(v, GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL);
-        PUSH(entry->field, entry->n_field, k);
-        PUSH(entry->field, entry->n_field, v);
+        PROTO_PUSH(entry->field, entry->n_field, k);
+        PROTO_PUSH(entry->field, entry->n_field, v);
         Google__Protobuf__FieldDescriptorProto__Type kt;
         if (!proto_scalar_type(key_type, &kt) ||
             kt == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_DOUBLE ||
@@ -1163,9 +1157,9 @@ static int parse_reserved(struct parser *p, bool is_enum, void *owner)
                 return -1;
             }
             if (m)
-                PUSH(m->reserved_name, m->n_reserved_name, name);
+                PROTO_PUSH(m->reserved_name, m->n_reserved_name, name);
             else
-                PUSH(e->reserved_name, e->n_reserved_name, name);
+                PROTO_PUSH(e->reserved_name, e->n_reserved_name, name);
             if (!accept(p, ","))
                 break;
         }
@@ -1194,14 +1188,14 @@ static int parse_reserved(struct parser *p, bool is_enum, void *owner)
             r->has_start = r->has_end = 1;
             r->start = (int32_t)start;
             r->end = (int32_t)end + 1;
-            PUSH(m->reserved_range, m->n_reserved_range, r);
+            PROTO_PUSH(m->reserved_range, m->n_reserved_range, r);
         } else {
             Google__Protobuf__EnumDescriptorProto__EnumReservedRange *r =
                 proto_new_msg(&google__protobuf__enum_descriptor_proto__enum_reserved_range__descriptor);
             r->has_start = r->has_end = 1;
             r->start = (int32_t)start;
             r->end = (int32_t)end;
-            PUSH(e->reserved_range, e->n_reserved_range, r);
+            PROTO_PUSH(e->reserved_range, e->n_reserved_range, r);
         }
         if (!accept(p, ","))
             break;
@@ -1233,7 +1227,7 @@ static int parse_extensions(struct parser *p, Google__Protobuf__DescriptorProto 
         r->has_start = r->has_end = 1;
         r->start = (int32_t)start;
         r->end = (int32_t)end + 1;
-        PUSH(m->extension_range, m->n_extension_range, r);
+        PROTO_PUSH(m->extension_range, m->n_extension_range, r);
         if (!accept(p, ","))
             break;
     }
@@ -1287,7 +1281,7 @@ static int parse_enum(struct parser *p, Google__Protobuf__EnumDescriptorProto **
         }
         Google__Protobuf__EnumValueDescriptorProto *v =
             proto_new_msg(&google__protobuf__enum_value_descriptor_proto__descriptor);
-        PUSH(e->value, e->n_value, v);
+        PROTO_PUSH(e->value, e->n_value, v);
         if (parse_ident(p, &v->name) || expect(p, "="))
             goto out;
         int64_t num;
@@ -1356,7 +1350,7 @@ static int parse_oneof(struct parser *p, Google__Protobuf__DescriptorProto *m, c
 {
     Google__Protobuf__OneofDescriptorProto *o =
         proto_new_msg(&google__protobuf__oneof_descriptor_proto__descriptor);
-    PUSH(m->oneof_decl, m->n_oneof_decl, o);
+    PROTO_PUSH(m->oneof_decl, m->n_oneof_decl, o);
     if (parse_ident(p, &o->name) || expect(p, "{"))
         return -1;
     struct field_ctx fc = {
@@ -1425,14 +1419,14 @@ static int parse_message_body(struct parser *p, Google__Protobuf__DescriptorProt
                 return -1;
             rc = parse_message(p, &n, fqn);
             if (n)
-                PUSH(m->nested_type, m->n_nested_type, n);
+                PROTO_PUSH(m->nested_type, m->n_nested_type, n);
         } else if (at(p, "enum") && peek2(p).kind == PROTO_TOK_IDENT) {
             Google__Protobuf__EnumDescriptorProto *e = NULL;
             if (next(p))
                 return -1;
             rc = parse_enum(p, &e, fqn);
             if (e)
-                PUSH(m->enum_type, m->n_enum_type, e);
+                PROTO_PUSH(m->enum_type, m->n_enum_type, e);
         } else if (at(p, "oneof") && peek2(p).kind == PROTO_TOK_IDENT) {
             rc = next(p) || parse_oneof(p, m, fqn);
         } else if (at(p, "option")) {
@@ -1463,7 +1457,7 @@ static int parse_service(struct parser *p, const char *pkg)
 {
     Google__Protobuf__ServiceDescriptorProto *s =
         proto_new_msg(&google__protobuf__service_descriptor_proto__descriptor);
-    PUSH(p->file->service, p->file->n_service, s);
+    PROTO_PUSH(p->file->service, p->file->n_service, s);
     if (parse_ident(p, &s->name) || expect(p, "{"))
         return -1;
     char *fqn = proto_join_name(pkg, s->name);
@@ -1485,7 +1479,7 @@ static int parse_service(struct parser *p, const char *pkg)
             goto out;
         Google__Protobuf__MethodDescriptorProto *md =
             proto_new_msg(&google__protobuf__method_descriptor_proto__descriptor);
-        PUSH(s->method, s->n_method, md);
+        PROTO_PUSH(s->method, s->n_method, md);
         if (parse_ident(p, &md->name) || expect(p, "("))
             goto out;
         if (at(p, "stream") && name_follows(p)) {
@@ -1576,7 +1570,7 @@ static int parse_file(struct parser *p)
             uf.data[0] = 0xE8;
             uf.data[1] = 0x07;
             uf.len = 2;
-            PUSH(f->base.unknown_fields, f->base.n_unknown_fields, uf);
+            PROTO_PUSH(f->base.unknown_fields, f->base.n_unknown_fields, uf);
         } else {
             int rc = lex_fail(&p->lx, line, col, "Unrecognized %s \"%s\".",
                               edition ? "edition" : "syntax identifier", val);
@@ -1621,10 +1615,10 @@ static int parse_file(struct parser *p)
                     return rc;
                 }
             if (is_public)
-                PUSH(f->public_dependency, f->n_public_dependency, (int32_t)f->n_dependency);
+                PROTO_PUSH(f->public_dependency, f->n_public_dependency, (int32_t)f->n_dependency);
             if (is_weak)
-                PUSH(f->weak_dependency, f->n_weak_dependency, (int32_t)f->n_dependency);
-            PUSH(f->dependency, f->n_dependency, path);
+                PROTO_PUSH(f->weak_dependency, f->n_weak_dependency, (int32_t)f->n_dependency);
+            PROTO_PUSH(f->dependency, f->n_dependency, path);
             struct sr_error ierr;
             if (proto_pool_import(p->link->pool, path, p->link->depth + 1, &ierr)) {
                 if (ierr.message[0] >= '0' && ierr.message[0] <= '9')
@@ -1644,7 +1638,7 @@ static int parse_file(struct parser *p)
                 return -1;
             int rc = parse_message(p, &m, f->package ? f->package : "");
             if (m)
-                PUSH(f->message_type, f->n_message_type, m);
+                PROTO_PUSH(f->message_type, f->n_message_type, m);
             if (rc)
                 return -1;
         } else if (at(p, "enum")) {
@@ -1653,7 +1647,7 @@ static int parse_file(struct parser *p)
                 return -1;
             int rc = parse_enum(p, &e, f->package ? f->package : "");
             if (e)
-                PUSH(f->enum_type, f->n_enum_type, e);
+                PROTO_PUSH(f->enum_type, f->n_enum_type, e);
             if (rc)
                 return -1;
         } else if (at(p, "service")) {
@@ -1699,7 +1693,7 @@ static void add_synthetic_oneofs(Google__Protobuf__DescriptorProto *m)
         Google__Protobuf__OneofDescriptorProto *o =
             proto_new_msg(&google__protobuf__oneof_descriptor_proto__descriptor);
         o->name = sr_buf_steal(&b, NULL);
-        PUSH(m->oneof_decl, m->n_oneof_decl, o);
+        PROTO_PUSH(m->oneof_decl, m->n_oneof_decl, o);
         proto_map_put(&names, o->name, m->n_oneof_decl - 1);
         f->has_oneof_index = 1;
         f->oneof_index = (int32_t)m->n_oneof_decl - 1;
@@ -1726,7 +1720,7 @@ int proto_parse_text(struct proto_pool *pool, const char *name, const char *text
     for (size_t i = 0; rc == 0 && i < p.file->n_message_type; i++)
         add_synthetic_oneofs(p.file->message_type[i]);
     /* The pool owns the file from here, even when linking fails. */
-    PUSH(pool->files, pool->nfiles, p.file);
+    PROTO_PUSH(pool->files, pool->nfiles, p.file);
     if (rc == 0)
         rc = proto_link_file(&link, pool->nfiles - 1, err);
     proto_link_free(&link);

@@ -952,11 +952,6 @@ static void print_service(struct printer *pr, const Google__Protobuf__ServiceDes
     sr_buf_puts(pr->out, "}\n");
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void proto_print(const struct proto_pool *pool, size_t index, bool normalize, struct sr_buf *out)
 {
     const Google__Protobuf__FileDescriptorProto *f = pool->files[index];
@@ -993,7 +988,7 @@ void proto_print(const struct proto_pool *pool, size_t index, bool normalize, st
             lines[i] = sr_buf_steal(&b, NULL);
         }
         if (normalize)
-            qsort(lines, f->n_dependency, sizeof(*lines), cmp_str);
+            qsort(lines, f->n_dependency, sizeof(*lines), cmp_name);
         for (size_t i = 0; i < f->n_dependency; i++)
             if (!(normalize && i && strcmp(lines[i], lines[i - 1]) == 0))
                 sr_buf_puts(out, lines[i]);
