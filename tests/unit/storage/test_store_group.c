@@ -203,8 +203,8 @@ static void test_failed_group_commit_fails_every_member_and_leaves_memory_unchan
     scratch_remove(&dir);
 }
 
-/* A plain write in a section that follows a failed group reports the failure too: the
- * plain write would otherwise be planned on top of registrations that are gone. */
+/* A plain write after a grouped registration in the same section commits the group
+ * first, then runs on top of it. */
 static void test_plain_write_after_staging_commits_the_group_first(void **state)
 {
     (void)state;
@@ -228,6 +228,35 @@ static void test_plain_write_after_staging_commits_the_group_first(void **state)
     store_read_begin(st);
     assert_int_equal(store_subject_versions(st, "a", &vs), 1);
     assert_true(vs[0]->deleted);
+    store_read_end(st);
+    store_close(st);
+    scratch_remove(&dir);
+}
+
+/* When that first commit fails, the plain write fails with it and so does the section: the
+ * plain write would otherwise be planned on top of registrations that are gone. */
+static void test_plain_write_after_a_failed_group_fails_with_it(void **state)
+{
+    (void)state;
+    struct scratch dir;
+    struct store *st = open_with_base(&dir);
+    struct sr_error err = {0};
+
+    store_inject_commit_failures(st, 1);
+    store_write_begin_grouped(st);
+    struct store_new_version n1 = nv_make("n1", ".", 1, 0, "\"n1\"");
+    assert_int_equal(store_register(st, &n1, NULL, &err), 0);
+    int32_t one = 1;
+    assert_int_equal(store_soft_delete(st, "base", &one, 1, &err), -1);
+    assert_int_equal(err.code, 50001);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(store_write_end_grouped(st, &err), -1);
+    assert_int_equal(err.code, 50001);
+    check_only_base(st);
+    const struct store_version *const *vs;
+    store_read_begin(st);
+    assert_int_equal(store_subject_versions(st, "base", &vs), 1);
+    assert_false(vs[0]->deleted);
     store_read_end(st);
     store_close(st);
     scratch_remove(&dir);
@@ -752,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_staged_registrations_are_seen_by_the_writer_only),
         cmocka_unit_test(test_failed_group_commit_fails_every_member_and_leaves_memory_unchanged),
         cmocka_unit_test(test_plain_write_after_staging_commits_the_group_first),
+        cmocka_unit_test(test_plain_write_after_a_failed_group_fails_with_it),
         cmocka_unit_test(test_failed_flight_fails_the_batch_staged_behind_it),
         cmocka_unit_test(test_second_subject_for_a_schema_in_flight_is_staged_without_waiting),
         cmocka_unit_test(test_a_writer_waiting_for_the_flight_holds_up_other_sections),
