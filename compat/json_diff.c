@@ -392,19 +392,7 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
 
 static struct dnode *build_child(struct model *m, const struct json_loc *parent, const json_t *s, int depth)
 {
-    struct json_loc l = *parent;
-    l.schema = s;
-    const char *id = json_is_object(s)
-                         ? json_string_value(json_object_get(s, parent->draft == JSON_DRAFT4 ? "id" : "$id"))
-                         : NULL;
-    if (id && !(parent->draft <= JSON_DRAFT7 && (json_object_get(s, "$ref") || id[0] == '#'))) {
-        char *nb = json_uri_resolve(parent->base, id);
-        char *h = strchr(nb, '#');
-        if (h)
-            *h = '\0';
-        l.base = json_reg_intern(m->reg, nb);
-        free(nb);
-    }
+    struct json_loc l = json_loc_child(m->reg, parent, s);
     return build(m, &l, depth + 1);
 }
 

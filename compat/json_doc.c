@@ -441,9 +441,33 @@ static const char *node_id(const json_t *node, enum json_draft d)
 {
     if (!json_is_object(node))
         return NULL;
-    if (d <= JSON_DRAFT7 && json_object_get(node, "$ref"))
+    const char *id = json_string_value(json_object_get(node, id_keyword(d)));
+    if (id && d <= JSON_DRAFT7 && json_object_get(node, "$ref"))
         return NULL;
-    return json_string_value(json_object_get(node, id_keyword(d)));
+    return id;
+}
+
+/* The base URI in effect inside loc's schema (its own $id applied), interned. */
+static const char *loc_base_for(struct json_reg *reg, const struct json_loc *loc)
+{
+    const char *id = node_id(loc->schema, loc->draft);
+    if (!id || (loc->draft <= JSON_DRAFT7 && id[0] == '#'))
+        return loc->base;
+    char *nb = json_uri_resolve(loc->base, id);
+    char *h = strchr(nb, '#');
+    if (h)
+        *h = '\0';
+    const char *r = json_reg_intern(reg, nb);
+    free(nb);
+    return r;
+}
+
+struct json_loc json_loc_child(struct json_reg *reg, const struct json_loc *parent, const json_t *sub)
+{
+    struct json_loc l = *parent;
+    l.schema = sub;
+    l.base = loc_base_for(reg, &l);
+    return l;
 }
 
 static unsigned vocab_of_metaschema(struct json_reg *reg, const char *uri, enum json_draft *draft, int depth);
@@ -599,16 +623,8 @@ static int reg_add(struct json_reg *reg, json_t *doc, const char *uri, enum json
     put_res(reg, &reg->resources, base, doc, base, draft, vocab);
     int rc = walk(reg, doc, base, draft, vocab, true, 0, err);
     if (rc == 0 && root) {
-        const char *id = node_id(doc, draft);
-        char *own = id ? json_uri_resolve(base, id) : sr_xstrdup(base);
-        char *h = strchr(own, '#');
-        if (h)
-            *h = '\0';
-        root->schema = doc;
-        root->base = json_reg_intern(reg, own);
-        root->draft = draft;
-        root->vocab = vocab;
-        free(own);
+        *root = (struct json_loc){doc, json_reg_intern(reg, base), draft, vocab};
+        root->base = loc_base_for(reg, root);
     }
     free(base);
     return rc;
@@ -748,49 +764,30 @@ static int reg_resolve(struct json_reg *reg, const char *uri, struct json_loc *o
         goto out;
     }
     if (frag[0] == '/') {
-        const json_t *node = r->schema;
-        const char *base = r->base;
-        enum json_draft draft = r->draft;
+        struct json_loc at = *r;
         const char *p = frag + 1;
-        char *cur_base = NULL;
         for (;;) {
             const char *end = strchr(p, '/');
             size_t n = end ? (size_t)(end - p) : strlen(p);
             char *tok = pointer_token(p, n);
             const json_t *next = NULL;
-            if (json_is_object(node)) {
-                next = json_object_get(node, tok);
-            } else if (json_is_array(node)) {
+            if (json_is_object(at.schema)) {
+                next = json_object_get(at.schema, tok);
+            } else if (json_is_array(at.schema)) {
                 char *e = NULL;
                 unsigned long idx = strtoul(tok, &e, 10);
                 if (*tok && e && *e == '\0')
-                    next = json_array_get(node, idx);
+                    next = json_array_get(at.schema, idx);
             }
             free(tok);
-            if (!next) {
-                free(cur_base);
+            if (!next)
                 goto out;
-            }
-            node = next;
-            const char *id = node_id(node, draft);
-            if (id && !(draft <= JSON_DRAFT7 && id[0] == '#')) {
-                char *nb = json_uri_resolve(base, id);
-                char *h = strchr(nb, '#');
-                if (h)
-                    *h = '\0';
-                free(cur_base);
-                cur_base = nb;
-                base = cur_base;
-            }
+            at = json_loc_child(reg, &at, next);
             if (!end)
                 break;
             p = end + 1;
         }
-        out->schema = node;
-        out->base = json_reg_intern(reg, base);
-        out->draft = draft;
-        out->vocab = r->vocab;
-        free(cur_base);
+        *out = at;
         rc = 0;
         goto out;
     }
@@ -848,21 +845,6 @@ static void set_state(struct check_ctx *c, const json_t *node, int st)
     char key[32];
     snprintf(key, sizeof key, "%p", (const void *)node);
     map_put(&c->state, key, NULL)->val = (void *)(intptr_t)st;
-}
-
-/* The base URI in effect inside loc's schema (its own $id applied), interned. */
-static const char *loc_base_for(struct json_reg *reg, const struct json_loc *loc)
-{
-    const char *id = node_id(loc->schema, loc->draft);
-    if (!id || (loc->draft <= JSON_DRAFT7 && id[0] == '#'))
-        return loc->base;
-    char *nb = json_uri_resolve(loc->base, id);
-    char *h = strchr(nb, '#');
-    if (h)
-        *h = '\0';
-    const char *r = json_reg_intern(reg, nb);
-    free(nb);
-    return r;
 }
 
 /* Depth-first over in-place edges; a node met again while still on the stack is a cycle. */

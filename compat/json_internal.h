@@ -97,6 +97,10 @@ int json_reg_dynamic_anchor(struct json_reg *reg, const char *base, const char *
  * back to a schema without descending into the instance) exists. Returns 0, or -1 with err
  * set (42201). */
 int json_reg_check(struct json_reg *reg, const struct json_loc *root, struct sr_error *err);
+/* The location of sub, a subschema written inside parent's schema object: same document, draft
+ * and vocabularies, with the base URI moved by sub's own $id where the draft honours it (not
+ * next to a draft-7-or-earlier $ref, not a plain-name "#anchor" id). The base is interned. */
+struct json_loc json_loc_child(struct json_reg *reg, const struct json_loc *parent, const json_t *sub);
 /* Returns the resource whose base URI is exactly `base` (used for $recursiveAnchor). */
 int json_reg_resource(struct json_reg *reg, const char *base, struct json_loc *out);
 /* Interns s: returns a borrowed copy valid until json_reg_free(). */

@@ -295,21 +295,7 @@ static bool eval_sub(struct vctx *c, const struct json_loc *parent, const json_t
                      const struct seg *ip, const struct seg *kp, const struct scope *sc, bool record,
                      struct annot *an)
 {
-    struct json_loc l = *parent;
-    l.schema = sub;
-    /* json_loc.base includes the node's own $id */
-    const char *id =
-        json_is_object(sub)
-            ? json_string_value(json_object_get(sub, parent->draft == JSON_DRAFT4 ? "id" : "$id"))
-            : NULL;
-    if (id && !(parent->draft <= JSON_DRAFT7 && (json_object_get(sub, "$ref") || id[0] == '#'))) {
-        char *nb = json_uri_resolve(parent->base, id);
-        char *h = strchr(nb, '#');
-        if (h)
-            *h = '\0';
-        l.base = json_reg_intern(c->reg, nb);
-        free(nb);
-    }
+    struct json_loc l = json_loc_child(c->reg, parent, sub);
     return eval(c, &l, inst, ip, kp, sc, record, an);
 }
 
