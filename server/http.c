@@ -703,8 +703,9 @@ static void worker_destroy(struct worker *w)
 {
     if (w->ready_ev) {
         /* Replies still owed come from the store's commit thread, which finishes every batch
-         * promptly. The loop is gone, so they are dropped: a request whose client left is
-         * ours to free, the others go with their connections in evhttp_free(). */
+         * promptly, or from the write thread, which is joined only after the workers. The
+         * loop is gone, so they are dropped: a request whose client left is ours to free, the
+         * others go with their connections in evhttp_free(). */
         pthread_mutex_lock(&w->ready_mu);
         while (w->ndeferred > 0)
             pthread_cond_wait(&w->ready_cv, &w->ready_mu);
