@@ -1284,6 +1284,22 @@ void proto_link_free(struct proto_link *link)
     memset(link, 0, sizeof(*link));
 }
 
+void proto_link_queue_type(struct proto_link *link, char **name_slot, ftype_t *type_slot,
+                           protobuf_c_boolean *has_type, const char *scope, int line, int col,
+                           enum proto_want want)
+{
+    struct proto_pending_type pt = {
+        .name_slot = name_slot,
+        .type_slot = type_slot,
+        .has_type = has_type,
+        .scope = sr_xstrdup(scope),
+        .line = line,
+        .col = col,
+        .want = want,
+    };
+    PROTO_PUSH(link->types, link->ntypes, pt);
+}
+
 int proto_link_file(struct proto_link *link, size_t index, struct sr_error *err)
 {
     if (reg_file(link->pool, index, err) || resolve_pending(link, err) || interpret_options(link, err) ||
@@ -1294,25 +1310,12 @@ int proto_link_file(struct proto_link *link, size_t index, struct sr_error *err)
 
 /* ---- binary descriptors ---------------------------------------------------------------- */
 
-static void queue(struct proto_link *link, char **slot, ftype_t *type_slot, protobuf_c_boolean *has_type,
-                  const char *scope, enum proto_want want)
-{
-    struct proto_pending_type pt = {
-        .name_slot = slot,
-        .type_slot = type_slot,
-        .has_type = has_type,
-        .scope = sr_xstrdup(scope),
-        .want = want,
-    };
-    PROTO_PUSH(link->types, link->ntypes, pt);
-}
-
 static void queue_field(struct proto_link *link, Google__Protobuf__FieldDescriptorProto *f, const char *scope)
 {
     if (f->type_name)
-        queue(link, &f->type_name, &f->type, &f->has_type, scope, PROTO_WANT_TYPE);
+        proto_link_queue_type(link, &f->type_name, &f->type, &f->has_type, scope, 0, 0, PROTO_WANT_TYPE);
     if (f->extendee)
-        queue(link, &f->extendee, NULL, NULL, scope, PROTO_WANT_MESSAGE);
+        proto_link_queue_type(link, &f->extendee, NULL, NULL, scope, 0, 0, PROTO_WANT_MESSAGE);
     if (!f->json_name && f->name && !f->extendee)
         f->json_name = proto_json_name(f->name);
 }
@@ -1401,8 +1404,8 @@ int proto_link_binary(struct proto_pool *pool, Google__Protobuf__FileDescriptorP
                                   md->name);
                 break;
             }
-            queue(&link, &md->input_type, NULL, NULL, pkg, PROTO_WANT_MESSAGE);
-            queue(&link, &md->output_type, NULL, NULL, pkg, PROTO_WANT_MESSAGE);
+            proto_link_queue_type(&link, &md->input_type, NULL, NULL, pkg, 0, 0, PROTO_WANT_MESSAGE);
+            proto_link_queue_type(&link, &md->output_type, NULL, NULL, pkg, 0, 0, PROTO_WANT_MESSAGE);
         }
     }
     if (rc == 0)

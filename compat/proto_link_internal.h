@@ -121,6 +121,12 @@ struct proto_link {
 };
 
 void proto_link_init(struct proto_link *link, struct proto_pool *pool, int depth);
+/* Queues *name_slot (a type name as written, inside `scope`) to be resolved by
+ * proto_link_file; line 0 means the name has no source position (binary input). */
+void proto_link_queue_type(struct proto_link *link, char **name_slot,
+                           Google__Protobuf__FieldDescriptorProto__Type *type_slot,
+                           protobuf_c_boolean *has_type, const char *scope, int line, int col,
+                           enum proto_want want);
 void proto_link_free(struct proto_link *link);
 /* Registers files[index]'s symbols, resolves the queued names, encodes the queued options
  * and validates the file. Returns 0 or -1 with err set. */

@@ -631,22 +631,6 @@ static char *absname(const char *fqn)
     return sr_buf_steal(&b, NULL);
 }
 
-static void queue_type(struct parser *p, char **name_slot,
-                       Google__Protobuf__FieldDescriptorProto__Type *type_slot, protobuf_c_boolean *has_type,
-                       const char *scope, int line, int col, enum proto_want want)
-{
-    struct proto_pending_type pt = {
-        .name_slot = name_slot,
-        .type_slot = type_slot,
-        .has_type = has_type,
-        .scope = sr_xstrdup(scope),
-        .line = line,
-        .col = col,
-        .want = want,
-    };
-    PROTO_PUSH(p->link->types, p->link->ntypes, pt);
-}
-
 static const struct {
     const char *name;
     Google__Protobuf__FieldDescriptorProto__Type type;
@@ -698,7 +682,7 @@ static void set_field_type(struct parser *p, Google__Protobuf__FieldDescriptorPr
         return;
     }
     f->type_name = tname;
-    queue_type(p, &f->type_name, &f->type, &f->has_type, scope, line, col, PROTO_WANT_TYPE);
+    proto_link_queue_type(p->link, &f->type_name, &f->type, &f->has_type, scope, line, col, PROTO_WANT_TYPE);
 }
 
 static int parse_message_body(struct parser *p, Google__Protobuf__DescriptorProto *m, const char *fqn);
@@ -1061,8 +1045,8 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
     f->json_name = proto_json_name(f->name);
     if (fc->extendee) {
         f->extendee = sr_xstrdup(fc->extendee);
-        queue_type(p, &f->extendee, NULL, NULL, fc->msg_fqn, fc->extendee_line, fc->extendee_col,
-                   PROTO_WANT_MESSAGE);
+        proto_link_queue_type(p->link, &f->extendee, NULL, NULL, fc->msg_fqn, fc->extendee_line,
+                              fc->extendee_col, PROTO_WANT_MESSAGE);
     }
     if (fc->oneof_index >= 0) {
         f->has_oneof_index = 1;
@@ -1114,7 +1098,7 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         f->has_type = 1;
         f->type = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE;
         f->type_name = absname(efqn);
-        queue_type(p, &f->type_name, NULL, NULL, "", line, col, PROTO_WANT_MESSAGE);
+        proto_link_queue_type(p->link, &f->type_name, NULL, NULL, "", line, col, PROTO_WANT_MESSAGE);
         free(efqn);
         free(ename);
         return expect(p, ";");
@@ -1127,7 +1111,7 @@ static int parse_field(struct parser *p, struct field_ctx *fc)
         f->has_type = 1;
         f->type = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_GROUP;
         f->type_name = absname(gfqn);
-        queue_type(p, &f->type_name, NULL, NULL, "", line, col, PROTO_WANT_MESSAGE);
+        proto_link_queue_type(p->link, &f->type_name, NULL, NULL, "", line, col, PROTO_WANT_MESSAGE);
         free(group_name);
         int grc = parse_message_body(p, g, gfqn);
         free(gfqn);
@@ -1490,7 +1474,7 @@ static int parse_service(struct parser *p, const char *pkg)
         int line = TOK->line, col = TOK->col;
         if (parse_dotted(p, &md->input_type))
             goto out;
-        queue_type(p, &md->input_type, NULL, NULL, pkg, line, col, PROTO_WANT_MESSAGE);
+        proto_link_queue_type(p->link, &md->input_type, NULL, NULL, pkg, line, col, PROTO_WANT_MESSAGE);
         if (expect(p, ")") || expect(p, "returns") || expect(p, "("))
             goto out;
         if (at(p, "stream") && name_follows(p)) {
@@ -1502,7 +1486,7 @@ static int parse_service(struct parser *p, const char *pkg)
         col = TOK->col;
         if (parse_dotted(p, &md->output_type))
             goto out;
-        queue_type(p, &md->output_type, NULL, NULL, pkg, line, col, PROTO_WANT_MESSAGE);
+        proto_link_queue_type(p->link, &md->output_type, NULL, NULL, pkg, line, col, PROTO_WANT_MESSAGE);
         if (expect(p, ")"))
             goto out;
         if (accept(p, "{")) {
