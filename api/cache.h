@@ -71,9 +71,11 @@ SR_MUST_CHECK int api_register_from_body(const struct api_ctx *ctx, const struct
 /* ---- registry.c ---- */
 
 /* api_lookup_in_subject(), also giving (hash != NULL) the identity hash of the request
- * schema as first prepared (before any step-4 inheritance) and (parsed != NULL) its parse,
- * which the caller then frees with compat_schema_free(), whenever it parsed, i.e. unless -1
- * is returned. */
+ * schema as first prepared (before any step-4 inheritance). With parsed != NULL (r has no
+ * references), *parsed may come in as r's text already parsed with the same type and
+ * normalize flag, which is then used instead of parsing again (ownership passes in); on
+ * return *parsed holds the parse, which the caller frees with compat_schema_free(), unless
+ * -1 is returned. */
 SR_MUST_CHECK int api_lookup_in_subject_hash(struct store *st, const char *subject, const char *context,
                                              const struct api_schema_req *r, bool normalize, bool deleted,
                                              bool latest_only, const struct store_version **out,

@@ -306,8 +306,9 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     int32_t *purge = NULL;
     struct compat_result res;
     compat_result_init(&res);
-    struct compat_schema *early_parsed = NULL; /* step 2's parse, for step 6 */
-    struct compat_schema *pre_parsed = NULL;   /* the parse before the writer section */
+    /* r.schema parsed with the effective normalize flag (only without references), by the
+     * pre-parse below or by step 2, for steps 2 and 6 */
+    struct compat_schema *text_parsed = NULL;
     int rc = -1;
     bool locked = false;
 
@@ -325,16 +326,16 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
         goto out;
     struct store *st = ctx->st;
     /* A reference-free schema is parsed before the writer section, so that concurrent
-     * registrations do not queue behind each other's parse (the section is serial). Step 6
-     * reuses it when the effective normalize flag matches; a parse failure is left for the
-     * steps below to report in their order. */
+     * registrations do not queue behind each other's parse (the section is serial). Steps 2
+     * and 6 reuse it when the effective normalize flag matches; a parse failure is left for
+     * the steps below to report in their order. */
     bool pre_normalize = api_query_bool(req, "normalize");
     if (r.nrefs == 0 && r.schema != NULL && r.schema_len > 0 && !r.tags_change) {
         struct api_prepared pre;
         struct sr_error perr = {0};
         if (api_prepare(st, ".", r.schema, r.schema_len, r.type, NULL, 0, NULL, NULL,
                         pre_normalize ? API_PREP_NORMALIZE : 0, &pre, &perr) == 0) {
-            pre_parsed = pre.parsed;
+            text_parsed = pre.parsed;
             pre.parsed = NULL;
         }
         api_prepared_free(&pre);
@@ -348,8 +349,12 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     if (api_subject_validate(s.qualified, true, err) != 0)
         goto out;
     cfg = api_config_effective(st, s.qualified, s.context);
-    bool normalize = api_query_bool(req, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
+    bool normalize = pre_normalize || json_is_true(json_object_get(cfg, "normalize"));
     bool force = api_query_bool(req, "force");
+    if (normalize != pre_normalize) {
+        compat_schema_free(text_parsed);
+        text_parsed = NULL;
+    }
 
     /* Step 2: early dedup, before any mode check. (A subject without versions cannot match,
      * and skipping saves a second parse of every first registration.) */
@@ -360,7 +365,7 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
         const struct store_version *m = NULL;
         unsigned char hash[16];
         int lr = api_lookup_in_subject_hash(st, s.qualified, s.context, &r, normalize, false, r.version == -1,
-                                            &m, hash, r.nrefs == 0 ? &early_parsed : NULL, &lerr);
+                                            &m, hash, r.nrefs == 0 ? &text_parsed : NULL, &lerr);
         if (lr >= 0 && r.nrefs == 0 && ctx->cache != NULL) {
             /* remembered for early_dedup_read() and api_register_from_body(): the hash is a
              * function of the key alone */
@@ -442,16 +447,12 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     /* Step 6: parse; outside IMPORT validate, normalise if asked, referenced versions live. */
     unsigned pflags =
         import ? (API_PREP_LENIENT | API_PREP_ALLOW_DELETED) : (normalize ? API_PREP_NORMALIZE : 0);
-    if (early_parsed != NULL && !import && text == r.schema && type == r.type && nrefs == 0) {
-        /* Step 2 parsed this very text with the same flags (references and IMPORT's lenient
+    if (text_parsed != NULL && !import && text == r.schema && type == r.type && nrefs == 0) {
+        /* This very text was parsed with the same flags (references and IMPORT's lenient
          * parse excluded); only metadata and ruleSet, which the parse does not see, may have
          * been merged since. */
-        api_prepare_from_parsed(early_parsed, type, md, rs, normalize, &p);
-        early_parsed = NULL;
-    } else if (pre_parsed != NULL && !import && text == r.schema && type == r.type && nrefs == 0 &&
-               normalize == pre_normalize) {
-        api_prepare_from_parsed(pre_parsed, type, md, rs, normalize, &p);
-        pre_parsed = NULL;
+        api_prepare_from_parsed(text_parsed, type, md, rs, normalize, &p);
+        text_parsed = NULL;
     } else if (api_prepare(st, s.context, text, text_len, type, refs, nrefs, md, rs, pflags, &p, err) != 0) {
         goto out;
     }
@@ -603,8 +604,7 @@ out:
     json_decref(lrs);
     json_decref(cfg);
     api_prepared_free(&p);
-    compat_schema_free(early_parsed);
-    compat_schema_free(pre_parsed);
+    compat_schema_free(text_parsed);
     api_subject_free(&s);
     return rc;
 }

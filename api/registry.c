@@ -1045,17 +1045,19 @@ int api_lookup_in_subject_hash(struct store *st, const char *subject, const char
     *out = NULL;
     struct api_prepared p;
     unsigned flags = API_PREP_ALLOW_DELETED | (normalize ? API_PREP_NORMALIZE : 0);
-    /* Step 1 parses before anything looks at the subject: an invalid schema is 42201 even
-     * for a subject that does not exist. */
-    if (api_prepare(st, context, r->schema, r->schema_len, r->type, r->refs, r->nrefs, r->metadata,
-                    r->rule_set, flags, &p, err) != 0) {
+    if (parsed != NULL && *parsed != NULL) {
+        api_prepare_from_parsed(*parsed, r->type, r->metadata, r->rule_set, normalize, &p);
+    } else if (api_prepare(st, context, r->schema, r->schema_len, r->type, r->refs, r->nrefs, r->metadata,
+                           r->rule_set, flags, &p, err) != 0) {
+        /* Step 1 parses before anything looks at the subject: an invalid schema is 42201
+         * even for a subject that does not exist. */
         api_prepared_free(&p);
         return -1;
     }
     if (hash != NULL)
         memcpy(hash, p.hash, sizeof p.hash);
     if (parsed != NULL) {
-        /* handed over at the end: step 4 below changes metadata and hash, never the parse */
+        /* handed back at the end: step 4 below changes metadata and hash, never the parse */
         *parsed = NULL;
     }
     if (n == 0) {

@@ -147,6 +147,17 @@ static void test_config_normalize_applies_to_lookup_and_register(void **state)
     assert_int_equal(fx_call(f, API_POST, "/subjects/s", body), 200);
     assert_int_equal(fx_int(f, "id"), 1);
     free(body);
+    /* The config's normalize applies to a registration without ?normalize too: the same
+     * record with its custom properties in another order is only the same text once
+     * normalized. */
+    assert_int_equal(
+        fx_register(f, "n", "{\"type\":\"record\",\"name\":\"R\",\"fields\":[],\"a\":1,\"b\":2}", NULL), 200);
+    json_int_t id = fx_int(f, "id");
+    assert_int_equal(fx_call(f, API_PUT, "/config/n", "{\"normalize\":true}"), 200);
+    assert_int_equal(
+        fx_register(f, "n", "{\"type\":\"record\",\"name\":\"R\",\"fields\":[],\"b\":2,\"a\":1}", NULL), 200);
+    assert_int_equal(fx_int(f, "id"), id);
+    assert_int_equal(fx_int(f, "version"), 1);
 }
 
 static void test_config_metadata_and_ruleset_layers_merge_at_registration(void **state)
