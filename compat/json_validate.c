@@ -299,18 +299,44 @@ static bool eval_sub(struct vctx *c, const struct json_loc *parent, const json_t
     return eval(c, &l, inst, ip, kp, sc, record, an);
 }
 
-static bool follow_ref(struct vctx *c, const char *uri, const json_t *inst, const struct seg *ip,
-                       const struct seg *kp, const struct scope *sc, bool record, struct annot *an)
+enum ref_kind { REF_STATIC, REF_RECURSIVE, REF_DYNAMIC };
+static const char *const ref_keywords[] = {"$ref", "$recursiveRef", "$dynamicRef"};
+
+/* Where a reference keyword of loc's schema leads. $ref goes to its target; $recursiveRef
+ * (2019-09) and $dynamicRef (2020-12) go on to the outermost resource of the dynamic scope that
+ * carries the same recursive or dynamic anchor. Returns false, with the evaluation error set,
+ * when the reference does not resolve. */
+static bool ref_target(struct vctx *c, const struct json_loc *loc, enum ref_kind kind, const char *ref,
+                       const struct scope *scope, struct json_loc *target)
 {
-    struct json_loc target;
-    if (json_reg_resolve(c->reg, uri, &target) != 0) {
-        if (!c->hard) {
-            c->hard = true;
-            sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: unresolvable reference '%s'", uri);
+    char *uri = json_uri_resolve(loc->base, ref);
+    bool found = json_reg_resolve(c->reg, uri, target) == 0;
+    if (!found) {
+        c->hard = true;
+        sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: unresolvable reference '%s'", uri);
+    } else if (kind == REF_RECURSIVE && json_is_true(json_object_get(target->schema, "$recursiveAnchor"))) {
+        for (const struct scope *p = scope; p; p = p->up) {
+            struct json_loc r;
+            if (json_reg_resource(c->reg, p->base, &r) == 0 &&
+                json_is_true(json_object_get(r.schema, "$recursiveAnchor")))
+                *target = r; /* keeps the outermost */
         }
-        return false;
+    } else if (kind == REF_DYNAMIC) {
+        const char *frag = strchr(uri, '#');
+        if (frag && frag[1] && frag[1] != '/') {
+            const char *name = frag + 1;
+            const char *anchor = json_string_value(json_object_get(target->schema, "$dynamicAnchor"));
+            if (anchor && strcmp(anchor, name) == 0) {
+                for (const struct scope *p = scope; p; p = p->up) {
+                    struct json_loc r;
+                    if (json_reg_dynamic_anchor(c->reg, p->base, name, &r) == 0)
+                        *target = r; /* keeps the outermost */
+                }
+            }
+        }
     }
-    return eval(c, &target, inst, ip, kp, sc, record, an);
+    free(uri);
+    return found;
 }
 
 /* ---- the evaluator ------------------------------------------------------------------------------ */
@@ -361,17 +387,35 @@ static char *branch_reasons(struct vctx *c, const struct json_loc *loc, const js
         report(c, ip, kp, kw, __VA_ARGS__);                                                                  \
     } while (0)
 
-/* Runs a child in-place applicator with its own annotations, merged into A on success. */
-static bool apply_inplace(struct vctx *c, const struct json_loc *loc, const json_t *sub, const json_t *inst,
-                          const struct seg *ip, const struct seg *kp, const struct scope *sc, bool record,
-                          struct annot *A)
+/* A subschema failed and has reported its own violations: the verdict is known unless every
+ * violation is being recorded. */
+#define FAIL_SUB()                                                                                           \
+    do {                                                                                                     \
+        ok = false;                                                                                          \
+        if (!record || c->hard)                                                                              \
+            goto out;                                                                                        \
+    } while (0)
+
+/* Evaluates the schema at target against the same instance (an in-place applicator) with its
+ * own annotations, merged into A on success. */
+static bool apply_at(struct vctx *c, const struct json_loc *target, const json_t *inst, const struct seg *ip,
+                     const struct seg *kp, const struct scope *sc, bool record, struct annot *A)
 {
     struct annot child = {0};
-    bool r = eval_sub(c, loc, sub, inst, ip, kp, sc, record, A ? &child : NULL);
+    bool r = eval(c, target, inst, ip, kp, sc, record, A ? &child : NULL);
     if (r && A)
         annot_merge(A, &child);
     annot_free(&child);
     return r;
+}
+
+/* apply_at for sub, a subschema of loc's schema object. */
+static bool apply_inplace(struct vctx *c, const struct json_loc *loc, const json_t *sub, const json_t *inst,
+                          const struct seg *ip, const struct seg *kp, const struct scope *sc, bool record,
+                          struct annot *A)
+{
+    struct json_loc l = json_loc_child(c->reg, loc, sub);
+    return apply_at(c, &l, inst, ip, kp, sc, record, A);
 }
 
 static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst, const struct seg *ip,
@@ -425,97 +469,23 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
     if (!A && (uneval_items || uneval_props))
         A = &local;
 
-    /* $ref */
-    const json_t *ref = json_object_get(s, "$ref");
-    if (json_is_string(ref)) {
-        char *uri = json_uri_resolve(loc->base, json_string_value(ref));
-        struct seg k = {kp, "$ref", 0};
-        struct annot child = {0};
-        bool r = follow_ref(c, uri, inst, ip, &k, scope, record, A ? &child : NULL);
-        free(uri);
-        if (r && A)
-            annot_merge(A, &child);
-        annot_free(&child);
-        if (!r) {
+    /* $ref, then the dynamic references of 2019-09 and 2020-12 */
+    for (enum ref_kind kind = REF_STATIC; kind <= REF_DYNAMIC; kind++) {
+        if ((kind == REF_RECURSIVE && d != JSON_DRAFT2019) || (kind == REF_DYNAMIC && d < JSON_DRAFT2020))
+            continue;
+        const json_t *ref = json_object_get(s, ref_keywords[kind]);
+        if (!json_is_string(ref))
+            continue;
+        struct json_loc target;
+        struct seg k = {kp, ref_keywords[kind], 0};
+        if (!ref_target(c, loc, kind, json_string_value(ref), scope, &target)) {
             ok = false;
-            if (!record || c->hard)
-                goto out;
+            goto out;
         }
-        if (d <= JSON_DRAFT7)
+        if (!apply_at(c, &target, inst, ip, &k, scope, record, A))
+            FAIL_SUB();
+        if (kind == REF_STATIC && d <= JSON_DRAFT7)
             goto out; /* drafts up to 7: $ref replaces its siblings */
-    }
-    if (d == JSON_DRAFT2019) {
-        const json_t *rref = json_object_get(s, "$recursiveRef");
-        if (json_is_string(rref)) {
-            char *uri = json_uri_resolve(loc->base, json_string_value(rref));
-            struct json_loc target;
-            struct seg k = {kp, "$recursiveRef", 0};
-            if (json_reg_resolve(c->reg, uri, &target) != 0) {
-                free(uri);
-                c->hard = true;
-                sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: unresolvable $recursiveRef");
-                ok = false;
-                goto out;
-            }
-            free(uri);
-            if (json_is_true(json_object_get(target.schema, "$recursiveAnchor"))) {
-                /* the outermost resource in the dynamic scope that also says $recursiveAnchor */
-                for (const struct scope *p = scope; p; p = p->up) {
-                    struct json_loc r;
-                    if (json_reg_resource(c->reg, p->base, &r) == 0 &&
-                        json_is_true(json_object_get(r.schema, "$recursiveAnchor")))
-                        target = r;
-                }
-            }
-            struct annot child = {0};
-            bool r = eval(c, &target, inst, ip, &k, scope, record, A ? &child : NULL);
-            if (r && A)
-                annot_merge(A, &child);
-            annot_free(&child);
-            if (!r) {
-                ok = false;
-                if (!record || c->hard)
-                    goto out;
-            }
-        }
-    }
-    if (d >= JSON_DRAFT2020) {
-        const json_t *dref = json_object_get(s, "$dynamicRef");
-        if (json_is_string(dref)) {
-            char *uri = json_uri_resolve(loc->base, json_string_value(dref));
-            struct json_loc target;
-            struct seg k = {kp, "$dynamicRef", 0};
-            if (json_reg_resolve(c->reg, uri, &target) != 0) {
-                free(uri);
-                c->hard = true;
-                sr_error_set(c->err, SR_ERR_INVALID_SCHEMA, "Invalid schema: unresolvable $dynamicRef");
-                ok = false;
-                goto out;
-            }
-            const char *frag = strchr(uri, '#');
-            if (frag && frag[1] && frag[1] != '/') {
-                const char *name = frag + 1;
-                const char *anchor = json_string_value(json_object_get(target.schema, "$dynamicAnchor"));
-                if (anchor && strcmp(anchor, name) == 0) {
-                    for (const struct scope *p = scope; p; p = p->up) {
-                        struct json_loc r;
-                        if (json_reg_dynamic_anchor(c->reg, p->base, name, &r) == 0)
-                            target = r; /* keeps the outermost */
-                    }
-                }
-            }
-            free(uri);
-            struct annot child = {0};
-            bool r = eval(c, &target, inst, ip, &k, scope, record, A ? &child : NULL);
-            if (r && A)
-                annot_merge(A, &child);
-            annot_free(&child);
-            if (!r) {
-                ok = false;
-                if (!record || c->hard)
-                    goto out;
-            }
-        }
     }
 
     if (validation) {
@@ -727,11 +697,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             json_array_foreach(v, i, sub)
             {
                 struct seg k = {&k0, NULL, i};
-                if (!apply_inplace(c, loc, sub, inst, ip, &k, scope, record, A)) {
-                    ok = false;
-                    if (!record || c->hard)
-                        goto out;
-                }
+                if (!apply_inplace(c, loc, sub, inst, ip, &k, scope, record, A))
+                    FAIL_SUB();
             }
         }
         if (json_is_array(v = json_object_get(s, "anyOf"))) {
@@ -813,11 +780,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             const json_t *b = json_object_get(s, branch);
             if (b) {
                 struct seg kb = {kp, branch, 0};
-                if (!apply_inplace(c, loc, b, inst, ip, &kb, scope, record, A)) {
-                    ok = false;
-                    if (!record || c->hard)
-                        goto out;
-                }
+                if (!apply_inplace(c, loc, b, inst, ip, &kb, scope, record, A))
+                    FAIL_SUB();
             }
         }
 
@@ -855,11 +819,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                     struct seg k = {&k0, NULL, i};
                     struct seg ii = {ip, NULL, i};
                     if (!eval_sub(c, loc, json_array_get(tuple, i), json_array_get(inst, i), &ii, &k, scope,
-                                  record, NULL)) {
-                        ok = false;
-                        if (!record || c->hard)
-                            goto out;
-                    }
+                                  record, NULL))
+                        FAIL_SUB();
                 }
                 start = n < len ? n : len;
                 if (A && start > A->items_upto)
@@ -869,11 +830,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                 struct seg k = {kp, rest_kw, 0};
                 for (i = start; i < len; i++) {
                     struct seg ii = {ip, NULL, i};
-                    if (!eval_sub(c, loc, rest, json_array_get(inst, i), &ii, &k, scope, record, NULL)) {
-                        ok = false;
-                        if (!record || c->hard)
-                            goto out;
-                    }
+                    if (!eval_sub(c, loc, rest, json_array_get(inst, i), &ii, &k, scope, record, NULL))
+                        FAIL_SUB();
                 }
                 if (A)
                     A->items_all = true;
@@ -918,11 +876,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                     struct seg k0 = {kp, "properties", 0};
                     struct seg k = {&k0, key, 0};
                     matched = true;
-                    if (!eval_sub(c, loc, ps, val, &ii, &k, scope, record, NULL)) {
-                        ok = false;
-                        if (!record || c->hard)
-                            goto out;
-                    }
+                    if (!eval_sub(c, loc, ps, val, &ii, &k, scope, record, NULL))
+                        FAIL_SUB();
                 }
                 if (json_is_object(pprops)) {
                     const char *pat;
@@ -941,11 +896,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                         matched = true;
                         struct seg k0 = {kp, "patternProperties", 0};
                         struct seg k = {&k0, pat, 0};
-                        if (!eval_sub(c, loc, psub, val, &ii, &k, scope, record, NULL)) {
-                            ok = false;
-                            if (!record || c->hard)
-                                goto out;
-                        }
+                        if (!eval_sub(c, loc, psub, val, &ii, &k, scope, record, NULL))
+                            FAIL_SUB();
                     }
                 }
                 if (!matched && addl) {
@@ -954,9 +906,7 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                     if (json_is_false(addl)) {
                         FAIL("additionalProperties", "property '%s' is not allowed", key);
                     } else if (!eval_sub(c, loc, addl, val, &ii, &k, scope, record, NULL)) {
-                        ok = false;
-                        if (!record || c->hard)
-                            goto out;
+                        FAIL_SUB();
                     }
                 }
                 if (matched && A)
@@ -997,11 +947,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                     } else {
                         struct seg k0 = {kp, "dependencies", 0};
                         struct seg k = {&k0, key, 0};
-                        if (!apply_inplace(c, loc, val, inst, ip, &k, scope, record, A)) {
-                            ok = false;
-                            if (!record || c->hard)
-                                goto out;
-                        }
+                        if (!apply_inplace(c, loc, val, inst, ip, &k, scope, record, A))
+                            FAIL_SUB();
                     }
                 }
             }
@@ -1012,11 +959,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
                         continue;
                     struct seg k0 = {kp, "dependentSchemas", 0};
                     struct seg k = {&k0, key, 0};
-                    if (!apply_inplace(c, loc, val, inst, ip, &k, scope, record, A)) {
-                        ok = false;
-                        if (!record || c->hard)
-                            goto out;
-                    }
+                    if (!apply_inplace(c, loc, val, inst, ip, &k, scope, record, A))
+                        FAIL_SUB();
                 }
             }
         }
@@ -1030,11 +974,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             if (i < A->items_upto || (A->contains && i < A->ncontains && A->contains[i]))
                 continue;
             struct seg ii = {ip, NULL, i};
-            if (!eval_sub(c, loc, uneval_items, json_array_get(inst, i), &ii, &k, scope, record, NULL)) {
-                ok = false;
-                if (!record || c->hard)
-                    goto out;
-            }
+            if (!eval_sub(c, loc, uneval_items, json_array_get(inst, i), &ii, &k, scope, record, NULL))
+                FAIL_SUB();
         }
         A->items_all = true;
     }
@@ -1047,11 +988,8 @@ static bool eval(struct vctx *c, const struct json_loc *loc, const json_t *inst,
             if (annot_has_prop(A, key))
                 continue;
             struct seg ii = {ip, key, 0};
-            if (!eval_sub(c, loc, uneval_props, val, &ii, &k, scope, record, NULL)) {
-                ok = false;
-                if (!record || c->hard)
-                    goto out;
-            }
+            if (!eval_sub(c, loc, uneval_props, val, &ii, &k, scope, record, NULL))
+                FAIL_SUB();
         }
         json_object_foreach((json_t *)inst, key, val) annot_add_prop(A, key);
     }
