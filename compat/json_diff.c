@@ -469,6 +469,15 @@ static void fill_number(struct dnode *n, const json_t *s, enum json_draft d)
     }
 }
 
+/* Appends p (when not NULL) to a node array. */
+static void push_part(struct dnode ***parts, size_t *n, struct dnode *p)
+{
+    if (!p)
+        return;
+    *parts = sr_xrealloc(*parts, (*n + 1) * sizeof **parts);
+    (*parts)[(*n)++] = p;
+}
+
 static void add_named(struct named **arr, size_t *n, const char *name, struct dnode *node,
                       const json_t *value)
 {
@@ -548,9 +557,7 @@ static void fill_array(struct model *m, struct dnode *n, const struct json_loc *
         if (json_is_array(prefix)) {
             json_array_foreach(prefix, i, v)
             {
-                n->item_schemas =
-                    sr_xrealloc(n->item_schemas, (n->nitem_schemas + 1) * sizeof *n->item_schemas);
-                n->item_schemas[n->nitem_schemas++] = build_child(m, loc, v, depth);
+                push_part(&n->item_schemas, &n->nitem_schemas, build_child(m, loc, v, depth));
             }
         }
         /* Confluent's 2020-12 translation: items=false closes, items=true is nothing, a schema
@@ -567,9 +574,7 @@ static void fill_array(struct model *m, struct dnode *n, const struct json_loc *
         if (json_is_array(items)) {
             json_array_foreach(items, i, v)
             {
-                n->item_schemas =
-                    sr_xrealloc(n->item_schemas, (n->nitem_schemas + 1) * sizeof *n->item_schemas);
-                n->item_schemas[n->nitem_schemas++] = build_child(m, loc, v, depth);
+                push_part(&n->item_schemas, &n->nitem_schemas, build_child(m, loc, v, depth));
             }
         } else if (items) {
             n->all_items = build_child(m, loc, items, depth);
@@ -619,14 +624,6 @@ static struct dnode *typed_node(struct model *m, const char *type, const struct 
     return n;
 }
 
-static void push_part(struct dnode ***parts, size_t *n, struct dnode *p)
-{
-    if (!p)
-        return;
-    *parts = sr_xrealloc(*parts, (*n + 1) * sizeof **parts);
-    (*parts)[(*n)++] = p;
-}
-
 static struct dnode *ref_node(struct model *m, const struct json_loc *loc, const char *ref, int depth)
 {
     struct dnode *n = new_node(m, DK_REF, NULL);
@@ -657,13 +654,8 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
         m->failed = true;
         return new_node(m, DK_EMPTY, s);
     }
-    if (json_is_true(s) || !json_is_object(s)) {
+    if (!json_is_object(s)) {
         struct dnode *n = new_node(m, json_is_false(s) ? DK_FALSE : DK_TRUE, s);
-        cache_put(m, s, n);
-        return n;
-    }
-    if (json_is_false(s)) {
-        struct dnode *n = new_node(m, DK_FALSE, s);
         cache_put(m, s, n);
         return n;
     }
@@ -703,8 +695,7 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
             json_t *sub;
             json_array_foreach(arr, k, sub)
             {
-                p->subs = sr_xrealloc(p->subs, (p->nsubs + 1) * sizeof *p->subs);
-                p->subs[p->nsubs++] = build_child(m, loc, sub, depth);
+                push_part(&p->subs, &p->nsubs, build_child(m, loc, sub, depth));
             }
             push_part(&parts, &nparts, p);
         }
@@ -742,8 +733,7 @@ static struct dnode *build(struct model *m, const struct json_loc *loc, int dept
                 struct dnode *tnode = typed_node(m, tn, loc, depth);
                 if (!tnode)
                     continue;
-                p->subs = sr_xrealloc(p->subs, (p->nsubs + 1) * sizeof *p->subs);
-                p->subs[p->nsubs++] = tnode;
+                push_part(&p->subs, &p->nsubs, tnode);
                 took_string |= strcmp(tn, "string") == 0;
                 took_number |= strcmp(tn, "number") == 0 || strcmp(tn, "integer") == 0;
                 took_object |= strcmp(tn, "object") == 0;
