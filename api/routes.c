@@ -401,8 +401,7 @@ void api_dispatch(const struct api_ctx *ctx, const struct api_request *req, stru
             sr_error_set(&err, SR_ERR_NOT_FOUND, "HTTP 404 Not Found");
         goto fail;
     }
-    pattern_match(route->pattern, r); /* refill params for the chosen route */
-    bool answered = false;
+    /* r->params are route's: its pattern was the last one matched */
     if ((route->flags & ROUTE_BODY) && req->body != NULL && req->body_len > 0) {
         if (!content_type_ok(req->content_type)) {
             sr_error_set(&err, SR_ERR_UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type");
@@ -413,10 +412,9 @@ void api_dispatch(const struct api_ctx *ctx, const struct api_request *req, stru
             int fast = api_register_from_body(ctx, r, req->body, req->body_len, &out, &err);
             if (fast < 0)
                 goto fail;
-            answered = fast == 1;
+            if (fast == 1)
+                goto done;
         }
-    }
-    if (!answered && (route->flags & ROUTE_BODY) && req->body != NULL && req->body_len > 0) {
         json_error_t jerr;
         r->body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
         if (r->body == NULL) {
@@ -424,8 +422,6 @@ void api_dispatch(const struct api_ctx *ctx, const struct api_request *req, stru
             goto fail;
         }
     }
-    if (answered)
-        goto done;
     if ((route->flags & ROUTE_BODY_REQUIRED) && (r->body == NULL || json_is_null(r->body))) {
         sr_error_set(&err, SR_ERR_UNPROCESSABLE, "Request body is missing or null");
         goto fail;
