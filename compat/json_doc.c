@@ -209,68 +209,41 @@ char *json_uri_resolve(const char *base, const char *ref)
     struct uri_parts b, r;
     uri_parse(base ? base : "", &b);
     uri_parse(ref, &r);
+    /* RFC 3986 5.2.2: each component of the target comes from the reference or from the base,
+     * and the target is then recomposed once (5.3). */
+    const struct uri_parts *scheme = r.scheme ? &r : &b;
+    const struct uri_parts *auth = r.scheme || r.has_auth ? &r : &b;
+    const struct uri_parts *query = r.scheme || r.has_auth || r.path_len > 0 || r.has_query ? &r : &b;
     struct sr_buf out = SR_BUF_INIT;
     sr_buf_puts(&out, "");
-    if (r.scheme) {
-        sr_buf_append(&out, r.scheme, r.scheme_len + 1);
-        if (r.has_auth) {
-            sr_buf_puts(&out, "//");
-            sr_buf_append(&out, r.auth, r.auth_len);
-        }
+    if (scheme->scheme)
+        sr_buf_append(&out, scheme->scheme, scheme->scheme_len + 1);
+    if (auth->has_auth) {
+        sr_buf_puts(&out, "//");
+        sr_buf_append(&out, auth->auth, auth->auth_len);
+    }
+    if (r.scheme || r.has_auth || (r.path_len > 0 && r.path[0] == '/')) {
         remove_dot_segments(&out, r.path, r.path_len);
-        if (r.has_query) {
-            sr_buf_putc(&out, '?');
-            sr_buf_append(&out, r.query, r.query_len);
-        }
+    } else if (r.path_len == 0) {
+        sr_buf_append(&out, b.path, b.path_len);
     } else {
-        if (b.scheme)
-            sr_buf_append(&out, b.scheme, b.scheme_len + 1);
-        if (r.has_auth) {
-            sr_buf_puts(&out, "//");
-            sr_buf_append(&out, r.auth, r.auth_len);
-            remove_dot_segments(&out, r.path, r.path_len);
-            if (r.has_query) {
-                sr_buf_putc(&out, '?');
-                sr_buf_append(&out, r.query, r.query_len);
-            }
+        struct sr_buf merged = SR_BUF_INIT;
+        if (b.has_auth && b.path_len == 0) {
+            sr_buf_putc(&merged, '/');
         } else {
-            if (b.has_auth) {
-                sr_buf_puts(&out, "//");
-                sr_buf_append(&out, b.auth, b.auth_len);
-            }
-            if (r.path_len == 0) {
-                sr_buf_append(&out, b.path, b.path_len);
-                if (r.has_query) {
-                    sr_buf_putc(&out, '?');
-                    sr_buf_append(&out, r.query, r.query_len);
-                } else if (b.has_query) {
-                    sr_buf_putc(&out, '?');
-                    sr_buf_append(&out, b.query, b.query_len);
-                }
-            } else {
-                if (r.path[0] == '/') {
-                    remove_dot_segments(&out, r.path, r.path_len);
-                } else {
-                    struct sr_buf merged = SR_BUF_INIT;
-                    if (b.has_auth && b.path_len == 0) {
-                        sr_buf_putc(&merged, '/');
-                    } else {
-                        size_t keep = b.path_len;
-                        while (keep > 0 && b.path[keep - 1] != '/')
-                            keep--;
-                        sr_buf_append(&merged, b.path, keep);
-                    }
-                    sr_buf_append(&merged, r.path, r.path_len);
-                    /* A relative base (no scheme): keep leading "../" that cannot be removed. */
-                    remove_dot_segments(&out, merged.data, merged.len);
-                    sr_buf_free(&merged);
-                }
-                if (r.has_query) {
-                    sr_buf_putc(&out, '?');
-                    sr_buf_append(&out, r.query, r.query_len);
-                }
-            }
+            size_t keep = b.path_len;
+            while (keep > 0 && b.path[keep - 1] != '/')
+                keep--;
+            sr_buf_append(&merged, b.path, keep);
         }
+        sr_buf_append(&merged, r.path, r.path_len);
+        /* A relative base (no scheme): keep leading "../" that cannot be removed. */
+        remove_dot_segments(&out, merged.data, merged.len);
+        sr_buf_free(&merged);
+    }
+    if (query->has_query) {
+        sr_buf_putc(&out, '?');
+        sr_buf_append(&out, query->query, query->query_len);
     }
     if (r.has_frag) {
         sr_buf_putc(&out, '#');
