@@ -249,7 +249,7 @@ static const char *qualified(const char *space, const char *name, const char *fu
     return name;
 }
 
-static void print_named_aliases(struct sr_buf *out, bool *first, const struct avro_node *n, bool full_names)
+static void print_named_aliases(struct sr_buf *out, bool *first, const struct avro_node *n)
 {
     if (!n->naliases)
         return;
@@ -260,7 +260,7 @@ static void print_named_aliases(struct sr_buf *out, bool *first, const struct av
         const char *dot = strrchr(alias, '.');
         if (i)
             sr_buf_putc(out, ',');
-        if (full_names || !dot) {
+        if (!dot) {
             avro_print_string(out, alias);
         } else {
             char *space = sr_xstrndup(alias, (size_t)(dot - alias));
@@ -290,6 +290,7 @@ static const char *order_name(enum avro_order order)
 }
 
 static int print_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth);
+static int print_fields(struct print_ctx *ctx, const struct avro_node *n, int depth);
 
 /* A named type printed before (or, except in the resolved format, defined by a
  * reference) is written as a name; returns true when it did so. */
@@ -307,37 +308,40 @@ static bool print_name_ref(struct print_ctx *ctx, const struct avro_node *n, con
     return true;
 }
 
-static int print_fields(struct print_ctx *ctx, const struct avro_node *n, int depth)
+/* A field's members after "name" and "type", in Java's order. */
+static void print_field_members(struct sr_buf *out, bool *first, const struct avro_field *f)
 {
-    struct sr_buf *out = ctx->out;
-    sr_buf_putc(out, '[');
-    for (size_t i = 0; i < n->nfields; i++) {
-        const struct avro_field *f = &n->fields[i];
-        bool first = true;
-        if (i)
-            sr_buf_putc(out, ',');
-        sr_buf_putc(out, '{');
-        key_string(out, &first, "name", f->name);
-        key(out, &first, "type");
-        if (print_node(ctx, f->type, n->space, depth + 1) < 0)
-            return -1;
-        if (f->doc)
-            key_string(out, &first, "doc", f->doc);
-        if (f->def) {
-            key(out, &first, "default");
-            print_json(out, f->def, 0);
-        }
-        if (f->order != AVRO_ORDER_ASCENDING)
-            key_string(out, &first, "order", order_name(f->order));
-        if (f->naliases) {
-            key(out, &first, "aliases");
-            print_strv(out, f->aliases, f->naliases);
-        }
-        print_props(out, &first, &f->props);
-        sr_buf_putc(out, '}');
+    if (f->doc)
+        key_string(out, first, "doc", f->doc);
+    if (f->def) {
+        key(out, first, "default");
+        print_json(out, f->def, 0);
     }
-    sr_buf_putc(out, ']');
-    return 0;
+    if (f->order != AVRO_ORDER_ASCENDING)
+        key_string(out, first, "order", order_name(f->order));
+    if (f->naliases) {
+        key(out, first, "aliases");
+        print_strv(out, f->aliases, f->naliases);
+    }
+    print_props(out, first, &f->props);
+}
+
+/* What a named type holds, the same in every mode: "fields", "symbols" or "size". */
+static int print_named_body(struct print_ctx *ctx, const struct avro_node *n, bool *first, int depth)
+{
+    switch (n->type) {
+    case AVRO_RECORD:
+        key(ctx->out, first, "fields");
+        return print_fields(ctx, n, depth);
+    case AVRO_ENUM:
+        key(ctx->out, first, "symbols");
+        print_strv(ctx->out, n->symbols, n->nsymbols);
+        return 0;
+    default: /* fixed */
+        key(ctx->out, first, "size");
+        sr_buf_printf(ctx->out, "%lld", (long long)n->size);
+        return 0;
+    }
 }
 
 /* Java Name.writeName(): "namespace" only when it differs from the enclosing default; a
@@ -359,45 +363,20 @@ static int print_canonical_node(struct print_ctx *ctx, const struct avro_node *n
     bool first = true;
     switch (n->type) {
     case AVRO_RECORD:
-        sr_buf_putc(out, '{');
-        key_string(out, &first, "type", n->is_error ? "error" : "record");
-        key_string(out, &first, "name", n->name);
-        print_namespace(out, &first, n, cur_space);
-        if (n->doc)
-            key_string(out, &first, "doc", n->doc);
-        key(out, &first, "fields");
-        if (print_fields(ctx, n, depth) < 0)
-            return -1;
-        print_props(out, &first, &n->props);
-        print_named_aliases(out, &first, n, false);
-        sr_buf_putc(out, '}');
-        return 0;
     case AVRO_ENUM:
+    case AVRO_FIXED:
         sr_buf_putc(out, '{');
-        key_string(out, &first, "type", "enum");
+        key_string(out, &first, "type", n->is_error ? "error" : avro_type_name(n->type));
         key_string(out, &first, "name", n->name);
         print_namespace(out, &first, n, cur_space);
         if (n->doc)
             key_string(out, &first, "doc", n->doc);
-        key(out, &first, "symbols");
-        print_strv(out, n->symbols, n->nsymbols);
+        if (print_named_body(ctx, n, &first, depth) < 0)
+            return -1;
         if (n->enum_default)
             key_string(out, &first, "default", n->enum_default);
         print_props(out, &first, &n->props);
-        print_named_aliases(out, &first, n, false);
-        sr_buf_putc(out, '}');
-        return 0;
-    case AVRO_FIXED:
-        sr_buf_putc(out, '{');
-        key_string(out, &first, "type", "fixed");
-        key_string(out, &first, "name", n->name);
-        print_namespace(out, &first, n, cur_space);
-        if (n->doc)
-            key_string(out, &first, "doc", n->doc);
-        key(out, &first, "size");
-        sr_buf_printf(out, "%lld", (long long)n->size);
-        print_props(out, &first, &n->props);
-        print_named_aliases(out, &first, n, false);
+        print_named_aliases(out, &first, n);
         sr_buf_putc(out, '}');
         return 0;
     case AVRO_ARRAY:
@@ -652,42 +631,27 @@ static void print_sorted_strv(struct sr_buf *out, char *const *v, size_t n)
     free(sorted);
 }
 
-static int print_fields_normalized(struct print_ctx *ctx, const struct avro_node *n, int depth)
+/* A field's members after "name" and "type", in the normalized order. */
+static void print_field_members_normalized(struct sr_buf *out, bool *first, const struct avro_field *f)
 {
-    struct sr_buf *out = ctx->out;
-    sr_buf_putc(out, '[');
-    for (size_t i = 0; i < n->nfields; i++) {
-        const struct avro_field *f = &n->fields[i];
-        bool first = true;
-        if (i)
-            sr_buf_putc(out, ',');
-        sr_buf_putc(out, '{');
-        key_string(out, &first, "name", f->name);
-        key(out, &first, "type");
-        if (print_node(ctx, f->type, n->space, depth + 1) < 0)
-            return -1;
-        if (f->order != AVRO_ORDER_ASCENDING)
-            key_string(out, &first, "order", order_name(f->order));
-        if (f->doc)
-            key_string(out, &first, "doc", f->doc);
-        if (f->naliases) {
-            key(out, &first, "aliases");
-            print_sorted_strv(out, f->aliases, f->naliases);
-        }
-        if (f->def) {
-            /* Written to a side buffer first: a default Java cannot convert is dropped. */
-            struct sr_buf def = SR_BUF_INIT;
-            if (print_typed_json(&def, f->def, f->type)) {
-                key(out, &first, "default");
-                sr_buf_append(out, def.data, def.len);
-            }
-            sr_buf_free(&def);
-        }
-        print_sorted_props(out, &first, &f->props, NULL);
-        sr_buf_putc(out, '}');
+    if (f->order != AVRO_ORDER_ASCENDING)
+        key_string(out, first, "order", order_name(f->order));
+    if (f->doc)
+        key_string(out, first, "doc", f->doc);
+    if (f->naliases) {
+        key(out, first, "aliases");
+        print_sorted_strv(out, f->aliases, f->naliases);
     }
-    sr_buf_putc(out, ']');
-    return 0;
+    if (f->def) {
+        /* Written to a side buffer first: a default Java cannot convert is dropped. */
+        struct sr_buf def = SR_BUF_INIT;
+        if (print_typed_json(&def, f->def, f->type)) {
+            key(out, first, "default");
+            sr_buf_append(out, def.data, def.len);
+        }
+        sr_buf_free(&def);
+    }
+    print_sorted_props(out, first, &f->props, NULL);
 }
 
 static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space,
@@ -703,19 +667,9 @@ static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *
         key_string(out, &first, "name", n->fullname);
         if (!n->space && cur_space)
             key_string(out, &first, "namespace", "");
-        key_string(out, &first, "type",
-                   n->type == AVRO_RECORD ? (n->is_error ? "error" : "record") : avro_type_name(n->type));
-        if (n->type == AVRO_RECORD) {
-            key(out, &first, "fields");
-            if (print_fields_normalized(ctx, n, depth) < 0)
-                return -1;
-        } else if (n->type == AVRO_ENUM) {
-            key(out, &first, "symbols");
-            print_strv(out, n->symbols, n->nsymbols);
-        } else {
-            key(out, &first, "size");
-            sr_buf_printf(out, "%lld", (long long)n->size);
-        }
+        key_string(out, &first, "type", n->is_error ? "error" : avro_type_name(n->type));
+        if (print_named_body(ctx, n, &first, depth) < 0)
+            return -1;
         if (n->doc && *n->doc)
             key_string(out, &first, "doc", n->doc);
         if (n->naliases) {
@@ -751,6 +705,31 @@ static int print_normalized_node(struct print_ctx *ctx, const struct avro_node *
         sr_buf_putc(out, '}');
         return 0;
     }
+}
+
+/* A record's fields: "name" and "type" first in every mode, then the mode's order. */
+static int print_fields(struct print_ctx *ctx, const struct avro_node *n, int depth)
+{
+    struct sr_buf *out = ctx->out;
+    sr_buf_putc(out, '[');
+    for (size_t i = 0; i < n->nfields; i++) {
+        const struct avro_field *f = &n->fields[i];
+        bool first = true;
+        if (i)
+            sr_buf_putc(out, ',');
+        sr_buf_putc(out, '{');
+        key_string(out, &first, "name", f->name);
+        key(out, &first, "type");
+        if (print_node(ctx, f->type, n->space, depth + 1) < 0)
+            return -1;
+        if (ctx->mode == AVRO_PRINT_NORMALIZED)
+            print_field_members_normalized(out, &first, f);
+        else
+            print_field_members(out, &first, f);
+        sr_buf_putc(out, '}');
+    }
+    sr_buf_putc(out, ']');
+    return 0;
 }
 
 static int print_node(struct print_ctx *ctx, const struct avro_node *n, const char *cur_space, int depth)
