@@ -40,7 +40,6 @@
 #include "avro_internal.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,14 +132,8 @@ static void change(struct differ *d, const char *kind, const char *token, unsign
     size_t mark = token ? path_push(d, token) : d->path.len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    compat_changes_addv(d->out, kind, d->path.len ? d->path.data : "/", breaks & d->mask, fmt, ap);
     va_end(ap);
-    char *text = sr_xmalloc((size_t)(n > 0 ? n : 0) + 1);
-    va_start(ap, fmt);
-    vsnprintf(text, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
-    va_end(ap);
-    compat_changes_add(d->out, kind, d->path.len ? d->path.data : "/", breaks & d->mask, "%s", text);
-    free(text);
     path_cut(d, mark);
 }
 

@@ -140,6 +140,19 @@ void compat_result_free(struct compat_result *res)
     compat_result_init(res);
 }
 
+/* fmt formatted with ap, as a new string; caller frees. */
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    size_t size = (size_t)(n > 0 ? n : 0) + 1;
+    char *s = sr_xmalloc(size);
+    vsnprintf(s, size, fmt, again);
+    va_end(again);
+    return s;
+}
+
 static void result_push(struct compat_result *res, char *msg)
 {
     if (res->count == res->cap) {
@@ -154,12 +167,7 @@ void compat_result_add(struct compat_result *res, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    size_t size = (size_t)(n > 0 ? n : 0) + 1;
-    char *msg = sr_xmalloc(size);
-    va_start(ap, fmt);
-    vsnprintf(msg, size, fmt, ap);
+    char *msg = vformat(fmt, ap);
     va_end(ap);
     result_push(res, msg);
 }
@@ -290,24 +298,24 @@ void compat_changes_free(struct compat_changes *changes)
     compat_changes_init(changes);
 }
 
-void compat_changes_add(struct compat_changes *changes, const char *kind, const char *path, unsigned breaks,
-                        const char *fmt, ...)
+void compat_changes_addv(struct compat_changes *changes, const char *kind, const char *path, unsigned breaks,
+                         const char *fmt, va_list ap)
 {
     if (changes->count == changes->cap) {
         changes->cap = changes->cap ? changes->cap * 2 : 8;
         changes->items = sr_xrealloc(changes->items, changes->cap * sizeof *changes->items);
     }
+    changes->items[changes->count++] =
+        (struct compat_change){sr_xstrdup(kind), sr_xstrdup(path), vformat(fmt, ap), breaks};
+}
+
+void compat_changes_add(struct compat_changes *changes, const char *kind, const char *path, unsigned breaks,
+                        const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    compat_changes_addv(changes, kind, path, breaks, fmt, ap);
     va_end(ap);
-    size_t size = (size_t)(n > 0 ? n : 0) + 1;
-    char *desc = sr_xmalloc(size);
-    va_start(ap, fmt);
-    vsnprintf(desc, size, fmt, ap);
-    va_end(ap);
-    changes->items[changes->count++] =
-        (struct compat_change){sr_xstrdup(kind), sr_xstrdup(path), desc, breaks};
 }
 
 /* The text between `open` and the next `close` in msg, as a new string, or NULL. */

@@ -5,6 +5,7 @@
 #ifndef COMPAT_H
 #define COMPAT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -131,6 +132,9 @@ void compat_changes_free(struct compat_changes *changes);
 /* Appends one change (strings copied). */
 void compat_changes_add(struct compat_changes *changes, const char *kind, const char *path, unsigned breaks,
                         const char *fmt, ...) SR_PRINTF(5, 6);
+/* The same with the description's arguments in a va_list (a differ's own printf-like helper). */
+void compat_changes_addv(struct compat_changes *changes, const char *kind, const char *path, unsigned breaks,
+                         const char *fmt, va_list ap) SR_PRINTF(5, 0);
 
 /* Lists every change from `old` to `new` into `out` (initialised by the caller), in schema
  * order. Schemas of different types give one SCHEMA_TYPE_CHANGED change that breaks both
