@@ -104,7 +104,33 @@ static bool valid_date_time(const char *s, size_t len)
     return valid_date(s, 10) && valid_time(s + 11, len - 11);
 }
 
-/* RFC 3339 appendix A: units in order, contiguous from the first one used. */
+/* RFC 3339 appendix A: number-unit pairs with units from `units`, in order and contiguous from
+ * the first one used, from *pos up to `stop` or the end. Sets *any when there was one. */
+static bool duration_units(const char *s, size_t len, size_t *pos, const char *units, char stop, bool *any)
+{
+    int next = 0, last = -1;
+    size_t i = *pos;
+    while (i < len && s[i] != stop) {
+        size_t st = i;
+        while (i < len && is_digit(s[i]))
+            i++;
+        if (i == st || i >= len)
+            return false;
+        const char *u = strchr(units + next, s[i]);
+        if (!u || s[i] == '\0')
+            return false;
+        int idx = (int)(u - units);
+        if (last >= 0 && idx != last + 1)
+            return false;
+        last = idx;
+        next = idx + 1;
+        *any = true;
+        i++;
+    }
+    *pos = i;
+    return true;
+}
+
 static bool valid_duration(const char *s, size_t len)
 {
     if (len < 2 || s[0] != 'P')
@@ -116,51 +142,15 @@ static bool valid_duration(const char *s, size_t len)
                 return false;
         return len > 2;
     }
-    static const char date_units[] = "YMD";
-    static const char time_units[] = "HMS";
-    int next = 0, any = 0, last = -1;
-    while (i < len && s[i] != 'T') {
-        size_t st = i;
-        while (i < len && is_digit(s[i]))
-            i++;
-        if (i == st || i >= len)
-            return false;
-        const char *u = strchr(date_units + next, s[i]);
-        if (!u || s[i] == '\0')
-            return false;
-        int idx = (int)(u - date_units);
-        if (last >= 0 && idx != last + 1)
-            return false;
-        last = idx;
-        next = idx + 1;
-        any = 1;
-        i++;
-    }
+    bool any = false;
+    if (!duration_units(s, len, &i, "YMD", 'T', &any))
+        return false;
     if (i < len && s[i] == 'T') {
         i++;
-        int tany = 0;
-        next = 0;
-        last = -1;
-        while (i < len) {
-            size_t st = i;
-            while (i < len && is_digit(s[i]))
-                i++;
-            if (i == st || i >= len)
-                return false;
-            const char *u = strchr(time_units + next, s[i]);
-            if (!u || s[i] == '\0')
-                return false;
-            int idx = (int)(u - time_units);
-            if (last >= 0 && idx != last + 1)
-                return false;
-            last = idx;
-            next = idx + 1;
-            tany = 1;
-            i++;
-        }
-        if (!tany)
+        bool time_any = false;
+        if (!duration_units(s, len, &i, "HMS", 'T', &time_any) || !time_any)
             return false;
-        any = 1;
+        any = true;
     }
     return any && i == len;
 }
