@@ -618,7 +618,7 @@ static bool valid_idn_hostname(const char *s, size_t len)
 {
     if (len == 0)
         return false;
-    uint32_t(*labels)[MAX_LABEL_CPS] = malloc(sizeof *labels * MAX_IDN_LABELS);
+    uint32_t(*labels)[MAX_LABEL_CPS] = sr_xmalloc(sizeof *labels * MAX_IDN_LABELS);
     size_t counts[MAX_IDN_LABELS];
     size_t nlabels = 0, total = 0, i = 0;
     bool ok = true, rtl = false;
@@ -998,9 +998,7 @@ char *json_base64_decode(const char *s, size_t len, size_t *outlen)
 {
     if (len % 4 != 0)
         return NULL;
-    char *out = malloc(len / 4 * 3 + 1);
-    if (!out)
-        return NULL;
+    char *out = sr_xmalloc(len / 4 * 3 + 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i += 4) {
         int v[4];
