@@ -525,45 +525,21 @@ static int walk(struct json_reg *reg, const json_t *node, const char *base, enum
         const json_t *v = json_object_get(node, kw->name);
         if (!v)
             continue;
-        size_t i;
-        const char *key;
-        json_t *child;
-        switch (kw->shape) {
-        case KW_SCHEMA:
+        if (json_is_array(v) && (kw->shape == KW_ARRAY || kw->shape == KW_ITEMS)) {
+            for (size_t i = 0; i < json_array_size(v) && rc == 0; i++)
+                rc = walk(reg, json_array_get(v, i), base, draft, vocab, false, depth + 1, err);
+        } else if (json_is_object(v) && (kw->shape == KW_MAP || kw->shape == KW_DEPS)) {
+            const char *key;
+            json_t *child;
+            json_object_foreach((json_t *)v, key, child)
+            {
+                if (kw->shape == KW_DEPS && !json_is_object(child) && !json_is_boolean(child))
+                    continue;
+                if ((rc = walk(reg, child, base, draft, vocab, false, depth + 1, err)) != 0)
+                    break;
+            }
+        } else if (kw->shape == KW_SCHEMA || kw->shape == KW_ITEMS) {
             rc = walk(reg, v, base, draft, vocab, false, depth + 1, err);
-            break;
-        case KW_ITEMS:
-            if (json_is_array(v)) {
-                json_array_foreach(v, i, child)
-                {
-                    if ((rc = walk(reg, child, base, draft, vocab, false, depth + 1, err)) != 0)
-                        break;
-                }
-            } else {
-                rc = walk(reg, v, base, draft, vocab, false, depth + 1, err);
-            }
-            break;
-        case KW_ARRAY:
-            if (json_is_array(v)) {
-                json_array_foreach(v, i, child)
-                {
-                    if ((rc = walk(reg, child, base, draft, vocab, false, depth + 1, err)) != 0)
-                        break;
-                }
-            }
-            break;
-        case KW_MAP:
-        case KW_DEPS:
-            if (json_is_object(v)) {
-                json_object_foreach((json_t *)v, key, child)
-                {
-                    if (kw->shape == KW_DEPS && !json_is_object(child) && !json_is_boolean(child))
-                        continue;
-                    if ((rc = walk(reg, child, base, draft, vocab, false, depth + 1, err)) != 0)
-                        break;
-                }
-            }
-            break;
         }
     }
     free(own_base);
