@@ -751,106 +751,102 @@ static const json_t *nonnull(const json_t *j)
     return (j == NULL || json_is_null(j)) ? NULL : j;
 }
 
-/* When only one layer is present it is returned unchanged, so metadata comes back exactly
- * as the client gave it. */
-static json_t *single_layer(const json_t *l[3], size_t *count)
+/* Merges one key of a later layer into res. */
+static void merge_metadata_key(json_t *res, const char *key, json_t *val)
 {
+    json_t *cur = json_object_get(res, key);
+    if ((strcmp(key, "tags") == 0 || strcmp(key, "properties") == 0) && json_is_object(val) &&
+        json_is_object(cur)) {
+        json_object_update(cur, val);
+    } else if (strcmp(key, "sensitive") == 0 && json_is_array(val) && json_is_array(cur)) {
+        size_t j, k;
+        json_t *e, *c;
+        json_array_foreach(val, j, e)
+        {
+            bool seen = false;
+            json_array_foreach(cur, k, c)
+            {
+                if (json_equal(c, e))
+                    seen = true;
+            }
+            if (!seen)
+                json_array_append(cur, e);
+        }
+    } else {
+        json_object_set_new(res, key, json_deep_copy(val));
+    }
+}
+
+static void merge_ruleset_key(json_t *res, const char *key, json_t *val)
+{
+    json_t *cur = json_object_get(res, key);
+    if (!json_is_array(val) || !json_is_array(cur)) {
+        json_object_set_new(res, key, json_deep_copy(val));
+        return;
+    }
+    /* Rules merge by name: a later layer replaces a same-named rule in place. */
+    size_t j;
+    json_t *rule;
+    json_array_foreach(val, j, rule)
+    {
+        const char *nm = json_string_value(json_object_get(rule, "name"));
+        size_t k;
+        json_t *c;
+        bool replaced = false;
+        json_array_foreach(cur, k, c)
+        {
+            const char *cn = json_string_value(json_object_get(c, "name"));
+            if (!replaced && nm && cn && strcmp(nm, cn) == 0) {
+                json_array_set_new(cur, k, json_deep_copy(rule));
+                replaced = true;
+            }
+        }
+        if (!replaced)
+            json_array_append_new(cur, json_deep_copy(rule));
+    }
+}
+
+/* The spec 2.7 layering shared by metadata and ruleSet: null layers are absent; when only
+ * one layer is present it is returned unchanged, so metadata comes back exactly as the
+ * client gave it; otherwise every key of every object layer, in order, goes through
+ * merge_key. */
+static json_t *merge_layers(const json_t *def, const json_t *own, const json_t *over,
+                            void (*merge_key)(json_t *res, const char *key, json_t *val))
+{
+    const json_t *l[3] = {nonnull(def), nonnull(own), nonnull(over)};
     const json_t *only = NULL;
-    *count = 0;
+    size_t count = 0;
     for (int i = 0; i < 3; i++)
         if (l[i] != NULL) {
             only = l[i];
-            (*count)++;
+            count++;
         }
-    return *count == 1 ? json_deep_copy(only) : NULL;
+    if (count == 0)
+        return NULL;
+    if (count == 1)
+        return json_deep_copy(only);
+    json_t *res = json_object();
+    for (int i = 0; i < 3; i++) {
+        if (!json_is_object(l[i]))
+            continue;
+        const char *key;
+        json_t *val;
+        json_object_foreach((json_t *)l[i], key, val)
+        {
+            merge_key(res, key, val);
+        }
+    }
+    return res;
 }
 
 json_t *api_merge_metadata(const json_t *def, const json_t *own, const json_t *over)
 {
-    const json_t *l[3] = {nonnull(def), nonnull(own), nonnull(over)};
-    size_t count;
-    json_t *one = single_layer(l, &count);
-    if (count <= 1)
-        return one;
-    json_t *res = json_object();
-    for (int i = 0; i < 3; i++) {
-        if (!json_is_object(l[i]))
-            continue;
-        const char *key;
-        json_t *val;
-        json_object_foreach((json_t *)l[i], key, val)
-        {
-            json_t *cur = json_object_get(res, key);
-            if ((strcmp(key, "tags") == 0 || strcmp(key, "properties") == 0) && json_is_object(val) &&
-                json_is_object(cur)) {
-                json_object_update(cur, val);
-            } else if (strcmp(key, "sensitive") == 0 && json_is_array(val) && json_is_array(cur)) {
-                size_t j;
-                json_t *e;
-                json_array_foreach(val, j, e)
-                {
-                    bool seen = false;
-                    size_t k;
-                    json_t *c;
-                    json_array_foreach(cur, k, c)
-                    {
-                        if (json_equal(c, e))
-                            seen = true;
-                    }
-                    if (!seen)
-                        json_array_append(cur, e);
-                }
-            } else {
-                json_object_set_new(res, key, json_deep_copy(val));
-            }
-        }
-    }
-    return res;
+    return merge_layers(def, own, over, merge_metadata_key);
 }
 
 json_t *api_merge_ruleset(const json_t *def, const json_t *own, const json_t *over)
 {
-    const json_t *l[3] = {nonnull(def), nonnull(own), nonnull(over)};
-    size_t count;
-    json_t *one = single_layer(l, &count);
-    if (count <= 1)
-        return one;
-    json_t *res = json_object();
-    for (int i = 0; i < 3; i++) {
-        if (!json_is_object(l[i]))
-            continue;
-        const char *key;
-        json_t *val;
-        json_object_foreach((json_t *)l[i], key, val)
-        {
-            json_t *cur = json_object_get(res, key);
-            if (!json_is_array(val) || !json_is_array(cur)) {
-                json_object_set_new(res, key, json_deep_copy(val));
-                continue;
-            }
-            /* Rules merge by name: a later layer replaces a same-named rule in place. */
-            size_t j;
-            json_t *rule;
-            json_array_foreach(val, j, rule)
-            {
-                const char *nm = json_string_value(json_object_get(rule, "name"));
-                size_t k;
-                json_t *c;
-                bool replaced = false;
-                json_array_foreach(cur, k, c)
-                {
-                    const char *cn = json_string_value(json_object_get(c, "name"));
-                    if (!replaced && nm && cn && strcmp(nm, cn) == 0) {
-                        json_array_set_new(cur, k, json_deep_copy(rule));
-                        replaced = true;
-                    }
-                }
-                if (!replaced)
-                    json_array_append_new(cur, json_deep_copy(rule));
-            }
-        }
-    }
-    return res;
+    return merge_layers(def, own, over, merge_ruleset_key);
 }
 
 /* ---- versions ---- */
