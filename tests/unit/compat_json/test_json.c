@@ -222,6 +222,22 @@ static void test_reference_with_absolute_id_resolves(void **state)
                                                   COMPAT_PARSE_DEFAULT, &err);
     if (!s)
         fail_msg("%s", err.message);
+    /* "addr.json" resolved against person.json's $id reaches the referenced string schema */
+    json_t *bad = json_loads("{\"a\":5}", 0, NULL), *good = json_loads("{\"a\":\"x\"}", 0, NULL);
+    struct compat_json_result res;
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, bad, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_false(res.valid);
+    assert_int_equal(res.count, 1);
+    assert_string_equal(res.items[0].instance_path, "/a");
+    assert_string_equal(res.items[0].schema_path, "/properties/a/$ref/type");
+    compat_json_result_free(&res);
+    compat_json_result_init(&res);
+    assert_int_equal(compat_json_validate(s, good, COMPAT_JSON_VALIDATE_DEFAULT, &res, &err), 0);
+    assert_true(res.valid);
+    compat_json_result_free(&res);
+    json_decref(bad);
+    json_decref(good);
     compat_schema_free(s);
 }
 
