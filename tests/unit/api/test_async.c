@@ -17,12 +17,19 @@ struct delivered {
     void *tag;
 };
 
-static void deliver(void *arg, void *tag, struct api_response *resp)
+/* Takes over resp (freed here) as a delivered reply made in this thread. */
+static struct delivered take_reply(struct api_response *resp, void *tag)
 {
     struct delivered d = {resp->status, malloc(resp->body_len + 1), pthread_self(), tag};
     memcpy(d.body, resp->body ? resp->body : "", resp->body_len);
     d.body[resp->body_len] = '\0';
     api_response_free(resp);
+    return d;
+}
+
+static void deliver(void *arg, void *tag, struct api_response *resp)
+{
+    struct delivered d = take_reply(resp, tag);
     assert_int_equal(write(*(int *)arg, &d, sizeof d), (ssize_t)sizeof d);
 }
 
@@ -48,13 +55,7 @@ static bool send_async(struct fx *f, enum api_method m, const char *uri, const c
 /* The reply, whether api_handle_async() gave it at once or deliver() brought it later. */
 static struct delivered reply_of(bool deferred, struct api_response *resp, int fd)
 {
-    if (deferred)
-        return wait_delivered(fd);
-    struct delivered d = {resp->status, malloc(resp->body_len + 1), pthread_self(), NULL};
-    memcpy(d.body, resp->body ? resp->body : "", resp->body_len);
-    d.body[resp->body_len] = '\0';
-    api_response_free(resp);
-    return d;
+    return deferred ? wait_delivered(fd) : take_reply(resp, NULL);
 }
 
 static void test_reads_are_answered_at_once(void **state)
