@@ -201,19 +201,26 @@ static struct compat_schema *parse_text(enum sr_schema_type type, const char *la
     return s;
 }
 
+/* Reads and parses the file at path against references already loaded. */
+static struct compat_schema *parse_path(enum sr_schema_type type, const char *path,
+                                        const struct loaded_refs *lr, unsigned flags, struct sr_error *err)
+{
+    size_t len;
+    char *text = read_file(path, &len, err);
+    struct compat_schema *s = text ? parse_text(type, path, text, len, lr, flags, err) : NULL;
+    free(text);
+    return s;
+}
+
+/* Parses the file at path with the first nrefs --ref options (see struct options). */
 static struct compat_schema *parse_file(const struct options *o, const char *path, size_t nrefs,
                                         unsigned flags, struct sr_error *err)
 {
     enum sr_schema_type type;
     struct loaded_refs lr = {0};
-    struct compat_schema *s = NULL;
     if (schema_type_for(o, path, &type, err) != 0 || load_refs(o, nrefs, &lr, err) != 0)
         return NULL;
-    size_t len;
-    char *text = read_file(path, &len, err);
-    if (text)
-        s = parse_text(type, path, text, len, &lr, flags, err);
-    free(text);
+    struct compat_schema *s = parse_path(type, path, &lr, flags, err);
     loaded_refs_free(&lr);
     return s;
 }
@@ -460,7 +467,7 @@ static void check_git(const struct options *o, struct report *rep)
             enum sr_schema_type type;
             struct compat_schema *before = NULL, *after = NULL;
             if (schema_type_for(o, list[i], &type, &err) != 0 ||
-                !(after = parse_file(o, list[i], o->nrefs, 0, &err)) ||
+                !(after = parse_path(type, list[i], &lr, 0, &err)) ||
                 !(before = parse_text(type, label.data, old.data ? old.data : "", old.len, &lr, 0, &err))) {
                 verdict_invalid(v, err.message);
             } else {

@@ -274,6 +274,23 @@ def test_git_base():
         code, out, _ = run(["check", "--git-base", "HEAD", "--format", "github", "schemas"], cwd=repo)
         record("git-base incompatible change fails with an annotation", code == 1
                and "::error file=schemas/nested/order.avsc" in out, out)
+        # --ref: both the base version and the working copy resolve the referenced type.
+        write(os.path.join(repo, "schemas", "nested", "order.avsc"),
+              '{"type":"record","name":"Order","fields":[{"name":"n","type":"int"}]}')
+        write(os.path.join(repo, "common.avsc"), '{"type":"fixed","name":"Id","size":16}')
+        write(os.path.join(repo, "schemas", "keyed.avsc"),
+              '{"type":"record","name":"Keyed","fields":[{"name":"id","type":"Id"}]}')
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "v2")
+        write(os.path.join(repo, "schemas", "keyed.avsc"),
+              '{"type":"record","name":"Keyed","fields":[{"name":"id","type":"Id"},'
+              '{"name":"n","type":"int","default":0}]}')
+        code, out, _ = run(["check", "--git-base", "HEAD", "schemas"], cwd=repo)
+        record("git-base without --ref cannot resolve the referenced type", code == 2
+               and "schemas/keyed.avsc: invalid" in out, out)
+        code, out, _ = run(["check", "--git-base", "HEAD", "--ref", "Id=common.avsc", "schemas"], cwd=repo)
+        record("git-base with --ref checks the referencing schema", code == 0
+               and "schemas/keyed.avsc: compatible (BACKWARD) with HEAD:schemas/keyed.avsc" in out, out)
     finally:
         shutil.rmtree(repo)
 
