@@ -239,12 +239,10 @@ static bool streq_null(const char *a, const char *b)
  * simple name for the null namespace). */
 static const char *qualified(const char *space, const char *name, const char *full, const char *cur_space)
 {
-    static const char *const keywords[] = {"record", "enum", "array", "map",   "union",  "fixed",   "string",
-                                           "bytes",  "int",  "long",  "float", "double", "boolean", "null"};
     if (!streq_null(space, cur_space))
         return full;
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (strcmp(name, keywords[i]) == 0)
+    for (int t = AVRO_NULL; t <= AVRO_UNION; t++) /* the keywords are the type names */
+        if (strcmp(name, avro_type_name((enum avro_type)t)) == 0)
             return full;
     return name;
 }
