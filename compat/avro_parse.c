@@ -85,6 +85,16 @@ static size_t hash_str(const char *s)
     return h;
 }
 
+/* Stores key -> pos in a table with room for it and without key. */
+static void index_insert(struct avro_index *ix, const char *key, size_t pos)
+{
+    size_t h = hash_str(key) & (ix->size - 1);
+    while (ix->slots[h].key)
+        h = (h + 1) & (ix->size - 1);
+    ix->slots[h] = (struct avro_slot){key, pos};
+    ix->used++;
+}
+
 bool avro_index_put(struct avro_index *ix, const char *key, size_t pos)
 {
     if (avro_index_get(ix, key) >= 0)
@@ -94,15 +104,11 @@ bool avro_index_put(struct avro_index *ix, const char *key, size_t pos)
         grown.slots = sr_xcalloc(grown.size, sizeof *grown.slots);
         for (size_t i = 0; i < ix->size; i++)
             if (ix->slots[i].key)
-                avro_index_put(&grown, ix->slots[i].key, ix->slots[i].pos);
+                index_insert(&grown, ix->slots[i].key, ix->slots[i].pos);
         free(ix->slots);
         *ix = grown;
     }
-    size_t h = hash_str(key) & (ix->size - 1);
-    while (ix->slots[h].key)
-        h = (h + 1) & (ix->size - 1);
-    ix->slots[h] = (struct avro_slot){key, pos};
-    ix->used++;
+    index_insert(ix, key, pos);
     return true;
 }
 
@@ -450,12 +456,11 @@ static int parse_fields(struct parse_ctx *ctx, struct avro_node *rec, const json
             return fail(ctx, "No field name in record %s", rec->fullname);
         if (!valid_name(name, strlen(name)))
             return fail(ctx, "Illegal field name: \"%s\" in record %s", name, rec->fullname);
-        if (avro_index_get(&rec->field_index, name) >= 0)
-            return fail(ctx, "Duplicate field %s in record %s", name, rec->fullname);
         /* Counted from here on so that node_free releases what we attach. */
         rec->nfields++;
         f->name = sr_xstrdup(name);
-        avro_index_put(&rec->field_index, f->name, rec->nfields - 1);
+        if (!avro_index_put(&rec->field_index, f->name, rec->nfields - 1))
+            return fail(ctx, "Duplicate field %s in record %s", name, rec->fullname);
         const char *doc = optional_text(fj, "doc");
         if (doc)
             f->doc = sr_xstrdup(doc);
@@ -516,11 +521,9 @@ static int parse_enum(struct parse_ctx *ctx, struct avro_node *n, const json_t *
         const char *sym = json_string_value(sj);
         if (!sym || !valid_name(sym, strlen(sym)))
             return fail(ctx, "Illegal enum symbol in %s", n->fullname);
-        if (avro_index_get(&n->symbol_index, sym) >= 0)
+        char *copy = n->symbols[n->nsymbols++] = sr_xstrdup(sym);
+        if (!avro_index_put(&n->symbol_index, copy, n->nsymbols - 1))
             return fail(ctx, "Duplicate enum symbol: %s", sym);
-        n->symbols[n->nsymbols] = sr_xstrdup(sym);
-        avro_index_put(&n->symbol_index, n->symbols[n->nsymbols], n->nsymbols);
-        n->nsymbols++;
     }
     /* Java 1.12 reads the enum default with textValue(): a default that is not a string is
      * ignored (no default, and "default" is reserved, so not a property either); a string
