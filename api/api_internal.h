@@ -254,6 +254,11 @@ SR_MUST_CHECK int api_lookup_in_subject(struct store *st, const char *subject, c
                                         bool latest_only, const struct store_version **out,
                                         struct sr_error *err);
 
+/* Identity match (lookup step 2): the highest version of subject holding the schema with
+ * this hash in context; soft-deleted ones only with deleted, and with latest_only only the
+ * latest live version. Returns a borrowed version or NULL. */
+const struct store_version *api_identity_match(struct store *st, const char *subject, const char *context,
+                                               const unsigned char hash[16], bool deleted, bool latest_only);
 /* Steps 2-3 of lookup with an already prepared schema: identity match, then the
  * equivalence scan (newest first). Returns a borrowed version or NULL. */
 const struct store_version *api_match_prepared(struct store *st, const char *subject, const char *context,

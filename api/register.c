@@ -58,17 +58,6 @@ static int respond(const struct api_ctx *ctx, const struct api_req *req, struct 
     return api_render_version(ctx, v, api_query(req, "format"), 0, resp, err);
 }
 
-static const struct store_version *live_version_holding(const struct store_schema *s, const char *subject)
-{
-    const struct store_version *best = NULL;
-    for (size_t i = 0; i < s->nversions; i++) {
-        const struct store_version *v = s->versions[i];
-        if (!v->deleted && strcmp(v->subject, subject) == 0 && (best == NULL || v->version > best->version))
-            best = v;
-    }
-    return best;
-}
-
 /* Rewrites metadata.properties["confluent:version"] to the new version when present
  * (spec 2.7). Returns true when the text changed. */
 static bool rewrite_confluent_version(struct api_prepared *p, int32_t version)
@@ -114,26 +103,6 @@ static void text_key(const struct api_schema_req *r, bool normalize, struct sr_b
     sr_buf_append(key, r->schema, r->schema_len);
     free(md);
     free(rs);
-}
-
-/* The identity half of api_match_prepared() (the step api_lookup_in_subject() answers from
- * first): the highest version of subject holding the schema with this hash, live only. */
-static const struct store_version *identity_match(struct store *st, const char *subject, const char *context,
-                                                  const unsigned char hash[16], bool latest_only)
-{
-    const struct store_version *const *vs;
-    size_t n = store_subject_versions(st, subject, &vs);
-    const struct store_version *latest = api_latest_live(vs, n);
-    const struct store_schema *s = store_schema_by_hash(st, context, hash);
-    const struct store_version *best = NULL;
-    for (size_t i = 0; s != NULL && i < s->nversions; i++) {
-        const struct store_version *v = s->versions[i];
-        if (strcmp(v->subject, subject) != 0 || v->deleted || (latest_only && v != latest))
-            continue;
-        if (best == NULL || v->version > best->version)
-            best = v;
-    }
-    return best;
 }
 
 /* Does the step-2 match m answer the request? */
@@ -243,7 +212,8 @@ int api_register_from_body(const struct api_ctx *ctx, const struct api_req *req,
     r.id = bf.id;
     r.has_version = bf.has_version;
     r.version = bf.version;
-    const struct store_version *m = identity_match(st, s.qualified, s.context, bf.hash, r.version == -1);
+    const struct store_version *m =
+        api_identity_match(st, s.qualified, s.context, bf.hash, false, r.version == -1);
     if (m != NULL && early_match_ok(&r, m))
         answered = respond(ctx, req, resp, m, err) == 0 ? 1 : -1;
 out:
@@ -276,8 +246,8 @@ static int early_dedup_read(const struct api_ctx *ctx, const struct api_req *req
     text_key(r, normalize, &key);
     if (!api_cache_get(ctx->cache, key.data, key.len, &hash) || hash.len != 16)
         goto out;
-    const struct store_version *m =
-        identity_match(st, s.qualified, s.context, (const unsigned char *)hash.data, r->version == -1);
+    const struct store_version *m = api_identity_match(
+        st, s.qualified, s.context, (const unsigned char *)hash.data, false, r->version == -1);
     if (m != NULL && early_match_ok(r, m)) {
         remember_body(ctx, req, from_body, r, normalize, (const unsigned char *)hash.data);
         *rc = respond(ctx, req, resp, m, err);
@@ -461,7 +431,8 @@ static int register_schema(const struct api_ctx *ctx, const struct api_req *req,
     int64_t reuse_id = 0;
     const struct store_schema *existing = store_schema_by_hash(st, s.context, p.hash);
     if (existing != NULL && (!r.has_id || r.id == existing->id)) {
-        const struct store_version *held = live_version_holding(existing, s.qualified);
+        const struct store_version *held =
+            api_identity_match(st, s.qualified, s.context, p.hash, false, false);
         if (!r.has_version && held != NULL) {
             rc = respond(ctx, req, resp, held, err);
             goto out;

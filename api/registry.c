@@ -973,25 +973,39 @@ static bool inlined_equal(struct store *st, const struct store_schema *s, const 
     return eq;
 }
 
+const struct store_version *api_identity_match(struct store *st, const char *subject, const char *context,
+                                               const unsigned char hash[16], bool deleted, bool latest_only)
+{
+    const struct store_schema *s = store_schema_by_hash(st, context, hash);
+    if (s == NULL)
+        return NULL;
+    const struct store_version *latest = NULL;
+    if (latest_only) {
+        const struct store_version *const *vs;
+        size_t n = store_subject_versions(st, subject, &vs);
+        latest = api_latest_live(vs, n);
+    }
+    const struct store_version *best = NULL;
+    for (size_t i = 0; i < s->nversions; i++) {
+        const struct store_version *v = s->versions[i];
+        if (strcmp(v->subject, subject) != 0 || (v->deleted && !deleted) || (latest_only && v != latest))
+            continue;
+        if (best == NULL || v->version > best->version)
+            best = v;
+    }
+    return best;
+}
+
 const struct store_version *api_match_prepared(struct store *st, const char *subject, const char *context,
                                                const struct api_prepared *p, bool deleted, bool latest_only)
 {
+    const struct store_version *best =
+        api_identity_match(st, subject, context, p->hash, deleted, latest_only);
+    if (best != NULL)
+        return best;
     const struct store_version *const *vs;
     size_t n = store_subject_versions(st, subject, &vs);
     const struct store_version *latest = api_latest_live(vs, n);
-    const struct store_schema *s = store_schema_by_hash(st, context, p->hash);
-    const struct store_version *best = NULL;
-    if (s != NULL) {
-        for (size_t i = 0; i < s->nversions; i++) {
-            const struct store_version *v = s->versions[i];
-            if (strcmp(v->subject, subject) != 0 || (v->deleted && !deleted) || (latest_only && v != latest))
-                continue;
-            if (best == NULL || v->version > best->version)
-                best = v;
-        }
-        if (best != NULL)
-            return best;
-    }
     size_t clen;
     const char *canon = compat_schema_canonical(p->parsed, &clen);
     for (size_t i = n; i > 0; i--) {
