@@ -84,6 +84,10 @@ typedef int (*api_handler_fn)(const struct api_ctx *ctx, const struct api_req *r
 /* Percent-decodes s[0..len) ('+' kept as is unless plus_is_space). Returns a new string;
  * caller frees with free(). Malformed escapes are kept literally; %00 decodes to DEL. */
 char *api_percent_decode(const char *s, size_t len, bool plus_is_space);
+/* Decodes one strictly valid UTF-8 sequence (no overlong forms, surrogates or values above
+ * U+10FFFF) at p[0..len), len > 0. Returns its length (1-4) and sets *cp, or 0 when the
+ * bytes there are not one. */
+size_t api_utf8_decode(const unsigned char *p, size_t len, unsigned *cp);
 /* Parses a query string (without '?') into *out and *n (form decoding). Caller frees with
  * api_query_free(). */
 void api_query_parse(const char *qs, struct api_param **out, size_t *n);

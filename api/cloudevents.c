@@ -182,46 +182,11 @@ const struct compat_ref *api_cloudevents_builtin_ref(enum sr_schema_type type, c
 
 /* ---- text rules ---- */
 
-/* Decodes one strictly valid UTF-8 sequence (no overlong forms, surrogates or values above
- * U+10FFFF) at p[0..len). Returns its length and sets *cp, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *p, size_t len, unsigned *cp)
-{
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    size_t n;
-    unsigned c;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-        c = p[0] & 0x1f;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        n = 3;
-        c = p[0] & 0x0f;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        c = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 static bool utf8_valid(const char *s, size_t len)
 {
     unsigned cp;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        size_t n = api_utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (n == 0)
             return false;
         i += n;
@@ -234,7 +199,7 @@ static const char *string_problem(const char *s, size_t len)
 {
     unsigned cp;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        size_t n = api_utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (n == 0)
             return "is not valid UTF-8";
         if (cp < 0x20)
@@ -502,7 +467,7 @@ static json_t *jstr(const char *s, size_t len)
     char *clean = sr_xmalloc(len + 1);
     unsigned cp;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        size_t n = api_utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (n == 0) {
             clean[i++] = '?';
             continue;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* request.c — decoding of URI pieces and typed access to query parameters.
+/* request.c — decoding of URI pieces and typed access to query parameters, and the strict
+ * UTF-8 decoder that checks request text.
  * Paths are decoded per segment without '+' -> space (spec 1.3); query strings use form
  * decoding. Unparsable integers are a framework-level 404, as on the Java server. */
 #include <ctype.h>
@@ -187,4 +188,37 @@ int api_parse_version(const char *s, int64_t *out, struct sr_error *err)
         }
     }
     return sr_err_invalid_version(err, s);
+}
+
+size_t api_utf8_decode(const unsigned char *p, size_t len, unsigned *cp)
+{
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    size_t n;
+    unsigned c;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        c = p[0] & 0x1f;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        c = p[0] & 0x0f;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        c = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
 }

@@ -74,30 +74,6 @@ static const struct api_route routes[] = {
     {API_POST, "/cloudevents/validate", post_cloudevents_validate, 0}, /* reads req->raw itself */
 };
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if the bytes there are not one. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    size_t n;
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        n = 2;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        n = 3;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    /* Overlong forms, surrogates and code points above U+10FFFF. */
-    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
-        (p[0] == 0xf4 && p[1] > 0x8f))
-        return 0;
-    return n;
-}
-
 /* Messages quote request data (possibly invalid UTF-8) and are truncated to a fixed size
  * (possibly mid-character); every invalid byte becomes '?' so the body is valid JSON. */
 static char *utf8_sanitize(const char *s)
@@ -106,7 +82,8 @@ static char *utf8_sanitize(const char *s)
     char *out = sr_xmalloc(len + 1);
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq((const unsigned char *)s + i);
+        unsigned cp;
+        size_t n = api_utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (n == 0) {
             out[o++] = '?';
             i++;

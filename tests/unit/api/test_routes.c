@@ -127,6 +127,9 @@ static void test_error_messages_quoting_invalid_utf8_stay_valid_json(void **stat
     assert_int_equal(fx_call(f, API_GET, "/subjects/bad%FF%C3name/versions", NULL), 404);
     assert_int_equal(fx_code(f), 40401);
     assert_non_null(strstr(fx_str(f, "message"), "bad??name"));
+    /* a valid two-byte character is kept; an encoded surrogate is three invalid bytes */
+    assert_int_equal(fx_call(f, API_GET, "/subjects/ok%C3%A9%ED%A0%80/versions", NULL), 404);
+    assert_non_null(strstr(fx_str(f, "message"), "ok\xc3\xa9???"));
     assert_int_equal(fx_register(f, "bad%FFname", AVRO_V1, NULL), 422);
     assert_int_equal(fx_code(f), 42208);
 }
