@@ -68,9 +68,6 @@ struct api_resp {
 void api_dispatch(const struct api_ctx *ctx, const struct api_request *req, struct api_req *r,
                   struct api_response *resp);
 
-/* Called by api_dispatch() when the reply it rendered is a success. */
-void api_defer_succeeded(struct api_defer *d);
-
 /* Ends a grouped write section (store_write_begin_grouped()). With req->defer the caller's
  * reply is held back until the section's writes are durable, and this returns 0 at once;
  * otherwise it waits, and returns -1 with err set if the commit failed. */

@@ -20,8 +20,7 @@
  * if that is api_handle_async(), answers at once). */
 struct api_defer {
     atomic_int arrivals;
-    bool armed;      /* a handler ended its section with api_end_grouped() */
-    bool handler_ok; /* the reply is a success, which a failed commit replaces */
+    bool armed; /* a handler ended its section with api_end_grouped() */
     int store_rc;
     struct sr_error store_err;
     struct api_response resp;
@@ -36,10 +35,11 @@ static bool defer_arrive(struct api_defer *d)
     return atomic_fetch_add_explicit(&d->arrivals, 1, memory_order_acq_rel) == 1;
 }
 
-/* The final reply: a success becomes the store's error if the commit failed. */
+/* The final reply: a success (below 400) becomes the store's error if the commit failed;
+ * an error reply stands, as nothing of its request was written. */
 static void defer_settle(struct api_defer *d)
 {
-    if (d->handler_ok && d->store_rc != 0) {
+    if (d->store_rc != 0 && d->resp.status < 400) {
         const char *ctype = d->resp.content_type;
         api_response_free(&d->resp);
         api_error_response(&d->resp, d->store_err.code, d->store_err.message);
@@ -67,13 +67,6 @@ int api_end_grouped(const struct api_ctx *ctx, const struct api_req *req, struct
     req->defer->armed = true;
     store_write_end_grouped_async(ctx->st, defer_durable, req->defer);
     return 0;
-}
-
-/* Marks the reply a success (a failed commit must replace it); called by api_dispatch()
- * through r->defer. */
-void api_defer_succeeded(struct api_defer *d)
-{
-    d->handler_ok = true;
 }
 
 /* ---- the entry point ---- */

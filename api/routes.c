@@ -424,8 +424,6 @@ done:
     }
     json_decref(out.body);
     free(out.error_message);
-    if (r->defer)
-        api_defer_succeeded(r->defer);
     req_free(r);
     return;
 fail:
